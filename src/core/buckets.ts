@@ -1,0 +1,73 @@
+/** Bucket lifecycle and configuration. */
+import type { Principal } from '../iam/principal';
+import type { BucketAcl, BucketRecord, EncryptionRule } from '../store/types';
+import { LIMITS, type Coffer } from './coffer';
+import { CofferError } from './errors';
+import { checkBucketName } from './names';
+
+export async function requireBucket(c: Coffer, name: string): Promise<BucketRecord> {
+  const bucket = await c.meta.getBucket(name);
+  if (!bucket) throw new CofferError('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
+  return bucket;
+}
+
+export interface CreateBucket {
+  name: string;
+  acl: BucketAcl;
+  storageClass: string;
+  dataRedundancyType: string;
+  encryption: EncryptionRule | null;
+  principal: Principal;
+}
+
+/** PutBucket. Re-creating one's own bucket succeeds and changes nothing (the docs disagree; this is the safe reading). */
+export async function createBucket(c: Coffer, req: CreateBucket): Promise<BucketRecord> {
+  checkBucketName(req.name);
+  return c.meta.transaction(async (tx) => {
+    const existing = await tx.getBucket(req.name);
+    if (existing) {
+      if (req.principal.kind === 'root' && existing.owner === c.accountId) return existing;
+      throw new CofferError('BucketAlreadyExists', '', { BucketName: req.name });
+    }
+    if ((await tx.countBuckets()) >= LIMITS.maxBuckets) throw new CofferError('TooManyBuckets', '');
+    const bucket: BucketRecord = {
+      name: req.name,
+      owner: c.accountId,
+      region: c.region,
+      acl: req.acl,
+      storageClass: req.storageClass,
+      dataRedundancyType: req.dataRedundancyType,
+      createdAt: Date.now(),
+      encryption: req.encryption,
+    };
+    await tx.putBucket(bucket);
+    return bucket;
+  });
+}
+
+export async function deleteBucket(c: Coffer, name: string): Promise<void> {
+  await c.meta.transaction(async (tx) => {
+    if (!(await tx.getBucket(name))) throw new CofferError('NoSuchBucket', '', { BucketName: name });
+    if (!(await tx.bucketIsEmpty(name))) throw new CofferError('BucketNotEmpty', '', { BucketName: name });
+    await tx.deleteBucket(name);
+  });
+}
+
+/** Applies a change to one bucket's record in a single transaction. */
+export async function updateBucket(c: Coffer, name: string, change: (b: BucketRecord) => BucketRecord): Promise<BucketRecord> {
+  return c.meta.transaction(async (tx) => {
+    const bucket = await tx.getBucket(name);
+    if (!bucket) throw new CofferError('NoSuchBucket', '', { BucketName: name });
+    const next = change(bucket);
+    await tx.putBucket(next);
+    return next;
+  });
+}
+
+export async function listBuckets(
+  c: Coffer,
+  q: { prefix: string; marker: string; maxKeys: number },
+): Promise<{ buckets: BucketRecord[]; truncated: boolean }> {
+  const rows = await c.meta.listBuckets({ prefix: q.prefix, after: q.marker, limit: q.maxKeys + 1 });
+  return { buckets: rows.slice(0, q.maxKeys), truncated: rows.length > q.maxKeys };
+}

@@ -1,0 +1,26 @@
+/** Everything the object service needs, wired once at start-up and passed to each operation. */
+import type { BlobStore, MetadataStore } from '../store/types';
+import type { BlobCollector } from './blob-collector';
+import type { Encryption } from './encryption';
+
+export interface Coffer {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  collector: BlobCollector;
+  encryption: Encryption;
+  region: string;
+  /** Numeric account id: bucket owner and the <account> of ARNs. */
+  accountId: string;
+}
+
+/** OSS limits (see the reference, section 7). */
+export const LIMITS = {
+  maxObjectSize: 5 * 1024 ** 3,
+  maxBuckets: 100,
+  maxPartNumber: 10_000,
+  minPartSize: 100 * 1024,
+  maxKeyBytes: 1023,
+  maxUserMetaBytes: 8 * 1024,
+  maxDeleteKeys: 1000,
+  maxListKeys: 1000,
+} as const;

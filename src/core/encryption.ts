@@ -1,0 +1,124 @@
+/**
+ * Server-side encryption of object data: which method applies, and the envelope around each
+ * object's key. Every encrypted object has its own random object key, sealed under a
+ * key-encryption key that a KeyProvider supplies: the SSE-OSS master key (AES256, SM4) or a KMS
+ * data key (KMS). Re-keying re-seals only the object key, never the data.
+ */
+import type { Suite } from '../crypto/suites';
+import { unwrapObjectKey, wrapObjectKey, type WrappedKey } from '../crypto/key-wrap';
+import { generateObjectKey } from '../crypto/package-format';
+import type { Principal } from '../iam/principal';
+import type { EncryptionInfo, EncryptionRule } from '../store/types';
+import { CofferError } from './errors';
+import type { MasterKeys } from './keys/master-keys';
+
+export type SseAlgorithm = 'AES256' | 'SM4' | 'KMS';
+
+/** The encryption a request asks for (or a bucket rule implies). */
+export interface SseChoice {
+  algorithm: SseAlgorithm;
+  /** KMS only: the CMK; absent means the managed key alias/acs/oss. */
+  kmsKeyId?: string;
+  /** KMS only: SM4 data cipher instead of AES-256. */
+  dataEncryption?: 'SM4';
+}
+
+export type KekRef =
+  | { provider: 'oss'; masterKeyVersion: number }
+  | { provider: 'kms'; keyId: string; ciphertextBlob: string };
+
+/** What is stored with an object (or multipart upload) that is encrypted. */
+export interface ObjectEncryption {
+  version: 1;
+  algorithm: SseAlgorithm;
+  dataEncryption?: 'SM4';
+  /** KMS: the CMK id reported in x-oss-server-side-encryption-key-id. */
+  kmsKeyId?: string;
+  suite: Suite;
+  kek: KekRef;
+  wrapped: WrappedKey;
+}
+
+export interface KeyContext { bucket: string; key: string; principal: Principal }
+
+/** Supplies key-encryption material. SSE-KMS plugs in here (one GenerateDataKey per new key, one Decrypt per read). */
+export interface KeyProvider {
+  newKek(choice: SseChoice, ctx: KeyContext): Promise<{ material: Buffer; ref: KekRef; kmsKeyId?: string }>;
+  kek(ref: KekRef, ctx: KeyContext): Promise<Buffer>;
+}
+
+/** Object header wins over the bucket default; neither means no encryption. */
+export function resolveSse(requested: SseChoice | null, rule: EncryptionRule | null): SseChoice | null {
+  if (requested) return requested;
+  if (!rule) return null;
+  return rule.algorithm === 'KMS'
+    ? { algorithm: 'KMS', kmsKeyId: rule.kmsMasterKeyId || undefined, dataEncryption: rule.kmsDataEncryption }
+    : { algorithm: rule.algorithm };
+}
+
+export function suiteOf(choice: SseChoice): Suite {
+  if (choice.algorithm === 'SM4' || (choice.algorithm === 'KMS' && choice.dataEncryption === 'SM4')) return 'SM4-CTR-HMAC-SM3';
+  return 'AES256-GCM';
+}
+
+const wrapContext = (ctx: KeyContext): string => `${ctx.bucket}/${ctx.key}`;
+
+export function asObjectEncryption(info: EncryptionInfo | null): ObjectEncryption | null {
+  return info as unknown as ObjectEncryption | null;
+}
+
+/** SSE-OSS: key-encryption material is the current master key version. */
+export class OssKeyProvider implements KeyProvider {
+  constructor(private readonly masterKeys: MasterKeys) {}
+
+  async newKek(): Promise<{ material: Buffer; ref: KekRef }> {
+    const { version, key } = await this.masterKeys.current();
+    return { material: key, ref: { provider: 'oss', masterKeyVersion: version } };
+  }
+
+  async kek(ref: KekRef): Promise<Buffer> {
+    if (ref.provider !== 'oss') throw new Error('not an SSE-OSS key reference');
+    return this.masterKeys.get(ref.masterKeyVersion);
+  }
+}
+
+export class Encryption {
+  constructor(private readonly oss: KeyProvider, private kms: KeyProvider | null = null) {}
+
+  /** Connects SSE-KMS once the KMS is available. */
+  setKmsProvider(kms: KeyProvider): void {
+    this.kms = kms;
+  }
+
+  private provider(algorithm: SseAlgorithm): KeyProvider {
+    if (algorithm !== 'KMS') return this.oss;
+    if (!this.kms) throw new CofferError('KmsServiceNotEnabled', 'SSE-KMS needs the built-in KMS, which is not running.');
+    return this.kms;
+  }
+
+  /** A fresh object key sealed for ctx, and the metadata that lets it be unsealed later. */
+  async newObjectKey(choice: SseChoice, ctx: KeyContext): Promise<{ info: ObjectEncryption; objectKey: Buffer }> {
+    const objectKey = generateObjectKey();
+    return { info: await this.seal(choice, objectKey, ctx), objectKey };
+  }
+
+  /** Seals an existing object key anew (re-keying, rotation): the data stays as it is. */
+  async seal(choice: SseChoice, objectKey: Buffer, ctx: KeyContext): Promise<ObjectEncryption> {
+    const suite = suiteOf(choice);
+    const { material, ref, kmsKeyId } = await this.provider(choice.algorithm).newKek(choice, ctx);
+    return {
+      version: 1,
+      algorithm: choice.algorithm,
+      dataEncryption: choice.algorithm === 'KMS' ? choice.dataEncryption : undefined,
+      kmsKeyId,
+      suite,
+      kek: ref,
+      wrapped: wrapObjectKey(suite, material, wrapContext(ctx), objectKey),
+    };
+  }
+
+  async objectKey(info: ObjectEncryption, ctx: KeyContext): Promise<Buffer> {
+    const material = await this.provider(info.algorithm).kek(info.kek, ctx);
+    return unwrapObjectKey(info.suite, material, wrapContext(ctx), info.wrapped);
+  }
+}

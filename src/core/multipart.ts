@@ -1,0 +1,249 @@
+/**
+ * Multipart upload. The object key is chosen (and sealed) at Initiate, so SSE-KMS costs one
+ * data key per upload; each part is encrypted as it arrives with its own salt, so re-uploading a
+ * part number never reuses a (key, nonce) pair; Complete writes only metadata.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { crc64Combine } from '../crypto/crc64';
+import type { Principal } from '../iam/principal';
+import type { ObjectRecord, PartRecord, UploadRecord } from '../store/types';
+import { requireBucket } from './buckets';
+import { LIMITS, type Coffer } from './coffer';
+import { evaluateConditions, type Conditions } from './conditions';
+import { asObjectEncryption, resolveSse, type SseChoice } from './encryption';
+import { CofferError } from './errors';
+import { listPage, type Page } from './listing';
+import { checkObjectKey } from './names';
+import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
+import { discardSegments, writeSegment } from './segment-writer';
+
+const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+
+export async function requireUpload(c: Coffer, bucket: string, key: string, uploadId: string): Promise<UploadRecord> {
+  await requireBucket(c, bucket);
+  const upload = await c.meta.getUpload(uploadId);
+  if (!upload || upload.bucket !== bucket || upload.key !== key) throw noSuchUpload();
+  return upload;
+}
+
+export interface InitiateRequest extends ObjectAttributes {
+  bucket: string;
+  key: string;
+  sse: SseChoice | null;
+  principal: Principal;
+}
+
+export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<UploadRecord> {
+  const bucket = await requireBucket(c, req.bucket);
+  checkObjectKey(req.key);
+  const choice = resolveSse(req.sse, bucket.encryption);
+  const enc = choice ? await c.encryption.newObjectKey(choice, req) : null;
+  const upload: UploadRecord = {
+    uploadId: randomBytes(16).toString('hex').toUpperCase(),
+    bucket: req.bucket,
+    key: req.key,
+    initiated: Date.now(),
+    storageClass: req.storageClass,
+    acl: req.acl,
+    headers: req.headers,
+    userMeta: req.userMeta,
+    encryption: enc ? { ...enc.info } : null,
+  };
+  await c.meta.transaction((tx) => tx.putUpload(upload));
+  return upload;
+}
+
+function checkPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > LIMITS.maxPartNumber) {
+    throw new CofferError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.', {
+      ArgumentName: 'partNumber', ArgumentValue: String(n), EC: '0017-00000220',
+    });
+  }
+}
+
+export interface UploadPartRequest {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  body: Readable;
+  contentMd5?: string;
+  maxSize?: number;
+  principal: Principal;
+}
+
+export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
+  checkPartNumber(req.partNumber);
+  const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  const info = asObjectEncryption(upload.encryption);
+  const cipher = info
+    ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, principal: req.principal }) }
+    : null;
+  const w = await writeSegment(c.blobs, req.body, cipher, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const part: PartRecord = {
+    uploadId: req.uploadId,
+    partNumber: req.partNumber,
+    etag: w.md5.toString('hex').toUpperCase(),
+    size: w.segment.size,
+    crc64: w.crc64.toString(),
+    lastModified: Date.now(),
+    segment: w.segment,
+  };
+  try {
+    await c.meta.transaction(async (tx) => {
+      if (!(await tx.getUpload(req.uploadId))) throw noSuchUpload();
+      await tx.putPart(part);
+    });
+  } catch (err) {
+    await discardSegments(c.blobs, [w.segment]);
+    throw err;
+  }
+  c.collector.sweepSoon();
+  return { part, upload };
+}
+
+export interface UploadPartCopyRequest extends Omit<UploadPartRequest, 'body' | 'contentMd5' | 'maxSize'> {
+  source: { bucket: string; key: string };
+  /** Inclusive byte range of the source; whole object when absent. */
+  range?: { start: number; end: number };
+  conditions: Conditions;
+}
+
+export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
+  checkPartNumber(req.partNumber);
+  await requireUpload(c, req.bucket, req.key, req.uploadId);
+  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  if (src.type === 'Appendable') throw new CofferError('InvalidArgument', 'An appendable object cannot be the source of UploadPartCopy.');
+  if (evaluateConditions(req.conditions, src) === 'not-modified') {
+    throw new CofferError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
+  }
+  const start = req.range?.start ?? 0;
+  const end = req.range?.end ?? src.size - 1;
+  if (req.range && (start > end || end >= src.size)) {
+    throw new CofferError('InvalidArgument', 'The x-oss-copy-source-range is out of the source object.', { ArgumentName: 'x-oss-copy-source-range' });
+  }
+  const body = objectData(c, src, await objectCipher(c, src, req.principal), start, end);
+  return uploadPart(c, { ...req, body });
+}
+
+export interface CompleteRequest {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  /** The client's part list, or 'all' for x-oss-complete-all. */
+  parts: Array<{ partNumber: number; etag: string }> | 'all';
+  acl?: ObjectRecord['acl'];
+  forbidOverwrite: boolean;
+}
+
+const normEtag = (e: string): string => e.trim().replace(/^"|"$/g, '').toUpperCase();
+
+export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{ object: ObjectRecord; upload: UploadRecord }> {
+  const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  const stored = await c.meta.listParts(req.uploadId, { limit: LIMITS.maxPartNumber });
+  let chosen: PartRecord[];
+  if (req.parts === 'all') {
+    chosen = stored;
+  } else {
+    const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+    const list = req.parts;
+    chosen = list.map((p, i) => {
+      if (i > 0 && p.partNumber <= list[i - 1].partNumber) {
+        throw new CofferError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts list must specified in order by part number.');
+      }
+      const part = byNumber.get(p.partNumber);
+      if (!part || part.etag !== normEtag(p.etag)) {
+        throw new CofferError('InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', {
+          PartNumber: String(p.partNumber), ETag: p.etag,
+        });
+      }
+      return part;
+    });
+  }
+  if (chosen.length === 0) throw new CofferError('InvalidPart', 'A multipart upload needs at least one part.');
+  chosen.forEach((p, i) => {
+    if (i < chosen.length - 1 && p.size < LIMITS.minPartSize) {
+      throw new CofferError('EntityTooSmall', 'Your proposed upload smaller than the minimum allowed size.', {
+        PartNumber: String(p.partNumber), MinSizeAllowed: String(LIMITS.minPartSize), ProposedSize: String(p.size),
+      });
+    }
+  });
+  const md5s = createHash('md5');
+  let crc = 0n;
+  let size = 0;
+  for (const p of chosen) {
+    md5s.update(Buffer.from(p.etag, 'hex'));
+    crc = crc64Combine(crc, BigInt(p.crc64), p.size);
+    size += p.size;
+  }
+  const object: ObjectRecord = {
+    bucket: req.bucket,
+    key: req.key,
+    size,
+    etag: `${md5s.digest('hex').toUpperCase()}-${chosen.length}`,
+    crc64: crc.toString(),
+    type: 'Multipart',
+    storageClass: upload.storageClass,
+    acl: req.acl ?? upload.acl,
+    lastModified: Date.now(),
+    headers: upload.headers,
+    userMeta: upload.userMeta,
+    encryption: upload.encryption,
+    segments: chosen.map((p) => p.segment),
+  };
+  const keep = new Set(object.segments.map((s) => s.blobId));
+  await c.meta.transaction(async (tx) => {
+    const current = await tx.getUpload(req.uploadId);
+    if (!current) throw noSuchUpload();
+    for (const p of chosen) {
+      if ((await tx.getPart(req.uploadId, p.partNumber))?.segment.blobId !== p.segment.blobId) {
+        throw new CofferError('InvalidPart', 'A part changed while the upload was being completed; retry.', { PartNumber: String(p.partNumber) });
+      }
+    }
+    if (req.forbidOverwrite && (await tx.getObject(req.bucket, req.key))) {
+      throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: req.key });
+    }
+    await tx.putObject(object);
+    await tx.deleteUpload(req.uploadId, keep);
+  });
+  c.collector.sweepSoon();
+  return { object, upload };
+}
+
+export async function abortUpload(c: Coffer, bucket: string, key: string, uploadId: string): Promise<void> {
+  await requireUpload(c, bucket, key, uploadId);
+  await c.meta.transaction(async (tx) => {
+    if (!(await tx.getUpload(uploadId))) throw noSuchUpload();
+    await tx.deleteUpload(uploadId);
+  });
+  c.collector.sweepSoon();
+}
+
+export async function listParts(
+  c: Coffer,
+  req: { bucket: string; key: string; uploadId: string; marker: number; maxParts: number },
+): Promise<{ upload: UploadRecord; parts: PartRecord[]; truncated: boolean }> {
+  const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  const rows = await c.meta.listParts(req.uploadId, { after: req.marker, limit: req.maxParts + 1 });
+  return { upload, parts: rows.slice(0, req.maxParts), truncated: rows.length > req.maxParts };
+}
+
+export async function listUploads(
+  c: Coffer,
+  bucket: string,
+  q: { prefix: string; delimiter: string; keyMarker: string; uploadIdMarker: string; maxUploads: number },
+): Promise<Page<UploadRecord>> {
+  await requireBucket(c, bucket);
+  return listPage(
+    (last, skipPrefix, limit) => c.meta.listUploads(bucket, {
+      prefix: q.prefix,
+      keyMarker: last ? last.key : q.keyMarker || undefined,
+      uploadIdMarker: last ? last.uploadId : q.uploadIdMarker || undefined,
+      skipPrefix,
+      limit,
+    }),
+    (u) => u.key,
+    { prefix: q.prefix, delimiter: q.delimiter, marker: q.keyMarker, maxKeys: q.maxUploads },
+  );
+}

@@ -1,0 +1,302 @@
+/**
+ * Objects: put, read, copy, append, delete, ACL, listing. Every write streams the body into a
+ * new blob first and makes it visible with one metadata transaction, so a failure or a crash
+ * leaves either the old object or the new one.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { crc64Combine } from '../crypto/crc64';
+import type { Principal } from '../iam/principal';
+import type { ObjectAcl, ObjectRecord, Segment, StoredHeaders } from '../store/types';
+import { requireBucket } from './buckets';
+import { LIMITS, type Coffer } from './coffer';
+import { evaluateConditions, type Conditions } from './conditions';
+import { asObjectEncryption, resolveSse, suiteOf, type KeyContext, type ObjectEncryption, type SseChoice } from './encryption';
+import { CofferError } from './errors';
+import { listPage, type Page } from './listing';
+import { checkObjectKey } from './names';
+import { readObject } from './object-reader';
+import { discardSegments, writeSegment, type SegmentCipher } from './segment-writer';
+
+export interface ObjectAttributes {
+  headers: StoredHeaders;
+  userMeta: Record<string, string>;
+  acl: ObjectAcl;
+  storageClass: string;
+}
+
+const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
+
+export async function getObjectRecord(c: Coffer, bucket: string, key: string): Promise<ObjectRecord> {
+  await requireBucket(c, bucket);
+  const obj = await c.meta.getObject(bucket, key);
+  if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
+  return obj;
+}
+
+/** The data cipher of an object (unsealing its key), or null for a plaintext object. */
+export async function objectCipher(c: Coffer, obj: ObjectRecord, principal: Principal): Promise<SegmentCipher | null> {
+  const info = asObjectEncryption(obj.encryption);
+  if (!info) return null;
+  const objectKey = await c.encryption.objectKey(info, { bucket: obj.bucket, key: obj.key, principal });
+  return { suite: info.suite, objectKey };
+}
+
+/** Plaintext bytes [start, end] of an object; the stream errors if stored data fails authentication. */
+export function objectData(c: Coffer, obj: ObjectRecord, cipher: SegmentCipher | null, start: number, end: number): Readable {
+  return readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
+}
+
+/** A new object's key and cipher, when the request or the bucket default asks for encryption. */
+async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): Promise<{ info: ObjectEncryption; cipher: SegmentCipher } | null> {
+  if (!choice) return null;
+  const { info, objectKey } = await c.encryption.newObjectKey(choice, ctx);
+  return { info, cipher: { suite: info.suite, objectKey } };
+}
+
+/**
+ * Makes `record` visible. `fresh` are the segments this request wrote: if the commit fails they
+ * are deleted at once (nobody else can reference them). `check` runs inside the transaction.
+ */
+async function commitObject(
+  c: Coffer,
+  record: ObjectRecord,
+  fresh: Segment[],
+  check?: (current: ObjectRecord | null) => void,
+): Promise<ObjectRecord | null> {
+  try {
+    const replaced = await c.meta.transaction(async (tx) => {
+      check?.(await tx.getObject(record.bucket, record.key));
+      return tx.putObject(record);
+    });
+    if (replaced) c.collector.sweepSoon();
+    return replaced;
+  } catch (err) {
+    await discardSegments(c.blobs, fresh);
+    throw err;
+  }
+}
+
+const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void => {
+  if (current) throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: key });
+};
+
+export interface PutObjectRequest extends ObjectAttributes {
+  bucket: string;
+  key: string;
+  body: Readable;
+  contentMd5?: string;
+  maxSize?: number;
+  sse: SseChoice | null;
+  forbidOverwrite: boolean;
+  principal: Principal;
+}
+
+export async function putObject(c: Coffer, req: PutObjectRequest): Promise<ObjectRecord> {
+  const bucket = await requireBucket(c, req.bucket);
+  checkObjectKey(req.key);
+  const check = req.forbidOverwrite ? forbidOverwrite(req.key) : undefined;
+  if (check) check(await c.meta.getObject(req.bucket, req.key));
+  const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
+  const w = await writeSegment(c.blobs, req.body, enc?.cipher ?? null, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const record: ObjectRecord = {
+    bucket: req.bucket,
+    key: req.key,
+    size: w.segment.size,
+    etag: hex(w.md5),
+    crc64: w.crc64.toString(),
+    contentMd5: w.md5.toString('base64'),
+    type: 'Normal',
+    storageClass: req.storageClass,
+    acl: req.acl,
+    lastModified: Date.now(),
+    headers: req.headers,
+    userMeta: req.userMeta,
+    encryption: enc ? { ...enc.info } : null,
+    segments: [w.segment],
+  };
+  await commitObject(c, record, record.segments, check);
+  return record;
+}
+
+export async function deleteObject(c: Coffer, bucket: string, key: string): Promise<void> {
+  await requireBucket(c, bucket);
+  const removed = await c.meta.transaction((tx) => tx.deleteObject(bucket, key));
+  if (removed) c.collector.sweepSoon();
+}
+
+/** DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does). */
+export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): Promise<string[]> {
+  await requireBucket(c, bucket);
+  if (keys.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
+  const removed = await c.meta.transaction(async (tx) => {
+    let n = 0;
+    for (const key of keys) if (await tx.deleteObject(bucket, key)) n++;
+    return n;
+  });
+  if (removed) c.collector.sweepSoon();
+  return keys;
+}
+
+export async function setObjectAcl(c: Coffer, bucket: string, key: string, acl: ObjectAcl): Promise<void> {
+  await requireBucket(c, bucket);
+  await c.meta.transaction(async (tx) => {
+    const obj = await tx.getObject(bucket, key);
+    if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    await tx.putObject({ ...obj, acl });
+  });
+}
+
+export interface CopyObjectRequest {
+  source: { bucket: string; key: string };
+  target: { bucket: string; key: string };
+  /** REPLACE: headers and user metadata come from `attributes`; COPY: from the source. */
+  directive: 'COPY' | 'REPLACE';
+  attributes: ObjectAttributes;
+  sse: SseChoice | null;
+  conditions: Conditions;
+  forbidOverwrite: boolean;
+  principal: Principal;
+}
+
+export type CopyResult = { notModified: true } | { notModified: false; object: ObjectRecord };
+
+/**
+ * CopyObject. Encryption is never inherited: the target gets what the request or the target
+ * bucket's default asks for. A copy onto itself that keeps the data cipher only re-seals the
+ * object key (or just replaces metadata); anything else re-encrypts the plaintext into a new blob.
+ */
+export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
+  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
+  const targetBucket = await requireBucket(c, req.target.bucket);
+  checkObjectKey(req.target.key);
+  const check = req.forbidOverwrite ? forbidOverwrite(req.target.key) : undefined;
+  const self = req.source.bucket === req.target.bucket && req.source.key === req.target.key;
+  const choice = resolveSse(req.sse, targetBucket.encryption);
+  const srcEnc = asObjectEncryption(src.encryption);
+  const ctx: KeyContext = { ...req.target, principal: req.principal };
+  const base = {
+    bucket: req.target.bucket,
+    key: req.target.key,
+    acl: req.attributes.acl,
+    storageClass: req.attributes.storageClass,
+    lastModified: Date.now(),
+    headers: req.directive === 'REPLACE' ? req.attributes.headers : src.headers,
+    userMeta: req.directive === 'REPLACE' ? req.attributes.userMeta : src.userMeta,
+  };
+
+  const sameCipher = choice ? !!srcEnc && suiteOf(choice) === srcEnc.suite : !srcEnc;
+  if (self && !check && sameCipher) {
+    // Same bytes, same cipher: metadata change, or a new envelope around the same object key.
+    let encryption: ObjectEncryption | null = null;
+    if (choice && srcEnc) {
+      const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, principal: req.principal });
+      encryption = await c.encryption.seal(choice, objectKey, ctx);
+    }
+    const record: ObjectRecord = { ...src, ...base, encryption: encryption ? { ...encryption } : null };
+    await commitObject(c, record, [], (current) => {
+      if (!current || current.segments[0]?.blobId !== src.segments[0]?.blobId) {
+        throw new CofferError('PreconditionFailed', 'The source object changed during the copy.');
+      }
+    });
+    return { notModified: false, object: record };
+  }
+
+  if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
+  const srcCipher = await objectCipher(c, src, req.principal);
+  const enc = await newCipher(c, choice, ctx);
+  const w = await writeSegment(c.blobs, objectData(c, src, srcCipher, 0, src.size - 1), enc?.cipher ?? null);
+  const md5 = hex(w.md5);
+  if (w.crc64.toString() !== src.crc64 || (src.type === 'Normal' && md5 !== src.etag)) {
+    await discardSegments(c.blobs, [w.segment]);
+    throw new CofferError('DataIntegrityError', 'The source object failed its checksum while being copied.');
+  }
+  const multipart = src.type === 'Multipart';
+  const record: ObjectRecord = {
+    ...base,
+    size: src.size,
+    etag: multipart ? src.etag : md5,
+    crc64: src.crc64,
+    contentMd5: multipart ? undefined : w.md5.toString('base64'),
+    type: multipart ? 'Multipart' : 'Normal',
+    encryption: enc ? { ...enc.info } : null,
+    segments: [w.segment],
+  };
+  await commitObject(c, record, record.segments, check);
+  return { notModified: false, object: record };
+}
+
+export interface AppendObjectRequest extends ObjectAttributes {
+  bucket: string;
+  key: string;
+  position: number;
+  body: Readable;
+  contentMd5?: string;
+  maxSize?: number;
+  sse: SseChoice | null;
+  principal: Principal;
+}
+
+const positionError = (next: number): CofferError =>
+  new CofferError('PositionNotEqualToLength', 'Position is not equal to file length', { NextAppendPosition: String(next) });
+
+/**
+ * AppendObject: each append is a new segment, so nothing already stored is rewritten.
+ * The first append decides the encryption; later appends reuse the object key with a fresh salt.
+ */
+export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise<ObjectRecord> {
+  const bucket = await requireBucket(c, req.bucket);
+  checkObjectKey(req.key);
+  const existing = await c.meta.getObject(req.bucket, req.key);
+  if (existing && existing.type !== 'Appendable') throw new CofferError('ObjectNotAppendable', 'The object is not appendable');
+  const length = existing?.size ?? 0;
+  if (req.position !== length) throw positionError(length);
+
+  let encryption: ObjectEncryption | null;
+  let cipher: SegmentCipher | null;
+  if (existing) {
+    encryption = asObjectEncryption(existing.encryption);
+    cipher = await objectCipher(c, existing, req.principal);
+  } else {
+    const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
+    encryption = enc?.info ?? null;
+    cipher = enc?.cipher ?? null;
+  }
+  const w = await writeSegment(c.blobs, req.body, cipher, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const size = length + w.segment.size;
+  const crc = existing ? crc64Combine(BigInt(existing.crc64), w.crc64, w.segment.size) : w.crc64;
+  const record: ObjectRecord = {
+    bucket: req.bucket,
+    key: req.key,
+    size,
+    // An appendable object's ETag is not an MD5 of its content (as in OSS); it changes with every append.
+    etag: hex(createHash('md5').update(`${crc}:${size}`).digest()),
+    crc64: crc.toString(),
+    type: 'Appendable',
+    storageClass: existing?.storageClass ?? req.storageClass,
+    acl: existing?.acl ?? req.acl,
+    lastModified: Date.now(),
+    headers: existing?.headers ?? req.headers,
+    userMeta: existing?.userMeta ?? req.userMeta,
+    encryption: encryption ? { ...encryption } : null,
+    segments: [...(existing?.segments ?? []), w.segment],
+  };
+  await commitObject(c, record, [w.segment], (current) => {
+    if ((current?.size ?? 0) !== length || (current && current.type !== 'Appendable')) throw positionError(current?.size ?? 0);
+  });
+  return record;
+}
+
+export async function listObjects(
+  c: Coffer,
+  bucket: string,
+  q: { prefix: string; delimiter: string; marker?: string; maxKeys: number },
+): Promise<Page<ObjectRecord>> {
+  await requireBucket(c, bucket);
+  return listPage(
+    (last, skipPrefix, limit) => c.meta.listObjects(bucket, { prefix: q.prefix, after: last ? last.key : q.marker, skipPrefix, limit }),
+    (o) => o.key,
+    q,
+  );
+}

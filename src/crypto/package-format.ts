@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { CofferError } from '../core/errors';
+import { packageCipher, TAG_SIZE, type PackageCipher, type Suite } from './suites';
+
+export { TAG_SIZE } from './suites';
+
+/*
+ * Encrypted segment format v1. A segment's plaintext is cut into packages of PACKAGE_SIZE bytes
+ * (the last one shorter; an empty segment is one empty package), each sealed on its own as
+ * ciphertext ‖ tag. Package i therefore starts at stored offset i·(PACKAGE_SIZE + TAG_SIZE),
+ * and a range read only needs the packages it overlaps.
+ */
+
+export const PACKAGE_SIZE = 65536;
+const STORED_PACKAGE_SIZE = PACKAGE_SIZE + TAG_SIZE;
+const KEY_SIZE = 32;
+
+export function generateObjectKey(): Buffer {
+  return randomBytes(KEY_SIZE);
+}
+
+export function generateSalt(): Buffer {
+  return randomBytes(KEY_SIZE);
+}
+
+function packageCount(plainSize: number): number {
+  return Math.max(1, Math.ceil(plainSize / PACKAGE_SIZE));
+}
+
+/** Bytes on disk for a segment of plainSize (0 → TAG_SIZE). */
+export function storedSize(plainSize: number): number {
+  return plainSize + packageCount(plainSize) * TAG_SIZE;
+}
+
+function segmentCipher(suite: Suite, objectKey: Buffer, salt: Buffer): PackageCipher {
+  if (objectKey.length !== KEY_SIZE) throw new RangeError(`object key must be ${KEY_SIZE} bytes`);
+  if (salt.length !== KEY_SIZE) throw new RangeError(`segment salt must be ${KEY_SIZE} bytes`);
+  return packageCipher(suite, objectKey, salt, `coffer/v1/segment/${suite}`);
+}
+
+/**
+ * Cuts a byte stream into packages. A package is handed on only once a later byte (or the end of
+ * input) arrives, which is what lets the encryptor mark the last package final. Packages lying
+ * wholly inside a chunk are passed as views; only bytes straddling chunk boundaries, plus the
+ * held-back package, are copied, and at most one package is buffered.
+ */
+abstract class PackageStream extends Transform {
+  private readonly buf: Buffer;
+  private bufLen = 0;
+
+  constructor(capacity: number) {
+    super();
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Size of the package currently being collected. */
+  protected abstract packageSize(): number;
+  /** A complete package, with more input after it. The view is only valid during the call. */
+  protected abstract onPackage(pkg: Buffer): void;
+  /** The bytes left when input ends: the last package, possibly empty or incomplete. */
+  protected abstract onEnd(rest: Buffer): void;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let off = 0;
+      while (off < chunk.length) {
+        const size = this.packageSize();
+        if (this.bufLen === size) {
+          this.onPackage(this.buf.subarray(0, size));
+          this.bufLen = 0;
+        } else if (this.bufLen === 0 && chunk.length - off > size) {
+          this.onPackage(chunk.subarray(off, off + size));
+          off += size;
+        } else {
+          const copied = chunk.copy(this.buf, this.bufLen, off, Math.min(chunk.length, off + size - this.bufLen));
+          this.bufLen += copied;
+          off += copied;
+        }
+      }
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.onEnd(this.buf.subarray(0, this.bufLen));
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+}
+
+class EncryptStream extends PackageStream {
+  private index = 0;
+
+  constructor(private readonly cipher: PackageCipher) {
+    super(PACKAGE_SIZE);
+  }
+
+  protected packageSize(): number {
+    return PACKAGE_SIZE;
+  }
+
+  protected onPackage(pkg: Buffer): void {
+    this.seal(pkg, false);
+  }
+
+  protected onEnd(rest: Buffer): void {
+    this.seal(rest, true);
+  }
+
+  private seal(plaintext: Buffer, final: boolean): void {
+    const [ciphertext, tag] = this.cipher.seal(this.index++, final, plaintext);
+    this.push(ciphertext);
+    this.push(tag);
+  }
+}
+
+/** Transform: plaintext in → sealed packages out; the last package (even if empty or full-size) is final. */
+export function createEncryptStream(suite: Suite, objectKey: Buffer, salt: Buffer): Transform {
+  return new EncryptStream(segmentCipher(suite, objectKey, salt));
+}
+
+function integrityError(message: string): CofferError {
+  return new CofferError('DataIntegrityError', message);
+}
+
+class DecryptStream extends PackageStream {
+  private readonly segmentLast: number;
+
+  constructor(
+    private readonly cipher: PackageCipher,
+    private readonly plainSize: number,
+    /** Plaintext bytes to emit, inclusive. */
+    private readonly rangeStart: number,
+    private readonly rangeEnd: number,
+    /** Next package expected, and the last one to read. */
+    private index: number,
+    private readonly last: number,
+  ) {
+    super(STORED_PACKAGE_SIZE);
+    this.segmentLast = packageCount(plainSize) - 1;
+  }
+
+  protected packageSize(): number {
+    if (this.index > this.last) throw integrityError('encrypted segment is longer than expected');
+    const plainLength = this.index < this.segmentLast ? PACKAGE_SIZE : this.plainSize - this.segmentLast * PACKAGE_SIZE;
+    return plainLength + TAG_SIZE;
+  }
+
+  protected onPackage(sealed: Buffer): void {
+    const index = this.index;
+    const tagAt = sealed.length - TAG_SIZE;
+    const plaintext = this.cipher.open(index, index === this.segmentLast, sealed.subarray(0, tagAt), sealed.subarray(tagAt));
+    const offset = index * PACKAGE_SIZE;
+    const from = Math.max(0, this.rangeStart - offset);
+    const to = Math.min(plaintext.length, this.rangeEnd + 1 - offset);
+    if (to > from) this.push(plaintext.subarray(from, to));
+    this.index++;
+  }
+
+  protected onEnd(rest: Buffer): void {
+    if (this.index !== this.last || rest.length !== this.packageSize()) {
+      throw integrityError('encrypted segment is truncated');
+    }
+    this.onPackage(rest);
+  }
+}
+
+/**
+ * Plan for reading plaintext bytes [start, end] (inclusive) of a segment; plainSize 0 with
+ * start 0, end -1 reads nothing but still verifies the single empty package.
+ */
+export function planRangeDecrypt(
+  suite: Suite,
+  objectKey: Buffer,
+  salt: Buffer,
+  plainSize: number,
+  start: number,
+  end: number,
+): { storedStart: number; storedEnd: number; decrypt: Transform } {
+  const valid =
+    Number.isSafeInteger(plainSize) && Number.isSafeInteger(start) && Number.isSafeInteger(end) &&
+    (plainSize === 0 ? start === 0 && end === -1 : 0 <= start && start <= end && end < plainSize);
+  if (!valid) throw new RangeError(`invalid range ${start}-${end} of a ${plainSize}-byte segment`);
+  const first = Math.floor(start / PACKAGE_SIZE);
+  const last = Math.max(first, Math.floor(end / PACKAGE_SIZE));
+  return {
+    storedStart: first * STORED_PACKAGE_SIZE,
+    storedEnd: Math.min(storedSize(plainSize), (last + 1) * STORED_PACKAGE_SIZE) - 1,
+    decrypt: new DecryptStream(segmentCipher(suite, objectKey, salt), plainSize, start, end, first, last),
+  };
+}

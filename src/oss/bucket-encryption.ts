@@ -1,0 +1,64 @@
+/** PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption (?encryption). */
+import { requireBucket, updateBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import { CofferError } from '../core/errors';
+import { authorize } from '../iam/authorize';
+import type { EncryptionRule } from '../store/types';
+import { readSmallBody } from './body';
+import type { OssRequest, OssResponse } from './request';
+import { invalidAlgorithm } from './sse-headers';
+import { parseXml, textOf, toXml } from './xml';
+
+/** Validates a rule as OSS does (reference §6.3): KMSDataEncryption with AES256/SM4 is accepted and dropped. */
+export function parseEncryptionRule(body: string): EncryptionRule {
+  const doc = parseXml(body, 'ServerSideEncryptionRule');
+  const inner = doc.ApplyServerSideEncryptionByDefault;
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
+    throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: ApplyServerSideEncryptionByDefault is required.');
+  }
+  const fields = inner as Record<string, unknown>;
+  const algorithm = textOf(fields, 'SSEAlgorithm') ?? '';
+  const keyId = textOf(fields, 'KMSMasterKeyID') ?? '';
+  const data = textOf(fields, 'KMSDataEncryption') ?? '';
+  if (algorithm !== 'AES256' && algorithm !== 'SM4' && algorithm !== 'KMS') throw invalidAlgorithm(algorithm);
+  if (algorithm !== 'KMS') {
+    if (keyId) {
+      throw new CofferError('InvalidArgument', 'KMSMasterKeyID is only allowed when SSEAlgorithm is KMS.', { ArgumentName: 'KMSMasterKeyID', ArgumentValue: keyId, EC: '0005-00000204' });
+    }
+    return { algorithm };
+  }
+  if (data && data !== 'SM4') {
+    throw new CofferError('InvalidArgument', 'KMSDataEncryption supports only SM4.', { ArgumentName: 'KMSDataEncryption', ArgumentValue: data, EC: '0005-00000203' });
+  }
+  return { algorithm, kmsMasterKeyId: keyId || undefined, kmsDataEncryption: data ? 'SM4' : undefined };
+}
+
+export async function PutBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  authorize(req.principal, 'oss:PutBucketEncryption', await requireBucket(c, req.bucket!));
+  const rule = parseEncryptionRule(await readSmallBody(req));
+  await updateBucket(c, req.bucket!, (b) => ({ ...b, encryption: rule }));
+  return { status: 200 };
+}
+
+export async function GetBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const b = await requireBucket(c, req.bucket!);
+  authorize(req.principal, 'oss:GetBucketEncryption', b);
+  if (!b.encryption) throw new CofferError('NoSuchServerSideEncryptionRule', 'The server side encryption configuration was not found', { BucketName: b.name });
+  const r = b.encryption;
+  return {
+    status: 200,
+    body: toXml('ServerSideEncryptionRule', {
+      ApplyServerSideEncryptionByDefault: {
+        SSEAlgorithm: r.algorithm,
+        KMSMasterKeyID: r.kmsMasterKeyId,
+        KMSDataEncryption: r.kmsDataEncryption,
+      },
+    }),
+  };
+}
+
+export async function DeleteBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  authorize(req.principal, 'oss:DeleteBucketEncryption', await requireBucket(c, req.bucket!));
+  await updateBucket(c, req.bucket!, (b) => ({ ...b, encryption: null }));
+  return { status: 204 };
+}

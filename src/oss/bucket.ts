@@ -1,0 +1,89 @@
+/** PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation. */
+import { createBucket, deleteBucket, requireBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import { CofferError } from '../core/errors';
+import { authorize } from '../iam/authorize';
+import type { EncryptionRule } from '../store/types';
+import { isoTime } from './format';
+import { bucketAclFrom } from './object-headers';
+import { readSmallBody } from './body';
+import { requestedSse } from './sse-headers';
+import { type OssRequest, type OssResponse } from './request';
+import { parseXml, textOf, toXml, type XmlObject } from './xml';
+
+export const owner = (c: Coffer): XmlObject => ({ ID: c.accountId, DisplayName: c.accountId });
+
+export const endpoints = (region: string): XmlObject => ({
+  ExtranetEndpoint: `oss-${region}.aliyuncs.com`,
+  IntranetEndpoint: `oss-${region}-internal.aliyuncs.com`,
+});
+
+export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  if (req.principal.kind === 'anonymous') throw new CofferError('AccessDenied', 'Anonymous access is forbidden for this operation.');
+  authorize(req.principal, 'oss:PutBucket', null);
+  const acl = bucketAclFrom(req, 'private')!;
+  const body = await readSmallBody(req);
+  let storageClass = 'Standard';
+  let dataRedundancyType = 'LRS';
+  if (body.trim()) {
+    const conf = parseXml(body, 'CreateBucketConfiguration');
+    storageClass = textOf(conf, 'StorageClass') || storageClass;
+    dataRedundancyType = textOf(conf, 'DataRedundancyType') || dataRedundancyType;
+  }
+  // x-oss-server-side-encryption on PutBucket sets the bucket's default rule (reference §6.5).
+  const sse = requestedSse(req);
+  const encryption: EncryptionRule | null = sse
+    ? { algorithm: sse.algorithm, kmsMasterKeyId: sse.kmsKeyId, kmsDataEncryption: sse.dataEncryption }
+    : null;
+  await createBucket(c, { name: req.bucket!, acl, storageClass, dataRedundancyType, encryption, principal: req.principal });
+  return { status: 200, headers: { Location: `/${req.bucket}` } };
+}
+
+export async function DeleteBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  authorize(req.principal, 'oss:DeleteBucket', await requireBucket(c, req.bucket!));
+  await deleteBucket(c, req.bucket!);
+  return { status: 204 };
+}
+
+/** How GetBucketInfo shows the default encryption: flat, and "None" when unset (reference §6.4). */
+function encryptionSummary(rule: EncryptionRule | null): XmlObject {
+  if (!rule) return { SSEAlgorithm: 'None' };
+  return {
+    SSEAlgorithm: rule.algorithm,
+    KMSMasterKeyID: rule.algorithm === 'KMS' ? rule.kmsMasterKeyId : undefined,
+    KMSDataEncryption: rule.algorithm === 'KMS' ? rule.kmsDataEncryption : undefined,
+  };
+}
+
+export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const b = await requireBucket(c, req.bucket!);
+  authorize(req.principal, 'oss:GetBucketInfo', b);
+  return {
+    status: 200,
+    body: toXml('BucketInfo', {
+      Bucket: {
+        AccessMonitor: 'Disabled',
+        CreationDate: isoTime(b.createdAt),
+        CrossRegionReplication: 'Disabled',
+        DataRedundancyType: b.dataRedundancyType,
+        ...endpoints(b.region),
+        Location: `oss-${b.region}`,
+        Name: b.name,
+        ResourceGroupId: 'rg-default',
+        StorageClass: b.storageClass,
+        TransferAcceleration: 'Disabled',
+        Owner: { DisplayName: b.owner, ID: b.owner },
+        AccessControlList: { Grant: b.acl },
+        ServerSideEncryptionRule: encryptionSummary(b.encryption),
+        BucketPolicy: { LogBucket: '', LogPrefix: '' },
+        Comment: '',
+      },
+    }),
+  };
+}
+
+export async function GetBucketLocation(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const b = await requireBucket(c, req.bucket!);
+  authorize(req.principal, 'oss:GetBucketLocation', b);
+  return { status: 200, body: toXml('LocationConstraint', `oss-${b.region}`) };
+}

@@ -1,0 +1,38 @@
+/** The x-oss-copy-source header (CopyObject, UploadPartCopy) and its read authorization. */
+import { requireBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import type { Conditions } from '../core/conditions';
+import { CofferError } from '../core/errors';
+import { authorize } from '../iam/authorize';
+import { header, type OssRequest } from './request';
+
+export interface CopySource { bucket: string; key: string }
+
+export function copySourceOf(req: OssRequest): CopySource {
+  const raw = header(req, 'x-oss-copy-source') ?? '';
+  const path = raw.split('?')[0].replace(/^\//, '');
+  const slash = path.indexOf('/');
+  const bad = (): CofferError => new CofferError('InvalidArgument', 'x-oss-copy-source must be /<bucket>/<key>.', { ArgumentName: 'x-oss-copy-source', ArgumentValue: raw });
+  if (slash <= 0 || slash === path.length - 1) throw bad();
+  try {
+    return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    throw bad();
+  }
+}
+
+/** The source must be readable by the caller (missing objects it may not read are not revealed). */
+export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<void> {
+  const bucket = await requireBucket(c, src.bucket);
+  const obj = await c.meta.getObject(src.bucket, src.key);
+  authorize(req.principal, 'oss:GetObject', bucket, obj?.acl);
+}
+
+export function copySourceConditions(req: OssRequest): Conditions {
+  return {
+    ifMatch: header(req, 'x-oss-copy-source-if-match'),
+    ifNoneMatch: header(req, 'x-oss-copy-source-if-none-match'),
+    ifModifiedSince: header(req, 'x-oss-copy-source-if-modified-since'),
+    ifUnmodifiedSince: header(req, 'x-oss-copy-source-if-unmodified-since'),
+  };
+}

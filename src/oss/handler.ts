@@ -1,0 +1,143 @@
+/**
+ * The OSS listener's request handler: route → authenticate → operation → response, with every
+ * failure rendered as an OSS error (on HEAD, base64 in x-oss-err, since HEAD has no body).
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { authenticate } from '../auth';
+import type { Coffer } from '../core/coffer';
+import { CofferError, isCofferError } from '../core/errors';
+import type { CredentialStore } from '../iam/credentials';
+import { ANONYMOUS, type Principal } from '../iam/principal';
+import type { Logger } from '../server/log';
+import { renderError } from './errors';
+import { OPERATIONS } from './operations';
+import type { OssRequest, OssResponse } from './request';
+import { operationOf, parseQuery, targetsOf, type Target } from './router';
+
+export interface OssHandlerOptions {
+  coffer: Coffer;
+  credentials: CredentialStore;
+  logger: Logger;
+  /** Base domain for virtual-hosted-style requests (<bucket>.<domain>). */
+  domain?: string;
+}
+
+export const newRequestId = (): string => randomBytes(12).toString('hex').toUpperCase();
+
+export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (raw, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = newRequestId();
+    let operation = '-';
+    handle(opts, raw, requestId, (op) => { operation = op; })
+      .then((response) => send(res, raw, requestId, response))
+      .catch((err) => sendError(opts, res, raw, requestId, err))
+      .finally(() => {
+        if (opts.logger.enabled('debug')) {
+          opts.logger.log('debug', 'request', {
+            requestId, operation, method: raw.method, status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          });
+        }
+      });
+  };
+}
+
+async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: string, named: (op: string) => void): Promise<OssResponse> {
+  const url = raw.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
+  const targets = targetsOf(raw.headers.host, rawPath, opts.domain);
+  const auth = await authenticate(
+    { method: raw.method ?? 'GET', headers: raw.headers, rawPath, query: pairs, targets },
+    (id) => opts.credentials.lookup(id),
+  );
+  let principal: Principal = ANONYMOUS;
+  let target: Target = targets[0];
+  if (auth.kind === 'signed') {
+    const key = await opts.credentials.lookup(auth.accessKeyId);
+    if (!key) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
+    principal = key.principal;
+    target = auth.target;
+  }
+  const query = new Map<string, string>();
+  for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
+  const method = raw.method ?? 'GET';
+  const operation = operationOf(method, target, query, raw.headers['x-oss-copy-source'] !== undefined);
+  named(operation);
+  const req: OssRequest = {
+    id: requestId,
+    method,
+    raw,
+    query,
+    bucket: target.bucket,
+    key: target.key,
+    principal,
+    secure: 'encrypted' in raw.socket && !!(raw.socket as { encrypted?: boolean }).encrypted,
+    sourceIp: raw.socket.remoteAddress ?? '',
+  };
+  return OPERATIONS[operation](opts.coffer, req);
+}
+
+function baseHeaders(res: ServerResponse, requestId: string): void {
+  res.setHeader('x-oss-request-id', requestId);
+  res.setHeader('Server', 'AliyunOSS');
+  res.setHeader('Date', new Date().toUTCString());
+}
+
+async function send(res: ServerResponse, raw: IncomingMessage, requestId: string, r: OssResponse): Promise<void> {
+  baseHeaders(res, requestId);
+  for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
+  res.statusCode = r.status;
+  if (r.body instanceof Readable) {
+    if (raw.method === 'HEAD') {
+      r.body.destroy();
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(r.body, res);
+    } catch (err) {
+      // Mid-stream failure (e.g. a package failing authentication): cut the connection so the
+      // client sees a short body, never a complete response with altered bytes.
+      res.destroy(err as Error);
+      throw err;
+    }
+    return;
+  }
+  const body = r.body ?? '';
+  if (typeof body === 'string' && body.startsWith('<?xml') && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(raw.method === 'HEAD' ? undefined : body);
+  raw.resume();
+}
+
+function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMessage, requestId: string, err: unknown): void {
+  if (!isCofferError(err) || err.code === 'InternalError' || err.code === 'DataIntegrityError') {
+    opts.logger.log('error', 'request failed', { requestId, error: err instanceof Error ? err.message : String(err) });
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const host = raw.headers.host ?? '';
+  const e = renderError(err, requestId, host);
+  res.removeHeader('Content-Length');
+  baseHeaders(res, requestId);
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  res.statusCode = e.status;
+  if (raw.method === 'HEAD') {
+    res.setHeader('x-oss-err', Buffer.from(e.body).toString('base64'));
+    res.end();
+  } else {
+    res.setHeader('Content-Type', 'application/xml');
+    res.setHeader('Content-Length', Buffer.byteLength(e.body));
+    res.end(e.body);
+  }
+  // Drain an unread upload body so the connection can be reused.
+  raw.resume();
+}

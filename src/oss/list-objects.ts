@@ -1,0 +1,97 @@
+/** ListObjects (v1) and ListObjectsV2. */
+import { requireBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import { CofferError } from '../core/errors';
+import { listObjects } from '../core/objects';
+import { authorize } from '../iam/authorize';
+import type { ObjectRecord } from '../store/types';
+import { owner } from './bucket';
+import { isoTime, quoteEtag, urlEncodeKey } from './format';
+import { param, type OssRequest, type OssResponse } from './request';
+import { maxKeysParam } from './service';
+import { toXml, type XmlObject } from './xml';
+
+interface ListParams { prefix: string; delimiter: string; encode: (s: string) => string; encodingType?: string; maxKeys: number }
+
+async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
+  authorize(req.principal, 'oss:ListObjects', await requireBucket(c, req.bucket!));
+  const encodingType = param(req, 'encoding-type');
+  if (encodingType !== undefined && encodingType !== 'url') {
+    throw new CofferError('InvalidArgument', 'encoding-type must be url.', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+  }
+  return {
+    prefix: param(req, 'prefix') ?? '',
+    delimiter: param(req, 'delimiter') ?? '',
+    encodingType,
+    encode: encodingType ? urlEncodeKey : (s) => s,
+    maxKeys: maxKeysParam(req, 'max-keys', 100),
+  };
+}
+
+function contents(c: Coffer, objects: ObjectRecord[], p: ListParams, withOwner: boolean): XmlObject[] {
+  return objects.map((o) => ({
+    Key: p.encode(o.key),
+    LastModified: isoTime(o.lastModified),
+    ETag: quoteEtag(o.etag),
+    Type: o.type,
+    Size: o.size,
+    StorageClass: o.storageClass,
+    Owner: withOwner ? owner(c) : undefined,
+  }));
+}
+
+export async function ListObjects(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const p = await listParams(c, req);
+  const marker = param(req, 'marker') ?? '';
+  const page = await listObjects(c, req.bucket!, { ...p, marker });
+  return {
+    status: 200,
+    body: toXml('ListBucketResult', {
+      Name: req.bucket,
+      Prefix: p.encode(p.prefix),
+      Marker: p.encode(marker),
+      MaxKeys: p.maxKeys,
+      Delimiter: p.encode(p.delimiter),
+      EncodingType: p.encodingType,
+      IsTruncated: page.truncated,
+      NextMarker: page.truncated ? p.encode(page.next!) : undefined,
+      Contents: contents(c, page.items, p, true),
+      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: p.encode(cp) })),
+    }),
+  };
+}
+
+/** Continuation tokens are hex, so they survive oss2's URL-decoding untouched. */
+const encodeToken = (marker: string): string => Buffer.from(marker, 'utf8').toString('hex');
+function decodeToken(token: string): string {
+  if (!/^([0-9a-f]{2})*$/.test(token)) {
+    throw new CofferError('InvalidArgument', 'The continuation token is not valid.', { ArgumentName: 'continuation-token', ArgumentValue: token });
+  }
+  return Buffer.from(token, 'hex').toString('utf8');
+}
+
+export async function ListObjectsV2(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const p = await listParams(c, req);
+  const token = param(req, 'continuation-token');
+  const startAfter = param(req, 'start-after') ?? '';
+  const fromToken = token !== undefined ? decodeToken(token) : '';
+  const marker = fromToken > startAfter ? fromToken : startAfter;
+  const page = await listObjects(c, req.bucket!, { ...p, marker });
+  return {
+    status: 200,
+    body: toXml('ListBucketResult', {
+      Name: req.bucket,
+      Prefix: p.encode(p.prefix),
+      StartAfter: startAfter ? p.encode(startAfter) : undefined,
+      ContinuationToken: token,
+      MaxKeys: p.maxKeys,
+      Delimiter: p.encode(p.delimiter),
+      EncodingType: p.encodingType,
+      IsTruncated: page.truncated,
+      NextContinuationToken: page.truncated ? encodeToken(page.next!) : undefined,
+      KeyCount: page.items.length + page.commonPrefixes.length,
+      Contents: contents(c, page.items, p, param(req, 'fetch-owner') === 'true'),
+      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: p.encode(cp) })),
+    }),
+  };
+}

@@ -1,0 +1,184 @@
+/** InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads. */
+import { requireBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import { CofferError } from '../core/errors';
+import {
+  abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy,
+} from '../core/multipart';
+import { authorize } from '../iam/authorize';
+import type { PartRecord, UploadRecord } from '../store/types';
+import { uploadLength, readSmallBody } from './body';
+import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
+import { isoTime, quoteEtag, urlEncodeKey } from './format';
+import { objectAclFrom, objectAttributesFrom } from './object-headers';
+import { forbidOverwriteFrom } from './object-put';
+import { header, param, type OssRequest, type OssResponse } from './request';
+import { maxKeysParam } from './service';
+import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
+import { parseXml, textOf, toXml } from './xml';
+
+async function authorizeWrite(c: Coffer, req: OssRequest, action = 'oss:PutObject'): Promise<void> {
+  authorize(req.principal, action, await requireBucket(c, req.bucket!));
+}
+
+function uploadIdOf(req: OssRequest): string {
+  return req.query.get('uploadId') ?? '';
+}
+
+function encoder(req: OssRequest): { encodingType?: string; encode: (s: string) => string } {
+  const encodingType = param(req, 'encoding-type');
+  return { encodingType, encode: encodingType === 'url' ? urlEncodeKey : (s) => s };
+}
+
+export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req);
+  const upload = await initiateUpload(c, {
+    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), principal: req.principal,
+  });
+  const { encodingType, encode } = encoder(req);
+  return {
+    status: 200,
+    headers: sseResponseHeaders(upload.encryption),
+    body: toXml('InitiateMultipartUploadResult', { EncodingType: encodingType, Bucket: upload.bucket, Key: encode(upload.key), UploadId: upload.uploadId }),
+  };
+}
+
+function partNumberOf(req: OssRequest): number {
+  const raw = req.query.get('partNumber') ?? '';
+  return /^\d+$/.test(raw) ? Number(raw) : NaN;
+}
+
+function partResponse(part: PartRecord, upload: UploadRecord, body?: string): OssResponse {
+  return {
+    status: 200,
+    headers: { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': part.crc64, ...sseResponseHeaders(upload.encryption) },
+    body,
+  };
+}
+
+export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req);
+  rejectSseHeaders(req);
+  const { part, upload } = await uploadPart(c, {
+    bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
+    body: req.raw, contentMd5: header(req, 'content-md5'), ...uploadLength(req), principal: req.principal,
+  });
+  return partResponse(part, upload);
+}
+
+function copyRange(req: OssRequest): { start: number; end: number } | undefined {
+  const raw = header(req, 'x-oss-copy-source-range');
+  if (raw === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
+  if (!m) throw new CofferError('InvalidArgument', 'x-oss-copy-source-range must be bytes=first-last.', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: raw });
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req);
+  rejectSseHeaders(req);
+  const source = copySourceOf(req);
+  await authorizeCopySource(c, req, source);
+  const { part, upload } = await uploadPartCopy(c, {
+    bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
+    source, range: copyRange(req), conditions: copySourceConditions(req), principal: req.principal,
+  });
+  return partResponse(part, upload, toXml('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
+}
+
+export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req);
+  rejectSseHeaders(req);
+  const body = await readSmallBody(req);
+  const all = (header(req, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes';
+  if (all && body.trim()) {
+    throw new CofferError('InvalidArgument', 'x-oss-complete-all cannot be used together with a part list.', { ArgumentName: 'x-oss-complete-all', EC: '0042-00000216' });
+  }
+  let parts: Array<{ partNumber: number; etag: string }> | 'all' = 'all';
+  if (!all) {
+    const doc = parseXml(body, 'CompleteMultipartUpload', ['Part']);
+    parts = ((doc.Part ?? []) as unknown[]).map((p) => {
+      const fields = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+      const n = textOf(fields, 'PartNumber') ?? '';
+      const etag = textOf(fields, 'ETag');
+      if (!/^\d+$/.test(n) || etag === undefined) {
+        throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: every <Part> needs <PartNumber> and <ETag>.');
+      }
+      return { partNumber: Number(n), etag };
+    });
+  }
+  const { object } = await completeUpload(c, {
+    bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), parts,
+    acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req),
+  });
+  const { encodingType, encode } = encoder(req);
+  return {
+    status: 200,
+    headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
+    body: toXml('CompleteMultipartUploadResult', {
+      EncodingType: encodingType,
+      Location: `http://${object.bucket}.oss-${c.region}.aliyuncs.com/${encodeURIComponent(object.key)}`,
+      Bucket: object.bucket,
+      Key: encode(object.key),
+      ETag: quoteEtag(object.etag),
+    }),
+  };
+}
+
+export async function AbortMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req, 'oss:AbortMultipartUpload');
+  await abortUpload(c, req.bucket!, req.key!, uploadIdOf(req));
+  return { status: 204 };
+}
+
+export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req, 'oss:ListParts');
+  const marker = Number(param(req, 'part-number-marker') ?? '0') || 0;
+  const maxParts = maxKeysParam(req, 'max-parts', 1000);
+  const { parts, truncated } = await listParts(c, { bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), marker, maxParts });
+  const { encodingType, encode } = encoder(req);
+  return {
+    status: 200,
+    body: toXml('ListPartsResult', {
+      EncodingType: encodingType,
+      Bucket: req.bucket,
+      Key: encode(req.key!),
+      UploadId: uploadIdOf(req),
+      PartNumberMarker: marker,
+      NextPartNumberMarker: parts.length ? parts[parts.length - 1].partNumber : marker,
+      MaxParts: maxParts,
+      IsTruncated: truncated,
+      Part: parts.map((p) => ({ PartNumber: p.partNumber, LastModified: isoTime(p.lastModified), ETag: quoteEtag(p.etag), HashCrc64ecma: p.crc64, Size: p.size })),
+    }),
+  };
+}
+
+export async function ListMultipartUploads(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  await authorizeWrite(c, req, 'oss:ListMultipartUploads');
+  const prefix = param(req, 'prefix') ?? '';
+  const delimiter = param(req, 'delimiter') ?? '';
+  const keyMarker = param(req, 'key-marker') ?? '';
+  const uploadIdMarker = keyMarker ? param(req, 'upload-id-marker') ?? '' : '';
+  const maxUploads = maxKeysParam(req, 'max-uploads', 1000);
+  const page = await listUploads(c, req.bucket!, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads });
+  const last = page.items[page.items.length - 1];
+  const nextIsPrefix = page.truncated && page.next !== undefined && page.commonPrefixes.includes(page.next) && page.next !== last?.key;
+  const { encodingType, encode } = encoder(req);
+  return {
+    status: 200,
+    body: toXml('ListMultipartUploadsResult', {
+      EncodingType: encodingType,
+      Bucket: req.bucket,
+      KeyMarker: encode(keyMarker),
+      UploadIdMarker: uploadIdMarker,
+      NextKeyMarker: page.truncated ? encode(page.next ?? '') : '',
+      NextUploadIdMarker: page.truncated && !nextIsPrefix ? last?.uploadId ?? '' : '',
+      Delimiter: encode(delimiter),
+      Prefix: encode(prefix),
+      MaxUploads: maxUploads,
+      IsTruncated: page.truncated,
+      Upload: page.items.map((u) => ({ Key: encode(u.key), UploadId: u.uploadId, StorageClass: u.storageClass, Initiated: isoTime(u.initiated) })),
+      CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),
+    }),
+  };
+}

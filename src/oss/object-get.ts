@@ -1,0 +1,109 @@
+/** GetObject, HeadObject, GetObjectMeta. */
+import { requireBucket } from '../core/buckets';
+import type { Coffer } from '../core/coffer';
+import { evaluateConditions } from '../core/conditions';
+import { CofferError } from '../core/errors';
+import { objectCipher, objectData } from '../core/objects';
+import { authorize } from '../iam/authorize';
+import type { ObjectRecord } from '../store/types';
+import { httpDate, quoteEtag } from './format';
+import { objectHeaders } from './object-headers';
+import { header, param, type OssRequest, type OssResponse } from './request';
+
+/** Loads the object a read names, checking access first so that a missing key is not revealed to those who may not read it. */
+export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
+  const bucket = await requireBucket(c, req.bucket!);
+  const obj = await c.meta.getObject(req.bucket!, req.key!);
+  authorize(req.principal, 'oss:GetObject', bucket, obj?.acl);
+  if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  return obj;
+}
+
+/** Evaluates If-* headers: a 304 response, or null to go on (412 is thrown). */
+function preconditions(req: OssRequest, obj: ObjectRecord): OssResponse | null {
+  const outcome = evaluateConditions({
+    ifMatch: header(req, 'if-match'),
+    ifNoneMatch: header(req, 'if-none-match'),
+    ifModifiedSince: header(req, 'if-modified-since'),
+    ifUnmodifiedSince: header(req, 'if-unmodified-since'),
+  }, obj);
+  if (outcome === 'ok') return null;
+  return { status: 304, headers: { ETag: quoteEtag(obj.etag), 'Last-Modified': httpDate(obj.lastModified) } };
+}
+
+/**
+ * The byte range a Range header asks for. OSS ignores an invalid or unsatisfiable range and sends
+ * the whole object, unless x-oss-range-behavior: standard asks for 416; of several ranges only the
+ * first counts.
+ */
+export function parseRange(value: string | undefined, size: number, standard: boolean): { start: number; end: number } | null {
+  if (!value) return null;
+  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*(?:,.*)?$/.exec(value.trim());
+  const unsatisfiable = (): null => {
+    if (standard) throw new CofferError('InvalidRange', 'The requested range cannot be satisfied.', { RangeRequested: value, ActualObjectSize: String(size) });
+    return null;
+  };
+  if (!m || (m[1] === '' && m[2] === '')) return standard && m ? unsatisfiable() : null;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return unsatisfiable();
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  let end = m[2] === '' ? size - 1 : Number(m[2]);
+  if (start >= size || end < start) return unsatisfiable();
+  if (end >= size) {
+    if (!standard && m[2] !== '') return null;
+    end = size - 1;
+  }
+  return { start, end };
+}
+
+const OVERRIDES: Array<[string, string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const obj = await readableObject(c, req);
+  const notModified = preconditions(req, obj);
+  if (notModified) return notModified;
+  const range = parseRange(header(req, 'range'), obj.size, header(req, 'x-oss-range-behavior') === 'standard');
+  const start = range?.start ?? 0;
+  const end = range?.end ?? obj.size - 1;
+  // Unseal the key before any header is sent, so a key problem becomes a clean error response.
+  const cipher = await objectCipher(c, obj, req.principal);
+  const headers = objectHeaders(obj);
+  for (const [q, h] of OVERRIDES) {
+    const v = param(req, q);
+    if (v !== undefined) headers[h] = v;
+  }
+  headers['Content-Length'] = end - start + 1;
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
+  return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };
+}
+
+export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const obj = await readableObject(c, req);
+  const notModified = preconditions(req, obj);
+  if (notModified) return notModified;
+  return { status: 200, headers: { ...objectHeaders(obj), 'Content-Length': obj.size } };
+}
+
+export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const obj = await readableObject(c, req);
+  return {
+    status: 200,
+    headers: {
+      ETag: quoteEtag(obj.etag),
+      'Content-Length': obj.size,
+      'Last-Modified': httpDate(obj.lastModified),
+      'x-oss-last-access-time': httpDate(obj.lastModified),
+      'x-oss-hash-crc64ecma': obj.crc64,
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/** Object attributes from request headers, and the headers GET/HEAD answer with. */
+import { CofferError } from '../core/errors';
+import { LIMITS } from '../core/coffer';
+import type { ObjectAttributes } from '../core/objects';
+import type { BucketAcl, ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
+import { httpDate, quoteEtag } from './format';
+import { header, type OssRequest } from './request';
+import { sseResponseHeaders } from './sse-headers';
+
+const BUCKET_ACLS = new Set(['private', 'public-read', 'public-read-write']);
+const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
+const STORED = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
+
+function invalid(name: string, value: string): CofferError {
+  return new CofferError('InvalidArgument', `The value of ${name} is not valid.`, { ArgumentName: name, ArgumentValue: value });
+}
+
+export function bucketAclFrom(req: OssRequest, fallback: BucketAcl | undefined): BucketAcl | undefined {
+  const v = header(req, 'x-oss-acl');
+  if (v === undefined) return fallback;
+  if (!BUCKET_ACLS.has(v)) throw invalid('x-oss-acl', v);
+  return v as BucketAcl;
+}
+
+export function objectAclFrom(req: OssRequest): ObjectAcl | undefined {
+  const v = header(req, 'x-oss-object-acl');
+  if (v === undefined) return undefined;
+  if (v !== 'default' && !BUCKET_ACLS.has(v)) throw invalid('x-oss-object-acl', v);
+  return v as ObjectAcl;
+}
+
+export function storageClassFrom(req: OssRequest): string | undefined {
+  const v = header(req, 'x-oss-storage-class');
+  if (v === undefined) return undefined;
+  if (!STORAGE_CLASSES.has(v)) throw invalid('x-oss-storage-class', v);
+  return v;
+}
+
+export function storedHeadersFrom(req: OssRequest): StoredHeaders {
+  const h: StoredHeaders = { 'content-type': header(req, 'content-type') || 'application/octet-stream' };
+  for (const name of STORED) {
+    const v = header(req, name);
+    if (v !== undefined) h[name] = v;
+  }
+  return h;
+}
+
+export function userMetaFrom(req: OssRequest): Record<string, string> {
+  const meta: Record<string, string> = {};
+  let bytes = 0;
+  for (const [name, value] of Object.entries(req.raw.headers)) {
+    if (!name.startsWith('x-oss-meta-') || value === undefined) continue;
+    const v = Array.isArray(value) ? value.join(',') : value;
+    const short = name.slice('x-oss-meta-'.length);
+    meta[short] = v;
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(v);
+  }
+  if (bytes > LIMITS.maxUserMetaBytes) {
+    throw new CofferError('InvalidArgument', 'The user metadata of an object must not exceed 8 KB.', { ArgumentName: 'x-oss-meta-*', EC: '0011-00000002' });
+  }
+  return meta;
+}
+
+/** Everything a write may set about an object, with OSS's defaults. */
+export function objectAttributesFrom(req: OssRequest): ObjectAttributes {
+  return {
+    headers: storedHeadersFrom(req),
+    userMeta: userMetaFrom(req),
+    acl: objectAclFrom(req) ?? 'default',
+    storageClass: storageClassFrom(req) ?? 'Standard',
+  };
+}
+
+/** Headers of GET/HEAD (before response-* overrides and range adjustments). */
+export function objectHeaders(obj: ObjectRecord): Record<string, string | number | undefined> {
+  const h: Record<string, string | number | undefined> = {
+    'Content-Type': obj.headers['content-type'],
+    'Cache-Control': obj.headers['cache-control'],
+    'Content-Disposition': obj.headers['content-disposition'],
+    'Content-Encoding': obj.headers['content-encoding'],
+    'Content-Language': obj.headers['content-language'],
+    Expires: obj.headers.expires,
+    ETag: quoteEtag(obj.etag),
+    'Last-Modified': httpDate(obj.lastModified),
+    'Accept-Ranges': 'bytes',
+    'x-oss-object-type': obj.type,
+    'x-oss-storage-class': obj.storageClass,
+    'x-oss-hash-crc64ecma': obj.crc64,
+    'Content-MD5': obj.contentMd5,
+    'x-oss-next-append-position': obj.type === 'Appendable' ? obj.size : undefined,
+    ...sseResponseHeaders(obj.encryption),
+  };
+  for (const [k, v] of Object.entries(obj.userMeta)) h[`x-oss-meta-${k}`] = v;
+  return h;
+}

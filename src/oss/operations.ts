@@ -1,0 +1,31 @@
+/** Every OSS operation Coffer serves, by its OSS name. */
+import type { Coffer } from '../core/coffer';
+import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
+import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
+import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
+import { ListObjects, ListObjectsV2 } from './list-objects';
+import {
+  AbortMultipartUpload, CompleteMultipartUpload, InitiateMultipartUpload, ListMultipartUploads, ListParts, UploadPart, UploadPartCopy,
+} from './multipart';
+import { GetObjectAcl, PutObjectAcl } from './object-acl';
+import { AppendObject } from './object-append';
+import { CopyObject } from './object-copy';
+import { DeleteMultipleObjects, DeleteObject } from './object-delete';
+import { GetObject, GetObjectMeta, HeadObject } from './object-get';
+import { PutObject } from './object-put';
+import type { OssRequest, OssResponse } from './request';
+import type { Operation } from './router';
+import { ListBuckets } from './service';
+
+export type Handler = (c: Coffer, req: OssRequest) => Promise<OssResponse>;
+
+export const OPERATIONS: Record<Operation, Handler> = {
+  ListBuckets,
+  PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation,
+  PutBucketAcl, GetBucketAcl,
+  PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
+  ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
+  PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
+  PutObjectAcl, GetObjectAcl,
+  InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+};

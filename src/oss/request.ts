@@ -1,0 +1,38 @@
+/** The parsed view of an OSS request that operation handlers work with, and what they return. */
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Principal } from '../iam/principal';
+
+export interface OssRequest {
+  id: string;
+  method: string;
+  raw: IncomingMessage;
+  /** Decoded query parameters; the first occurrence of a name wins. */
+  query: Map<string, string>;
+  bucket?: string;
+  key?: string;
+  principal: Principal;
+  secure: boolean;
+  sourceIp: string;
+}
+
+export interface OssResponse {
+  status: number;
+  headers?: Record<string, string | number | undefined>;
+  body?: string | Buffer | Readable;
+}
+
+export function header(req: OssRequest, name: string): string | undefined {
+  const v = req.raw.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function hasParam(req: OssRequest, name: string): boolean {
+  return req.query.has(name);
+}
+
+/** A query parameter; empty values count as absent (oss2 sends empty `prefix=`, `marker=`, …). */
+export function param(req: OssRequest, name: string): string | undefined {
+  const v = req.query.get(name);
+  return v === undefined || v === '' ? undefined : v;
+}

@@ -1,0 +1,126 @@
+/**
+ * Starts Coffer: opens the data directory, checks the root key, wires the core, and brings up
+ * the listeners. Used by `coffer server` and by the integration tests (port 0, temp data dir).
+ */
+import { randomInt } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BlobCollector } from '../core/blob-collector';
+import type { Coffer } from '../core/coffer';
+import { Encryption, OssKeyProvider } from '../core/encryption';
+import { MasterKeys } from '../core/keys/master-keys';
+import { verifyRootKey } from '../core/keys/root-key-check';
+import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
+import { CredentialStore } from '../iam/credentials';
+import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
+import { createOssHandler } from '../oss/handler';
+import { FsBlobStore } from '../store/fs/blob-store';
+import { SqliteMetadataStore } from '../store/sqlite/metadata-store';
+import { listen, type Listener, type TlsFiles } from './listener';
+import { createLogger, type Level, type Logger } from './log';
+
+export interface ServerOptions {
+  dataDir: string;
+  host: string;
+  ossPort: number;
+  region: string;
+  domain?: string;
+  tls?: TlsFiles;
+  rootKeyFile?: string;
+  masterKeyRotationDays: number;
+  logLevel: Level;
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export interface Endpoints { oss: string; region: string }
+
+export interface RunningServer {
+  endpoints: Endpoints;
+  coffer: Coffer;
+  masterKeys: MasterKeys;
+  rootCredentials: RootCredentials;
+  rootKey: Pick<LoadedRootKey, 'origin' | 'generatedAt'>;
+  /** Drains in-flight requests, then closes the stores. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+async function accountId(meta: SqliteMetadataStore): Promise<string> {
+  const existing = await meta.getSetting('account-id');
+  if (existing) return existing;
+  const id = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
+  return meta.transaction(async (tx) => {
+    const again = await tx.getSetting('account-id');
+    if (again) return again;
+    await tx.setSetting('account-id', id);
+    return id;
+  });
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(opts.logLevel);
+  await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const dbFile = path.join(opts.dataDir, 'meta.db');
+  const existed = await fs.stat(dbFile).then(() => true, () => false);
+  const meta = SqliteMetadataStore.open(dbFile);
+  try {
+    const initialized = (await meta.getSetting('root-key-check')) !== null;
+    if (initialized && !opts.env.COFFER_ROOT_KEY && !opts.rootKeyFile) {
+      const present = await fs.stat(path.join(opts.dataDir, GENERATED_ROOT_KEY_FILE)).then(() => true, () => false);
+      if (!present) throw new Error('this data directory is encrypted under a root key that was not supplied; set COFFER_ROOT_KEY or --root-key-file. Nothing was written.');
+    }
+    const rootKey = await loadRootKey({ env: opts.env.COFFER_ROOT_KEY, file: opts.rootKeyFile, dataDir: opts.dataDir });
+    if (rootKey.origin === 'generated' && existed && initialized) throw new Error('unreachable: root key generated for an initialized store');
+    await verifyRootKey(meta, rootKey.key);
+
+    const rootCredentials = await loadRootCredentials(opts.dataDir, opts.env);
+    const account = await accountId(meta);
+    const blobs = await FsBlobStore.open(opts.dataDir);
+    const collector = new BlobCollector(meta, blobs);
+    const collected = await collector.collectOrphans();
+    if (collected.orphans || collected.temp) logger.log('info', 'collected leftovers of interrupted writes', collected);
+    collector.start();
+
+    const masterKeys = new MasterKeys(meta, rootKey.key);
+    const rotate = (): void => {
+      masterKeys.rotateIfOlderThan(opts.masterKeyRotationDays).then((v) => {
+        if (v !== null) logger.log('info', 'rotated the SSE-OSS master key on schedule', { version: v });
+      }, (err) => logger.log('error', 'scheduled master key rotation failed', { error: String(err) }));
+    };
+    rotate();
+    const rotation = setInterval(rotate, Math.min(DAY_MS, opts.masterKeyRotationDays * DAY_MS) / 4);
+    rotation.unref();
+
+    const coffer: Coffer = {
+      meta, blobs, collector, region: opts.region, accountId: account,
+      encryption: new Encryption(new OssKeyProvider(masterKeys)),
+    };
+    const credentials = new CredentialStore(account, rootCredentials);
+    const oss: Listener = await listen(
+      createOssHandler({ coffer, credentials, logger, domain: opts.domain }),
+      opts.host, opts.ossPort, opts.tls,
+    );
+    let closing: Promise<void> | null = null;
+    return {
+      endpoints: { oss: oss.url, region: opts.region },
+      coffer,
+      masterKeys,
+      rootCredentials,
+      rootKey: { origin: rootKey.origin, generatedAt: rootKey.generatedAt },
+      close: () => {
+        closing ??= (async () => {
+          clearInterval(rotation);
+          await oss.drain();
+          await collector.stop();
+          await meta.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Storage interfaces. Everything above src/store talks to these, never to a backend:
+ * the embedded default is SQLite + files; a PostgreSQL/S3 pair can implement the same contracts
+ * (the conformance suite in test/store runs against every implementation).
+ * Both are asynchronous although better-sqlite3 is not, because the next backends will not be.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
+export type ObjectAcl = BucketAcl | 'default';
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable';
+
+/** A bucket's default server-side encryption (PutBucketEncryption). */
+export interface EncryptionRule {
+  algorithm: 'AES256' | 'SM4' | 'KMS';
+  kmsMasterKeyId?: string;
+  kmsDataEncryption?: 'SM4';
+}
+
+export interface BucketRecord {
+  name: string;
+  owner: string;
+  region: string;
+  acl: BucketAcl;
+  storageClass: string;
+  dataRedundancyType: string;
+  createdAt: number;
+  encryption: EncryptionRule | null;
+}
+
+/** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
+export interface Segment {
+  blobId: string;
+  /** Plaintext length. */
+  size: number;
+  /** Per-segment salt (base64) of encrypted segments; absent when stored in the clear. */
+  salt?: string;
+}
+
+/**
+ * How an object's data is encrypted: opaque to the store, owned by src/core/encryption.ts.
+ * Stored as JSON with the object (object metadata itself is not encrypted, as in OSS).
+ */
+export type EncryptionInfo = Record<string, unknown>;
+
+/** Standard HTTP headers stored with an object and returned on GET/HEAD. */
+export interface StoredHeaders {
+  'content-type': string;
+  'cache-control'?: string;
+  'content-disposition'?: string;
+  'content-encoding'?: string;
+  'content-language'?: string;
+  expires?: string;
+}
+
+export interface ObjectRecord {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Upper-case hex, without quotes; "HEX-N" for multipart. */
+  etag: string;
+  /** CRC-64/ECMA of the plaintext, unsigned decimal. */
+  crc64: string;
+  /** Base64 MD5 of the plaintext, for Normal objects. */
+  contentMd5?: string;
+  type: ObjectType;
+  storageClass: string;
+  acl: ObjectAcl;
+  lastModified: number;
+  headers: StoredHeaders;
+  /** x-oss-meta-* without the prefix, names lower-case. */
+  userMeta: Record<string, string>;
+  encryption: EncryptionInfo | null;
+  segments: Segment[];
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  storageClass: string;
+  acl: ObjectAcl;
+  headers: StoredHeaders;
+  userMeta: Record<string, string>;
+  encryption: EncryptionInfo | null;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  etag: string;
+  size: number;
+  crc64: string;
+  lastModified: number;
+  segment: Segment;
+}
+
+export interface ListObjectsQuery {
+  prefix?: string;
+  /** Exclusive lower bound. */
+  after?: string;
+  /** Skip every key that starts with this (used to jump over a common prefix). */
+  skipPrefix?: string;
+  limit: number;
+}
+
+export interface ListUploadsQuery {
+  prefix?: string;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  skipPrefix?: string;
+  limit: number;
+}
+
+/** Reads see committed state only. Keys compare bytewise (UTF-8), as OSS orders them. */
+export interface MetadataReader {
+  getBucket(name: string): Promise<BucketRecord | null>;
+  listBuckets(query: { prefix?: string; after?: string; limit: number }): Promise<BucketRecord[]>;
+  countBuckets(): Promise<number>;
+  /** True when the bucket holds no object and no unfinished multipart upload. */
+  bucketIsEmpty(name: string): Promise<boolean>;
+  getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
+  listObjects(bucket: string, query: ListObjectsQuery): Promise<ObjectRecord[]>;
+  getUpload(uploadId: string): Promise<UploadRecord | null>;
+  listUploads(bucket: string, query: ListUploadsQuery): Promise<UploadRecord[]>;
+  getPart(uploadId: string, partNumber: number): Promise<PartRecord | null>;
+  listParts(uploadId: string, query: { after?: number; limit: number }): Promise<PartRecord[]>;
+  getSetting(name: string): Promise<string | null>;
+  /** Blob ids retired by committed transactions and not yet removed from the blob store. */
+  retiredBlobs(limit: number): Promise<string[]>;
+  isLiveBlob(blobId: string): Promise<boolean>;
+  /** Storage use, for status reporting. */
+  stats(): Promise<{ buckets: number; objects: number; bytes: number; uploads: number }>;
+}
+
+/**
+ * A write transaction. Blob bookkeeping is part of the same commit: storing an object or part
+ * registers its segments' blobs as live, and whatever it replaces or deletes is retired, so that a
+ * crash can never leave a visible object without its data or data without an owner.
+ */
+export interface MetadataTx extends MetadataReader {
+  putBucket(bucket: BucketRecord): Promise<void>;
+  deleteBucket(name: string): Promise<void>;
+  /** Inserts or replaces; returns the replaced record. */
+  putObject(object: ObjectRecord): Promise<ObjectRecord | null>;
+  deleteObject(bucket: string, key: string): Promise<ObjectRecord | null>;
+  putUpload(upload: UploadRecord): Promise<void>;
+  /**
+   * Removes the upload and its parts. Blobs of parts listed in `keepBlobs` stay live (they now
+   * belong to the completed object); the rest are retired.
+   */
+  deleteUpload(uploadId: string, keepBlobs?: ReadonlySet<string>): Promise<void>;
+  /** Inserts or replaces a part; the replaced part's blob is retired. */
+  putPart(part: PartRecord): Promise<void>;
+  setSetting(name: string, value: string): Promise<void>;
+  /** Marks blobs written but not kept (e.g. a failed request) for collection. */
+  retireBlobs(blobIds: string[]): Promise<void>;
+  /** Forgets retired blobs once their files are gone. */
+  forgetBlobs(blobIds: string[]): Promise<void>;
+}
+
+export interface MetadataStore extends MetadataReader {
+  /**
+   * Runs fn in one serialized write transaction. fn must only await tx calls (no network or file
+   * I/O), so transactions stay short; it commits when fn resolves and rolls back when it throws.
+   */
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A blob being written; nothing is visible under its id until commit() resolves. */
+export interface BlobWriter {
+  readonly blobId: string;
+  readonly stream: Writable;
+  /** Call after the stream finished: makes the bytes durable (fsync) and moves them in place. */
+  commit(): Promise<{ size: number }>;
+  /** Discards whatever was written. Safe to call at any point, also after commit() failed. */
+  abort(): Promise<void>;
+}
+
+export interface BlobStore {
+  create(): Promise<BlobWriter>;
+  /** Reads bytes [start, end] inclusive; the whole blob when omitted. */
+  read(blobId: string, range?: { start: number; end: number }): Readable;
+  size(blobId: string): Promise<number>;
+  delete(blobId: string): Promise<void>;
+  /** Every blob id present, for orphan collection at start-up. */
+  list(): AsyncIterable<string>;
+  /** Removes leftovers of writes that never committed (temp files); returns how many. */
+  cleanTemp(): Promise<number>;
+}
