@@ -1,0 +1,68 @@
+/** Starts a real Coffer server for a test: port 0, a fresh temp data dir, known root credentials. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app';
+import { createLogger } from '../../src/server/log';
+
+// ali-oss ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OSS = require('ali-oss');
+
+export const ACCESS_KEY_ID = 'LTAItestrootkey0001';
+export const ACCESS_KEY_SECRET = 'test-root-secret-0123456789abcdef';
+export const ROOT_KEY = '11'.repeat(32);
+
+export interface TestServer {
+  url: string;
+  /** host:port of the OSS listener. */
+  host: string;
+  port: number;
+  region: string;
+  dataDir: string;
+  running: RunningServer;
+  /** An ali-oss client on the IP endpoint (bucket only in the Host header, as ali-oss sends it). */
+  client(options?: Record<string, unknown>): any;
+  close(): Promise<void>;
+}
+
+export function tempDir(name = 'coffer-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), name));
+}
+
+export async function startTestServer(overrides: Partial<ServerOptions> = {}, keepDir = false): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? tempDir();
+  const running = await startServer({
+    dataDir,
+    host: '127.0.0.1',
+    ossPort: 0,
+    region: 'cn-hangzhou',
+    masterKeyRotationDays: 90,
+    logLevel: 'error',
+    logger: createLogger('error'),
+    env: { COFFER_ROOT_ACCESS_KEY_ID: ACCESS_KEY_ID, COFFER_ROOT_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, COFFER_ROOT_KEY: ROOT_KEY },
+    ...overrides,
+  });
+  const url = running.endpoints.oss;
+  const u = new URL(url);
+  return {
+    url,
+    host: u.host,
+    port: Number(u.port),
+    region: running.endpoints.region,
+    dataDir,
+    running,
+    client: (options = {}) => new OSS({
+      endpoint: url,
+      accessKeyId: ACCESS_KEY_ID,
+      accessKeySecret: ACCESS_KEY_SECRET,
+      region: `oss-${running.endpoints.region}`,
+      timeout: 120_000,
+      ...options,
+    }),
+    close: async () => {
+      await running.close();
+      if (!keepDir && !overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
