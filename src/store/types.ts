@@ -127,6 +127,13 @@ export interface MetadataReader {
   getPart(uploadId: string, partNumber: number): Promise<PartRecord | null>;
   listParts(uploadId: string, query: { after?: number; limit: number }): Promise<PartRecord[]>;
   getSetting(name: string): Promise<string | null>;
+  /**
+   * Documents: small JSON records of other services (KMS keys and aliases, RAM users and
+   * policies, …), addressed by kind and id, listed in id order.
+   */
+  getDoc<T>(kind: string, id: string): Promise<T | null>;
+  listDocs<T>(kind: string, query: { after?: string; limit: number }): Promise<T[]>;
+  countDocs(kind: string): Promise<number>;
   /** Blob ids retired by committed transactions and not yet removed from the blob store. */
   retiredBlobs(limit: number): Promise<string[]>;
   isLiveBlob(blobId: string): Promise<boolean>;
@@ -154,6 +161,9 @@ export interface MetadataTx extends MetadataReader {
   /** Inserts or replaces a part; the replaced part's blob is retired. */
   putPart(part: PartRecord): Promise<void>;
   setSetting(name: string, value: string): Promise<void>;
+  putDoc<T>(kind: string, id: string, doc: T): Promise<void>;
+  /** Returns whether a document was removed. */
+  deleteDoc(kind: string, id: string): Promise<boolean>;
   /** Marks blobs written but not kept (e.g. a failed request) for collection. */
   retireBlobs(blobIds: string[]): Promise<void>;
   /** Forgets retired blobs once their files are gone. */

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS blobs (blob_id TEXT PRIMARY KEY, live INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_retired ON blobs (live) WHERE live = 0;
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 `;
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -192,6 +193,18 @@ class Reader {
     return row ? row.value : null;
   }
 
+  async getDoc<T>(kind: string, id: string): Promise<T | null> {
+    return this.one('SELECT data FROM docs WHERE kind = ? AND id = ?', kind, id);
+  }
+
+  async listDocs<T>(kind: string, q: { after?: string; limit: number }): Promise<T[]> {
+    return this.many('SELECT data FROM docs WHERE kind = ? AND id > ? ORDER BY id LIMIT ?', kind, q.after ?? '', q.limit);
+  }
+
+  async countDocs(kind: string): Promise<number> {
+    return (this.stmt('SELECT count(*) AS n FROM docs WHERE kind = ?').get(kind) as { n: number }).n;
+  }
+
   async retiredBlobs(limit: number): Promise<string[]> {
     return (this.stmt('SELECT blob_id FROM blobs WHERE live = 0 LIMIT ?').all(limit) as { blob_id: string }[])
       .map((r) => r.blob_id);
@@ -273,6 +286,14 @@ class Tx extends Reader implements MetadataTx {
 
   async setSetting(name: string, value: string): Promise<void> {
     this.stmt('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)').run(name, value);
+  }
+
+  async putDoc<T>(kind: string, id: string, doc: T): Promise<void> {
+    this.stmt('INSERT OR REPLACE INTO docs (kind, id, data) VALUES (?, ?, ?)').run(kind, id, JSON.stringify(doc));
+  }
+
+  async deleteDoc(kind: string, id: string): Promise<boolean> {
+    return this.stmt('DELETE FROM docs WHERE kind = ? AND id = ?').run(kind, id).changes > 0;
   }
 }
 
