@@ -1,0 +1,44 @@
+/** --tls-cert/--tls-key: the OSS listener speaks HTTPS, and the real client works over it. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server';
+
+let srv: TestServer;
+let certDir: string;
+let ca: Buffer;
+
+before(async () => {
+  certDir = tempDir('coffer-tls-');
+  const cert = path.join(certDir, 'cert.pem');
+  const key = path.join(certDir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  ca = readFileSync(cert);
+  srv = await startTestServer({ tls: { cert, key } });
+});
+
+after(async () => {
+  await srv.close();
+  rmSync(certDir, { recursive: true, force: true });
+});
+
+test('the OSS endpoint is https and ali-oss round-trips an object over it', async () => {
+  assert.match(srv.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  // The certificate names localhost: ali-oss on an IP endpoint would send a *.aliyuncs.com Host.
+  const client = srv.client({
+    endpoint: `https://localhost:${srv.port}`, sldEnable: true, bucket: 'tls-bucket', httpsAgent: new https.Agent({ ca }),
+  });
+  await client.putBucket('tls-bucket');
+  await client.put('k.txt', Buffer.from('over tls'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+  const got = await client.get('k.txt');
+  assert.equal(got.content.toString(), 'over tls');
+  assert.equal(got.res.headers['x-oss-server-side-encryption'], 'AES256');
+});
+
+test('plain http to the TLS port is refused', async () => {
+  await assert.rejects(fetch(srv.url.replace('https:', 'http:')).then((r) => r.text()));
+});
