@@ -89,29 +89,47 @@ function baseHeaders(res: ServerResponse, requestId: string): void {
   res.setHeader('Date', new Date().toUTCString());
 }
 
+/**
+ * Waits for a body stream's first chunk, so that a failure before any byte (a missing blob, a first
+ * package failing authentication) still becomes a proper error response.
+ */
+async function primed(stream: Readable): Promise<Readable> {
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  return Readable.from((async function* () {
+    if (first.done) return;
+    yield first.value as Buffer;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
+  })(), { objectMode: false });
+}
+
 async function send(res: ServerResponse, raw: IncomingMessage, requestId: string, r: OssResponse): Promise<void> {
+  if (r.body instanceof Readable && raw.method === 'HEAD') r.body.destroy();
+  const stream = r.body instanceof Readable && raw.method !== 'HEAD' ? await primed(r.body) : null;
   baseHeaders(res, requestId);
   for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
   res.statusCode = r.status;
-  if (r.body instanceof Readable) {
-    if (raw.method === 'HEAD') {
-      r.body.destroy();
-      res.end();
-      return;
-    }
+  if (stream) {
     try {
-      await pipeline(r.body, res);
+      await pipeline(stream, res);
     } catch (err) {
       // Mid-stream failure (e.g. a package failing authentication): cut the connection so the
       // client sees a short body, never a complete response with altered bytes.
       res.destroy(err as Error);
+      // The client hung up, often right after the last byte (Connection: close): not a server failure.
+      if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
       throw err;
     }
     return;
   }
+  if (r.body instanceof Readable) {
+    res.end();
+    return;
+  }
   const body = r.body ?? '';
   if (typeof body === 'string' && body.startsWith('<?xml') && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/xml');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  // A HEAD answer describes the object: the operation's Content-Length (the object size) stands.
+  if (raw.method !== 'HEAD' || !res.hasHeader('Content-Length')) res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(raw.method === 'HEAD' ? undefined : body);
   raw.resume();
 }

@@ -12,8 +12,9 @@ export function maxKeysParam(req: OssRequest, name: string, def: number, max = 1
   const raw = param(req, name);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 0 || n > max) {
-    throw new CofferError('InvalidArgument', `${name} must be an integer between 0 and ${max}.`, { ArgumentName: name, ArgumentValue: raw });
+  // OSS accepts 1 to 1000; 0 would make an empty page that claims to be truncated, with nothing to resume from.
+  if (!/^\d+$/.test(raw) || n < 1 || n > max) {
+    throw new CofferError('InvalidArgument', `${name} must be an integer between 1 and ${max}.`, { ArgumentName: name, ArgumentValue: raw });
   }
   return n;
 }

@@ -32,6 +32,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
+  // Also decode character references (&#34;, &#x9;): Go's encoding/xml writes '"' and '\'' that way.
+  htmlEntities: true,
   ignoreDeclaration: true,
 });
 
