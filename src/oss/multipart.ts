@@ -11,7 +11,7 @@ import { uploadLength, readSmallBody } from './body';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag, urlEncodeKey } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
-import { forbidOverwriteFrom } from './object-put';
+import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
@@ -87,7 +87,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req);
+  await authorizeObjectWrite(c, req);
   rejectSseHeaders(req);
   const body = await readSmallBody(req);
   const all = (header(req, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes';

@@ -1,17 +1,16 @@
 /** AppendObject. */
-import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { appendObject } from '../core/objects';
-import { authorize } from '../iam/authorize';
 import { uploadLength } from './body';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
+import { authorizeObjectWrite } from './object-put';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
 
 export async function AppendObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:PutObject', await requireBucket(c, req.bucket!));
+  await authorizeObjectWrite(c, req);
   const raw = req.query.get('position') ?? '';
   if (!/^\d+$/.test(raw)) throw new CofferError('InvalidArgument', 'position must be a non-negative integer.', { ArgumentName: 'position', ArgumentValue: raw });
   // Later appends ignore SSE headers (the first append decides), but invalid ones are still refused.

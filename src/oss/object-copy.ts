@@ -1,20 +1,18 @@
 /** CopyObject (also how ali-oss putMeta and oss2 update_object_meta change metadata and encryption). */
-import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { copyObject } from '../core/objects';
-import { authorize } from '../iam/authorize';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
-import { forbidOverwriteFrom } from './object-put';
+import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
 import { toXml } from './xml';
 
 export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const source = copySourceOf(req);
-  authorize(req.principal, 'oss:PutObject', await requireBucket(c, req.bucket!));
+  await authorizeObjectWrite(c, req);
   await authorizeCopySource(c, req, source);
   const directive = (header(req, 'x-oss-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {

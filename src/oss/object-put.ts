@@ -11,8 +11,19 @@ import { requestedSse, sseResponseHeaders } from './sse-headers';
 
 export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-oss-forbid-overwrite') === 'true';
 
+/**
+ * Write access to the request's key. An existing object's own ACL overrides the bucket's, for
+ * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
+ */
+export async function authorizeObjectWrite(c: Coffer, req: OssRequest): Promise<void> {
+  const bucket = await requireBucket(c, req.bucket!);
+  // Only anonymous requests are decided by ACLs.
+  const current = req.principal.kind === 'anonymous' ? await c.meta.getObject(req.bucket!, req.key!) : null;
+  authorize(req.principal, 'oss:PutObject', bucket, current?.acl);
+}
+
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:PutObject', await requireBucket(c, req.bucket!));
+  await authorizeObjectWrite(c, req);
   const sse = requestedSse(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,

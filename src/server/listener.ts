@@ -4,6 +4,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
+const IDLE_TIMEOUT_MS = 120_000;
+
 export interface TlsFiles { cert: string; key: string }
 
 export interface Listener {
@@ -18,10 +20,13 @@ export async function listen(
   port: number,
   tls?: TlsFiles,
 ): Promise<Listener> {
+  // No overall request deadline (a large upload may take long), but a connection that sends
+  // nothing for IDLE_TIMEOUT_MS is dropped, so a stalled client cannot hold it forever.
   const options = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 };
   const server: http.Server = tls
     ? https.createServer({ ...options, cert: await fs.readFile(tls.cert), key: await fs.readFile(tls.key) }, handler)
     : http.createServer(options, handler);
+  server.setTimeout(IDLE_TIMEOUT_MS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
