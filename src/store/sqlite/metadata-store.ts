@@ -303,6 +303,8 @@ function open(file: string): Handle {
   // NORMAL in WAL mode: a process crash loses nothing committed; blobs are fsync'd before commit.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows (destroyed KMS key material, retired secrets) are overwritten, not left in free pages.
+  db.pragma('secure_delete = ON');
   return db;
 }
 
