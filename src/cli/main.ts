@@ -1,5 +1,6 @@
 /** The `coffer` command. */
 import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './admin';
 import { registerServer } from './server';
 
 export async function main(argv: string[]): Promise<void> {
@@ -8,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(require('../../../package.json').version)
     .exitOverride();
   registerServer(program);
+  registerAdmin(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

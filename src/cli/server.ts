@@ -35,7 +35,7 @@ export function registerServer(program: Command): void {
     .option('--data-dir <dir>', 'data directory', './data')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--oss-port <port>', 'OSS API port (0 = any free port)', '9000')
-    .option('--kms-port <port>', 'KMS API port (0 = any free port)', '9002')
+    .option('--kms-port <port>', 'KMS API port, serving the admin API for now (0 = any free port)', '9002')
     .option('--console-port <port>', 'web console port (0 = any free port)', '9001')
     .option('--region <region>', 'region reported in locations and used for V4 signatures', 'cn-hangzhou')
     .option('--domain <domain>', 'base domain for virtual-hosted-style requests (<bucket>.<domain>)')
@@ -50,12 +50,12 @@ export function registerServer(program: Command): void {
       if (!!flags.tlsCert !== !!flags.tlsKey) throw new Error('--tls-cert and --tls-key go together');
       const rotationDays = Number(flags.masterKeyRotationDays);
       if (!(rotationDays > 0)) throw new Error('--master-key-rotation-days must be a positive number');
-      port(flags.kmsPort, '--kms-port');
       port(flags.consolePort, '--console-port');
       const server = await startServer({
         dataDir: path.resolve(flags.dataDir),
         host: flags.host,
         ossPort: port(flags.ossPort, '--oss-port'),
+        kmsPort: port(flags.kmsPort, '--kms-port'),
         region: flags.region,
         domain: flags.domain,
         tls: flags.tlsCert ? { cert: flags.tlsCert, key: flags.tlsKey! } : undefined,
@@ -68,6 +68,7 @@ export function registerServer(program: Command): void {
       const lines = [
         'Coffer is ready.',
         `  OSS endpoint     ${server.endpoints.oss}`,
+        `  Admin endpoint   ${server.endpoints.rpc}`,
         `  Region           ${server.endpoints.region}`,
         `  Account id       ${server.coffer.accountId}`,
         `  AccessKeyId      ${creds.accessKeyId}`,

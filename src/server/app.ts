@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ADMIN_VERSION, adminService } from '../admin/service';
 import { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
@@ -14,6 +15,7 @@ import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../cry
 import { CredentialStore } from '../iam/credentials';
 import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
 import { createOssHandler } from '../oss/handler';
+import { createRpcHandler } from '../rpc';
 import { FsBlobStore } from '../store/fs/blob-store';
 import { SqliteMetadataStore } from '../store/sqlite/metadata-store';
 import { listen, type Listener, type TlsFiles } from './listener';
@@ -23,6 +25,8 @@ export interface ServerOptions {
   dataDir: string;
   host: string;
   ossPort: number;
+  /** The RPC-style API port (KMS API later; the Coffer admin API now). */
+  kmsPort: number;
   region: string;
   domain?: string;
   tls?: TlsFiles;
@@ -33,7 +37,12 @@ export interface ServerOptions {
   logger?: Logger;
 }
 
-export interface Endpoints { oss: string; region: string }
+export interface Endpoints {
+  oss: string;
+  /** The RPC-style API listener: the admin API now, KMS and RAM once they are served. */
+  rpc: string;
+  region: string;
+}
 
 export interface RunningServer {
   endpoints: Endpoints;
@@ -60,6 +69,7 @@ async function accountId(meta: SqliteMetadataStore): Promise<string> {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const startedAt = Date.now();
   const logger = opts.logger ?? createLogger(opts.logLevel);
   await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const dbFile = path.join(opts.dataDir, 'meta.db');
@@ -98,24 +108,39 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       encryption: new Encryption(new OssKeyProvider(masterKeys)),
     };
     const credentials = new CredentialStore(account, rootCredentials);
-    const oss: Listener = await listen(
-      createOssHandler({ coffer, credentials, logger, domain: opts.domain }),
-      opts.host, opts.ossPort, opts.tls,
-    );
+    const listeners: Listener[] = [];
+    const stop = async (): Promise<void> => {
+      clearInterval(rotation);
+      await Promise.all(listeners.map((l) => l.drain()));
+      await collector.stop();
+    };
+    let oss: Listener;
+    let rpc: Listener;
+    try {
+      oss = await listen(
+        createOssHandler({ coffer, credentials, logger, domain: opts.domain }),
+        opts.host, opts.ossPort, opts.tls,
+      );
+      listeners.push(oss);
+      rpc = await listen(
+        createRpcHandler({ credentials, logger, services: { [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt }) } }),
+        opts.host, opts.kmsPort, opts.tls,
+      );
+      listeners.push(rpc);
+    } catch (err) {
+      // e.g. a port in use: release what is already up before the store is closed below.
+      await stop();
+      throw err;
+    }
     let closing: Promise<void> | null = null;
     return {
-      endpoints: { oss: oss.url, region: opts.region },
+      endpoints: { oss: oss.url, rpc: rpc.url, region: opts.region },
       coffer,
       masterKeys,
       rootCredentials,
       rootKey: { origin: rootKey.origin, generatedAt: rootKey.generatedAt },
       close: () => {
-        closing ??= (async () => {
-          clearInterval(rotation);
-          await oss.drain();
-          await collector.stop();
-          await meta.close();
-        })();
+        closing ??= stop().then(() => meta.close());
         return closing;
       },
     };

@@ -18,12 +18,26 @@ export interface TestServer {
   /** host:port of the OSS listener. */
   host: string;
   port: number;
+  /** The RPC-style API listener (admin API; KMS later), e.g. http://127.0.0.1:40123. */
+  rpcUrl: string;
   region: string;
   dataDir: string;
   running: RunningServer;
   /** An ali-oss client on the IP endpoint (bucket only in the Host header, as ali-oss sends it). */
   client(options?: Record<string, unknown>): any;
   close(): Promise<void>;
+}
+
+/** An ali-oss client for a Coffer OSS endpoint (http://ip:port), signed with the test root key. */
+export function ossClient(url: string, region: string, options: Record<string, unknown> = {}): any {
+  return new OSS({
+    endpoint: url,
+    accessKeyId: ACCESS_KEY_ID,
+    accessKeySecret: ACCESS_KEY_SECRET,
+    region: `oss-${region}`,
+    timeout: 120_000,
+    ...options,
+  });
 }
 
 export function tempDir(name = 'coffer-test-'): string {
@@ -36,6 +50,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     dataDir,
     host: '127.0.0.1',
     ossPort: 0,
+    kmsPort: 0,
     region: 'cn-hangzhou',
     masterKeyRotationDays: 90,
     logLevel: 'error',
@@ -49,17 +64,11 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     url,
     host: u.host,
     port: Number(u.port),
+    rpcUrl: running.endpoints.rpc,
     region: running.endpoints.region,
     dataDir,
     running,
-    client: (options = {}) => new OSS({
-      endpoint: url,
-      accessKeyId: ACCESS_KEY_ID,
-      accessKeySecret: ACCESS_KEY_SECRET,
-      region: `oss-${running.endpoints.region}`,
-      timeout: 120_000,
-      ...options,
-    }),
+    client: (options = {}) => ossClient(url, running.endpoints.region, options),
     close: async () => {
       await running.close();
       if (!keepDir && !overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });

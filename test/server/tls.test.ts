@@ -6,6 +6,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server';
+import { popClient } from '../rpc/helpers';
 
 let srv: TestServer;
 let certDir: string;
@@ -41,4 +42,10 @@ test('the OSS endpoint is https and ali-oss round-trips an object over it', asyn
 
 test('plain http to the TLS port is refused', async () => {
   await assert.rejects(fetch(srv.url.replace('https:', 'http:')).then((r) => r.text()));
+});
+
+test('the RPC (admin) endpoint is https too, and pop-core calls it', async () => {
+  assert.match(srv.rpcUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const body = await popClient(srv.rpcUrl).request<Record<string, unknown>>('DescribeStatus', {}, { ca });
+  assert.equal(body.ServerVersion, require('../../../package.json').version);
 });

@@ -1,0 +1,64 @@
+/**
+ * Coffer's own administration API, served on the RPC port next to KMS under ADMIN_VERSION:
+ *   RotateMasterKey — adds an SSE-OSS master-key version and makes it current;
+ *   DescribeStatus  — server version, uptime, storage use, master-key versions.
+ * Both are for the account root until RAM policies can grant them.
+ */
+import type { MasterKeys } from '../core/keys/master-keys';
+import { CofferError } from '../core/errors';
+import type { RpcContext, RpcService } from '../rpc';
+import type { MetadataReader } from '../store/types';
+
+export const ADMIN_VERSION = '2026-11-01';
+
+export interface AdminDeps {
+  meta: Pick<MetadataReader, 'stats'>;
+  masterKeys: MasterKeys;
+  /** When the server started (ms since the epoch). */
+  startedAt: number;
+}
+
+const SERVER_VERSION: string = require('../../../package.json').version;
+
+/** KMS-style time: UTC, whole seconds. */
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function requireRoot(ctx: RpcContext): void {
+  if (ctx.principal.kind !== 'root') {
+    throw new CofferError('Forbidden.NoPermission', `Only the account root may call ${ctx.action}.`);
+  }
+}
+
+export function adminService(deps: AdminDeps): RpcService {
+  return {
+    actions: {
+      async RotateMasterKey(ctx) {
+        requireRoot(ctx);
+        const version = await deps.masterKeys.rotate();
+        const versions = await deps.masterKeys.list();
+        return {
+          MasterKeyVersion: version,
+          MasterKeyVersions: {
+            MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })),
+          },
+        };
+      },
+
+      async DescribeStatus(ctx) {
+        requireRoot(ctx);
+        const [stats, versions] = await Promise.all([deps.meta.stats(), deps.masterKeys.list()]);
+        return {
+          ServerVersion: SERVER_VERSION,
+          StartTime: isoSeconds(deps.startedAt),
+          UptimeSeconds: Math.floor((Date.now() - deps.startedAt) / 1000),
+          Storage: { Buckets: stats.buckets, Objects: stats.objects, Bytes: stats.bytes, MultipartUploads: stats.uploads },
+          MasterKeys: {
+            Count: versions.length,
+            // null only before the first version exists (a fresh data directory, for a moment).
+            CurrentVersion: versions.find((v) => v.current)?.version ?? null,
+          },
+        };
+      },
+    },
+  };
+}

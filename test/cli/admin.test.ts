@@ -1,0 +1,136 @@
+/**
+ * `coffer admin …` run as the built CLI (a child process) against a real server: output, exit
+ * codes, and that a rotation keeps old SSE-OSS objects readable while new ones use the new key.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ObjectEncryption } from '../../src/core/encryption';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, type TestServer } from '../helpers/server';
+
+// Compiled to dist/test/cli/; the launcher is <repo>/bin/coffer.js.
+const COFFER = path.resolve(__dirname, '../../../bin/coffer.js');
+const REQUEST_ID = /RequestId [0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/;
+const SSE = { headers: { 'x-oss-server-side-encryption': 'AES256' } };
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs the CLI without blocking this process's event loop (the server under test lives here). */
+function coffer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    // Only PATH is inherited, so OSS_ACCESS_KEY_* of the surrounding shell cannot leak in.
+    execFile(process.execPath, [COFFER, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+let srv: TestServer;
+let creds: string[];
+before(async () => {
+  srv = await startTestServer();
+  creds = ['--endpoint', srv.rpcUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', ACCESS_KEY_SECRET];
+});
+after(async () => { await srv.close(); });
+
+async function masterKeyVersionOf(bucket: string, key: string): Promise<number> {
+  const record = await srv.running.coffer.meta.getObject(bucket, key);
+  const encryption = record!.encryption as unknown as ObjectEncryption;
+  assert.equal(encryption.kek.provider, 'oss');
+  return (encryption.kek as { masterKeyVersion: number }).masterKeyVersion;
+}
+
+test('rotate-master-key: old objects still decrypt, new objects use the new version', async () => {
+  const client = srv.client({ bucket: 'rotation' });
+  await client.putBucket('rotation');
+  await client.put('before.txt', Buffer.from('written before the rotation'), SSE);
+  const oldVersion = await masterKeyVersionOf('rotation', 'before.txt');
+
+  const run = await coffer(['admin', 'rotate-master-key', ...creds]);
+  assert.equal(run.code, 0, run.stderr);
+  const newVersion = Math.max(...(await srv.running.masterKeys.list()).map((v) => v.version));
+  assert.ok(newVersion > oldVersion);
+  assert.match(run.stdout, new RegExp(`^Rotated the SSE-OSS master key: version ${newVersion} is now current`));
+  assert.match(run.stdout, new RegExp(`\\n  ${newVersion} +\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z  current\\n$`));
+  assert.match(run.stdout, new RegExp(`\\n  ${oldVersion} +\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z\\n`));
+
+  assert.equal((await client.get('before.txt')).content.toString(), 'written before the rotation');
+  await client.put('after.txt', Buffer.from('written after'), SSE);
+  assert.equal(await masterKeyVersionOf('rotation', 'after.txt'), newVersion);
+  assert.equal(await masterKeyVersionOf('rotation', 'before.txt'), oldVersion);
+  assert.equal((await client.get('after.txt')).content.toString(), 'written after');
+});
+
+test('rotate-master-key --json prints the API response', async () => {
+  const before = Math.max(...(await srv.running.masterKeys.list()).map((v) => v.version));
+  const run = await coffer(['admin', 'rotate-master-key', '--json', ...creds]);
+  assert.equal(run.code, 0, run.stderr);
+  const body = JSON.parse(run.stdout);
+  assert.equal(body.MasterKeyVersion, before + 1);
+  assert.equal(body.MasterKeyVersions.MasterKeyVersion.at(-1).Current, true);
+  assert.match(`RequestId ${body.RequestId}`, REQUEST_ID);
+});
+
+test('status: human output by default, --json on request; credentials from OSS_ACCESS_KEY_ID / _SECRET', async () => {
+  const stats = await srv.running.coffer.meta.stats();
+  const versions = await srv.running.masterKeys.list();
+  const env = { OSS_ACCESS_KEY_ID: ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET };
+  const human = await coffer(['admin', 'status', '--endpoint', srv.rpcUrl], env);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`^Coffer ${require('../../../package.json').version.replaceAll('.', '\\.')} at ${srv.rpcUrl}\\n`));
+  assert.match(human.stdout, new RegExp(`\\n  Buckets +${stats.buckets}\\n`));
+  assert.match(human.stdout, new RegExp(`\\n  Objects +${stats.objects} \\(${stats.bytes} bytes\\)\\n`));
+  assert.match(human.stdout, new RegExp(`\\n  Master keys +${versions.length} version\\(s\\), current ${versions.find((v) => v.current)!.version}\\n$`));
+
+  const json = await coffer(['admin', 'status', '--json', '--endpoint', srv.rpcUrl], env);
+  assert.equal(json.code, 0, json.stderr);
+  const body = JSON.parse(json.stdout);
+  assert.deepEqual(body.Storage, { Buckets: stats.buckets, Objects: stats.objects, Bytes: stats.bytes, MultipartUploads: stats.uploads });
+  assert.equal(body.MasterKeys.Count, versions.length);
+});
+
+test('a refused call exits 1 and prints the Code, Message and RequestId', async () => {
+  const before = await srv.running.masterKeys.list();
+  const wrongSecret = await coffer(['admin', 'rotate-master-key', '--endpoint', srv.rpcUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', 'wrong']);
+  assert.equal(wrongSecret.code, 1);
+  assert.match(wrongSecret.stderr, /^coffer: SignatureDoesNotMatch: Specified signature is not matched/);
+  assert.match(wrongSecret.stderr, REQUEST_ID);
+  assert.equal(wrongSecret.stdout, '');
+  assert.deepEqual(await srv.running.masterKeys.list(), before);
+
+  const unknownKey = await coffer(['admin', 'status', '--endpoint', srv.rpcUrl, '--access-key-id', 'LTAInobody', '--access-key-secret', 'x']);
+  assert.equal(unknownKey.code, 1);
+  assert.match(unknownKey.stderr, /^coffer: InvalidAccessKeyId\.NotFound: .*LTAInobody.*RequestId/);
+});
+
+test('an unreachable endpoint exits 1 naming it', async () => {
+  // Port 1 on loopback: nothing listens there.
+  const run = await coffer(['admin', 'status', '--endpoint', 'http://127.0.0.1:1', '--access-key-id', 'a', '--access-key-secret', 'b']);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /DescribeStatus at http:\/\/127\.0\.0\.1:1 failed: ECONNREFUSED/);
+});
+
+test('usage errors exit 2: no endpoint, no credentials, an endpoint without a scheme, no subcommand', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['admin', 'status', '--access-key-id', 'a', '--access-key-secret', 'b'], /--endpoint/],
+    [['admin', 'rotate-master-key', '--endpoint', srv.rpcUrl], /OSS_ACCESS_KEY_ID/],
+    [['admin', 'status', '--endpoint', srv.rpcUrl, '--access-key-id', 'a'], /--access-key-secret/],
+    [['admin', 'status', '--endpoint', new URL(srv.rpcUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
+    [['admin'], /rotate-master-key/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await coffer(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+});
+
+test('--help shows an example for each command', async () => {
+  for (const name of ['rotate-master-key', 'status']) {
+    const run = await coffer(['admin', name, '--help']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, new RegExp(`Example:\\n  coffer admin ${name} --endpoint http://127\\.0\\.0\\.1:9002 `));
+    assert.match(run.stdout, /--json/);
+  }
+});
