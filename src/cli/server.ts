@@ -35,7 +35,7 @@ export function registerServer(program: Command): void {
     .option('--data-dir <dir>', 'data directory', './data')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--oss-port <port>', 'OSS API port (0 = any free port)', '9000')
-    .option('--kms-port <port>', 'KMS API port, serving the admin API for now (0 = any free port)', '9002')
+    .option('--kms-port <port>', 'KMS API port, also serving the Coffer admin API (0 = any free port)', '9002')
     .option('--console-port <port>', 'web console port (0 = any free port)', '9001')
     .option('--region <region>', 'region reported in locations and used for V4 signatures', 'cn-hangzhou')
     .option('--domain <domain>', 'base domain for virtual-hosted-style requests (<bucket>.<domain>)')
@@ -68,7 +68,7 @@ export function registerServer(program: Command): void {
       const lines = [
         'Coffer is ready.',
         `  OSS endpoint     ${server.endpoints.oss}`,
-        `  Admin endpoint   ${server.endpoints.rpc}`,
+        `  KMS endpoint     ${server.endpoints.kms}   (KMS API 2016-01-20; Coffer admin API)`,
         `  Region           ${server.endpoints.region}`,
         `  Account id       ${server.coffer.accountId}`,
         `  AccessKeyId      ${creds.accessKeyId}`,
@@ -87,7 +87,7 @@ export function registerServer(program: Command): void {
       }
       process.stdout.write(lines.join('\n') + '\n');
       if (flags.readyFile) {
-        await fs.writeFile(flags.readyFile, JSON.stringify({ oss: server.endpoints.oss, region: server.endpoints.region }) + '\n');
+        await fs.writeFile(flags.readyFile, JSON.stringify({ oss: server.endpoints.oss, kms: server.endpoints.kms, region: server.endpoints.region }) + '\n');
       }
       const stop = (signal: string): void => {
         process.stdout.write(`${signal}: draining in-flight requests…\n`);

@@ -9,7 +9,6 @@ import { unwrapObjectKey, wrapObjectKey, type WrappedKey } from '../crypto/key-w
 import { generateObjectKey } from '../crypto/package-format';
 import type { Principal } from '../iam/principal';
 import type { EncryptionInfo, EncryptionRule } from '../store/types';
-import { CofferError } from './errors';
 import type { MasterKeys } from './keys/master-keys';
 
 export type SseAlgorithm = 'AES256' | 'SM4' | 'KMS';
@@ -83,17 +82,10 @@ export class OssKeyProvider implements KeyProvider {
 }
 
 export class Encryption {
-  constructor(private readonly oss: KeyProvider, private kms: KeyProvider | null = null) {}
-
-  /** Connects SSE-KMS once the KMS is available. */
-  setKmsProvider(kms: KeyProvider): void {
-    this.kms = kms;
-  }
+  constructor(private readonly oss: KeyProvider, private readonly kms: KeyProvider) {}
 
   private provider(algorithm: SseAlgorithm): KeyProvider {
-    if (algorithm !== 'KMS') return this.oss;
-    if (!this.kms) throw new CofferError('KmsServiceNotEnabled', 'SSE-KMS needs the built-in KMS, which is not running.');
-    return this.kms;
+    return algorithm === 'KMS' ? this.kms : this.oss;
   }
 
   /** A fresh object key sealed for ctx, and the metadata that lets it be unsealed later. */

@@ -43,7 +43,6 @@ const CATALOGUE: Record<string, Entry> = {
   ObjectNotAppendable: { status: 409, message: 'The object is not appendable', ec: '0026-00000015' },
   FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.', ec: '0026-00000005' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.', ec: '0026-00000004' },
-  KmsServiceNotEnabled: { status: 403, message: 'The KMS service is not enabled.' },
   DataIntegrityError: { status: 500, message: 'Stored data failed its integrity check.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
   ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },

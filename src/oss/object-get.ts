@@ -2,6 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { evaluateConditions } from '../core/conditions';
+import { asObjectEncryption } from '../core/encryption';
 import { CofferError } from '../core/errors';
 import { objectCipher, objectData } from '../core/objects';
 import { authorize } from '../iam/authorize';
@@ -16,6 +17,9 @@ export async function readableObject(c: Coffer, req: OssRequest): Promise<Object
   const obj = await c.meta.getObject(req.bucket!, req.key!);
   authorize(req.principal, 'oss:GetObject', bucket, obj?.acl);
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  if (req.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
+    throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
+  }
   return obj;
 }
 

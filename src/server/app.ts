@@ -9,23 +9,31 @@ import { ADMIN_VERSION, adminService } from '../admin/service';
 import { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
+import { KmsKeyProvider } from '../core/sse-kms';
 import { MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
 import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
+import { KmsAccounting } from '../kms/accounting';
+import { kmsApi, KMS_VERSION } from '../kms/api';
+import { KmsService } from '../kms/service';
 import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
 import { FsBlobStore } from '../store/fs/blob-store';
 import { SqliteMetadataStore } from '../store/sqlite/metadata-store';
 import { listen, type Listener, type TlsFiles } from './listener';
 import { createLogger, type Level, type Logger } from './log';
+import { Metrics } from './metrics';
+
+/** The KMS audit log: one JSON line per key use or key change. */
+export const AUDIT_LOG_FILE = 'kms-audit.log';
 
 export interface ServerOptions {
   dataDir: string;
   host: string;
   ossPort: number;
-  /** The RPC-style API port (KMS API later; the Coffer admin API now). */
+  /** The RPC-style API port: the KMS API, and the Coffer admin API. */
   kmsPort: number;
   region: string;
   domain?: string;
@@ -35,12 +43,14 @@ export interface ServerOptions {
   logLevel: Level;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** The KMS's clock (Unix ms): tests advance it to pass deletion windows and rotation dates. */
+  now?: () => number;
 }
 
 export interface Endpoints {
   oss: string;
-  /** The RPC-style API listener: the admin API now, KMS and RAM once they are served. */
-  rpc: string;
+  /** The RPC-style listener: the KMS API (2016-01-20) and the Coffer admin API. */
+  kms: string;
   region: string;
 }
 
@@ -48,6 +58,8 @@ export interface RunningServer {
   endpoints: Endpoints;
   coffer: Coffer;
   masterKeys: MasterKeys;
+  kms: KmsService;
+  metrics: Metrics;
   rootCredentials: RootCredentials;
   rootKey: Pick<LoadedRootKey, 'origin' | 'generatedAt'>;
   /** Drains in-flight requests, then closes the stores. */
@@ -55,6 +67,8 @@ export interface RunningServer {
 }
 
 const DAY_MS = 86_400_000;
+/** How often deletion windows, expired imported material and due KMS rotations are swept. */
+const KMS_SWEEP_MS = 60_000;
 
 async function accountId(meta: SqliteMetadataStore): Promise<string> {
   const existing = await meta.getSetting('account-id');
@@ -103,30 +117,50 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const rotation = setInterval(rotate, Math.min(DAY_MS, opts.masterKeyRotationDays * DAY_MS) / 4);
     rotation.unref();
 
+    const metrics = new Metrics();
+    const accounting = new KmsAccounting(metrics, path.join(opts.dataDir, AUDIT_LOG_FILE));
+    const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now });
+    const sweepKms = (): void => {
+      Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]).then(([purged, rotated]) => {
+        if (purged || rotated) logger.log('info', 'KMS housekeeping', { destroyedKeys: purged, rotatedKeys: rotated });
+      }, (err) => logger.log('error', 'KMS housekeeping failed', { error: String(err) }));
+    };
+    const kmsSweep = setInterval(sweepKms, KMS_SWEEP_MS);
+    kmsSweep.unref();
+
     const coffer: Coffer = {
       meta, blobs, collector, region: opts.region, accountId: account,
-      encryption: new Encryption(new OssKeyProvider(masterKeys)),
+      encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     const credentials = new CredentialStore(account, rootCredentials);
     const listeners: Listener[] = [];
     const stop = async (): Promise<void> => {
       clearInterval(rotation);
+      clearInterval(kmsSweep);
       await Promise.all(listeners.map((l) => l.drain()));
       await collector.stop();
+      accounting.close();
     };
     let oss: Listener;
-    let rpc: Listener;
+    let kmsListener: Listener;
     try {
       oss = await listen(
         createOssHandler({ coffer, credentials, logger, domain: opts.domain }),
         opts.host, opts.ossPort, opts.tls,
       );
       listeners.push(oss);
-      rpc = await listen(
-        createRpcHandler({ credentials, logger, services: { [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt }) } }),
+      kmsListener = await listen(
+        createRpcHandler({
+          credentials,
+          logger,
+          services: {
+            [KMS_VERSION]: kmsApi(kms, accounting),
+            [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt }),
+          },
+        }),
         opts.host, opts.kmsPort, opts.tls,
       );
-      listeners.push(rpc);
+      listeners.push(kmsListener);
     } catch (err) {
       // e.g. a port in use: release what is already up before the store is closed below.
       await stop();
@@ -134,9 +168,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     let closing: Promise<void> | null = null;
     return {
-      endpoints: { oss: oss.url, rpc: rpc.url, region: opts.region },
+      endpoints: { oss: oss.url, kms: kmsListener.url, region: opts.region },
       coffer,
       masterKeys,
+      kms,
+      metrics,
       rootCredentials,
       rootKey: { origin: rootKey.origin, generatedAt: rootKey.generatedAt },
       close: () => {

@@ -27,6 +27,17 @@ export async function listen(
     ? https.createServer({ ...options, cert: await fs.readFile(tls.cert), key: await fs.readFile(tls.key) }, handler)
     : http.createServer(options, handler);
   server.setTimeout(IDLE_TIMEOUT_MS);
+  // While draining, a keep-alive connection must close once its response is done; left idle it
+  // would hold close() (and the process exit) open for keepAliveTimeout, or carry new requests.
+  let draining = false;
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -40,8 +51,11 @@ export async function listen(
     url: `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`,
     server,
     drain: () => new Promise<void>((resolve) => {
+      draining = true;
       server.close(() => resolve());
-      // Idle keep-alive sockets would hold close() open; busy ones close after their response.
+      // Busy connections close after their response (told so, where headers are still unsent);
+      // idle ones now.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       server.closeIdleConnections();
     }),
   };

@@ -30,7 +30,7 @@ let srv: TestServer;
 let creds: string[];
 before(async () => {
   srv = await startTestServer();
-  creds = ['--endpoint', srv.rpcUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', ACCESS_KEY_SECRET];
+  creds = ['--endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', ACCESS_KEY_SECRET];
 });
 after(async () => { await srv.close(); });
 
@@ -76,14 +76,14 @@ test('status: human output by default, --json on request; credentials from OSS_A
   const stats = await srv.running.coffer.meta.stats();
   const versions = await srv.running.masterKeys.list();
   const env = { OSS_ACCESS_KEY_ID: ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET };
-  const human = await coffer(['admin', 'status', '--endpoint', srv.rpcUrl], env);
+  const human = await coffer(['admin', 'status', '--endpoint', srv.kmsUrl], env);
   assert.equal(human.code, 0, human.stderr);
-  assert.match(human.stdout, new RegExp(`^Coffer ${require('../../../package.json').version.replaceAll('.', '\\.')} at ${srv.rpcUrl}\\n`));
+  assert.match(human.stdout, new RegExp(`^Coffer ${require('../../../package.json').version.replaceAll('.', '\\.')} at ${srv.kmsUrl}\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Buckets +${stats.buckets}\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Objects +${stats.objects} \\(${stats.bytes} bytes\\)\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Master keys +${versions.length} version\\(s\\), current ${versions.find((v) => v.current)!.version}\\n$`));
 
-  const json = await coffer(['admin', 'status', '--json', '--endpoint', srv.rpcUrl], env);
+  const json = await coffer(['admin', 'status', '--json', '--endpoint', srv.kmsUrl], env);
   assert.equal(json.code, 0, json.stderr);
   const body = JSON.parse(json.stdout);
   assert.deepEqual(body.Storage, { Buckets: stats.buckets, Objects: stats.objects, Bytes: stats.bytes, MultipartUploads: stats.uploads });
@@ -92,14 +92,14 @@ test('status: human output by default, --json on request; credentials from OSS_A
 
 test('a refused call exits 1 and prints the Code, Message and RequestId', async () => {
   const before = await srv.running.masterKeys.list();
-  const wrongSecret = await coffer(['admin', 'rotate-master-key', '--endpoint', srv.rpcUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', 'wrong']);
+  const wrongSecret = await coffer(['admin', 'rotate-master-key', '--endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', 'wrong']);
   assert.equal(wrongSecret.code, 1);
   assert.match(wrongSecret.stderr, /^coffer: SignatureDoesNotMatch: Specified signature is not matched/);
   assert.match(wrongSecret.stderr, REQUEST_ID);
   assert.equal(wrongSecret.stdout, '');
   assert.deepEqual(await srv.running.masterKeys.list(), before);
 
-  const unknownKey = await coffer(['admin', 'status', '--endpoint', srv.rpcUrl, '--access-key-id', 'LTAInobody', '--access-key-secret', 'x']);
+  const unknownKey = await coffer(['admin', 'status', '--endpoint', srv.kmsUrl, '--access-key-id', 'LTAInobody', '--access-key-secret', 'x']);
   assert.equal(unknownKey.code, 1);
   assert.match(unknownKey.stderr, /^coffer: InvalidAccessKeyId\.NotFound: .*LTAInobody.*RequestId/);
 });
@@ -114,9 +114,9 @@ test('an unreachable endpoint exits 1 naming it', async () => {
 test('usage errors exit 2: no endpoint, no credentials, an endpoint without a scheme, no subcommand', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['admin', 'status', '--access-key-id', 'a', '--access-key-secret', 'b'], /--endpoint/],
-    [['admin', 'rotate-master-key', '--endpoint', srv.rpcUrl], /OSS_ACCESS_KEY_ID/],
-    [['admin', 'status', '--endpoint', srv.rpcUrl, '--access-key-id', 'a'], /--access-key-secret/],
-    [['admin', 'status', '--endpoint', new URL(srv.rpcUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
+    [['admin', 'rotate-master-key', '--endpoint', srv.kmsUrl], /OSS_ACCESS_KEY_ID/],
+    [['admin', 'status', '--endpoint', srv.kmsUrl, '--access-key-id', 'a'], /--access-key-secret/],
+    [['admin', 'status', '--endpoint', new URL(srv.kmsUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
     [['admin'], /rotate-master-key/],
   ];
   for (const [args, message] of cases) {

@@ -19,7 +19,7 @@ export interface TestServer {
   host: string;
   port: number;
   /** The RPC-style API listener (admin API; KMS later), e.g. http://127.0.0.1:40123. */
-  rpcUrl: string;
+  kmsUrl: string;
   region: string;
   dataDir: string;
   running: RunningServer;
@@ -64,7 +64,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     url,
     host: u.host,
     port: Number(u.port),
-    rpcUrl: running.endpoints.rpc,
+    kmsUrl: running.endpoints.kms,
     region: running.endpoints.region,
     dataDir,
     running,

@@ -23,7 +23,7 @@ test('pop-core GET: DescribeStatus reports the version, storage use, master keys
   const oss = srv.client({ bucket: 'status-bucket' });
   await oss.putBucket('status-bucket');
   await oss.put('a.txt', Buffer.from('hello'));
-  const body = await popClient(srv.rpcUrl).request<Record<string, any>>('DescribeStatus', {});
+  const body = await popClient(srv.kmsUrl).request<Record<string, any>>('DescribeStatus', {});
   const versions = await srv.running.masterKeys.list();
   assert.match(body.RequestId, REQUEST_ID);
   assert.equal('Code' in body, false, 'a success body never has a Code (pop-core would throw)');
@@ -39,7 +39,7 @@ test('pop-core GET: DescribeStatus reports the version, storage use, master keys
 test('pop-core POST (everything in a form body): RotateMasterKey adds a version and makes it current', async () => {
   const before = await srv.running.masterKeys.list();
   const next = Math.max(...before.map((v) => v.version)) + 1;
-  const body = await popClient(srv.rpcUrl).request<Record<string, any>>('RotateMasterKey', {}, { method: 'POST' });
+  const body = await popClient(srv.kmsUrl).request<Record<string, any>>('RotateMasterKey', {}, { method: 'POST' });
   assert.match(body.RequestId, REQUEST_ID);
   assert.equal(body.MasterKeyVersion, next);
   const listed = body.MasterKeyVersions.MasterKeyVersion as Array<Record<string, unknown>>;
@@ -49,7 +49,7 @@ test('pop-core POST (everything in a form body): RotateMasterKey adds a version 
 });
 
 test('V3 (ACS3-HMAC-SHA256): action and version come from the signed x-acs-* headers', async () => {
-  const res = await v3Request(srv.rpcUrl, { action: 'DescribeStatus', query: { RegionId: 'cn-hangzhou' } });
+  const res = await v3Request(srv.kmsUrl, { action: 'DescribeStatus', query: { RegionId: 'cn-hangzhou' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.headers['content-type'], 'application/json;charset=utf-8');
   assert.equal(res.headers['x-acs-request-id'], res.body.RequestId);
@@ -57,7 +57,7 @@ test('V3 (ACS3-HMAC-SHA256): action and version come from the signed x-acs-* hea
 });
 
 test('V3 with a form body: the body is covered by x-acs-content-sha256 and its params are read', async () => {
-  const res = await v3Request(srv.rpcUrl, {
+  const res = await v3Request(srv.kmsUrl, {
     action: 'DescribeStatus', body: 'RegionId=cn-hangzhou&Note=x', contentType: 'application/x-www-form-urlencoded',
   });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -69,7 +69,7 @@ test('V1 is verified over decoded params: a raw query leaving !\'()* unescaped (
   const params = signV1('GET', v1Params('DescribeStatus', { RegionId: "cn-(hangzhou)*!'", Note: 'a b+c', Format: 'XML' }));
   const path = `/?${querystring.stringify(params)}`;
   assert.match(path, /\(hangzhou\)\*!'/);
-  const res = await rpcHttp(srv.rpcUrl, { path });
+  const res = await rpcHttp(srv.kmsUrl, { path });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.headers['content-type'], 'application/json;charset=utf-8');
   assert.equal(res.body.Storage.Buckets, 1);

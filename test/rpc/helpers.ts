@@ -39,8 +39,8 @@ export interface RawRequest {
 }
 
 /** One HTTP request to the RPC listener; every answer must be JSON. */
-export function rpcHttp(rpcUrl: string, req: RawRequest): Promise<RpcResponse> {
-  const url = new URL(rpcUrl);
+export function rpcHttp(kmsUrl: string, req: RawRequest): Promise<RpcResponse> {
+  const url = new URL(kmsUrl);
   const body = req.body === undefined ? undefined : Buffer.from(req.body);
   const headers = { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
   return new Promise((resolve, reject) => {
@@ -73,11 +73,11 @@ export function signV1(method: string, params: Record<string, string>, secret = 
 }
 
 /** A V1 request: GET with the params in the query, POST with them in a form body. */
-export function v1Request(rpcUrl: string, method: 'GET' | 'POST', params: Record<string, string>, headers: Record<string, string> = {}): Promise<RpcResponse> {
+export function v1Request(kmsUrl: string, method: 'GET' | 'POST', params: Record<string, string>, headers: Record<string, string> = {}): Promise<RpcResponse> {
   const encoded = new URLSearchParams(params).toString();
   return method === 'GET'
-    ? rpcHttp(rpcUrl, { method, path: `/?${encoded}`, headers })
-    : rpcHttp(rpcUrl, { method, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: encoded });
+    ? rpcHttp(kmsUrl, { method, path: `/?${encoded}`, headers })
+    : rpcHttp(kmsUrl, { method, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: encoded });
 }
 
 export interface V3Options {
@@ -93,9 +93,9 @@ export interface V3Options {
 }
 
 /** Headers of an ACS3-HMAC-SHA256 request as @alicloud/openapi-client sends it (POST to /). */
-export function v3Headers(rpcUrl: string, o: V3Options): Record<string, string> {
+export function v3Headers(kmsUrl: string, o: V3Options): Record<string, string> {
   const headers: Record<string, string> = {
-    host: new URL(rpcUrl).host,
+    host: new URL(kmsUrl).host,
     'x-acs-action': o.action,
     'x-acs-version': o.version ?? ADMIN_VERSION,
     'x-acs-date': o.date ?? rpcTime(),
@@ -118,9 +118,9 @@ export function v3Headers(rpcUrl: string, o: V3Options): Record<string, string> 
   };
 }
 
-export function v3Request(rpcUrl: string, o: V3Options, tamper: Record<string, string> = {}): Promise<RpcResponse> {
+export function v3Request(kmsUrl: string, o: V3Options, tamper: Record<string, string> = {}): Promise<RpcResponse> {
   const query = new URLSearchParams(o.query ?? {}).toString();
-  return rpcHttp(rpcUrl, { method: 'POST', path: query ? `/?${query}` : '/', headers: { ...v3Headers(rpcUrl, o), ...tamper }, body: o.body });
+  return rpcHttp(kmsUrl, { method: 'POST', path: query ? `/?${query}` : '/', headers: { ...v3Headers(kmsUrl, o), ...tamper }, body: o.body });
 }
 
 /** An RPC error answer: status, JSON content type, exactly the four envelope fields, request id header. */

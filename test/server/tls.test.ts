@@ -45,7 +45,7 @@ test('plain http to the TLS port is refused', async () => {
 });
 
 test('the RPC (admin) endpoint is https too, and pop-core calls it', async () => {
-  assert.match(srv.rpcUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
-  const body = await popClient(srv.rpcUrl).request<Record<string, unknown>>('DescribeStatus', {}, { ca });
+  assert.match(srv.kmsUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const body = await popClient(srv.kmsUrl).request<Record<string, unknown>>('DescribeStatus', {}, { ca });
   assert.equal(body.ServerVersion, require('../../../package.json').version);
 });

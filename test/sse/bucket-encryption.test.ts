@@ -184,13 +184,18 @@ describe('the bucket default applies to new objects only', () => {
     assert.equal((await record(srv, bucket, 'after-delete')).encryption, null);
   });
 
-  test('a KMS default while the KMS is not running: 403 KmsServiceNotEnabled and nothing stored, unless the request names AES256', async () => {
-    await c.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS' });
+  test('a KMS default naming a missing CMK: 403 and nothing stored; the managed key encrypts when no CMK is named', async () => {
+    await c.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'no-such-key' });
     const stored = storedFiles(srv);
-    await rejectsWith(c.put('kms-default', data), 403, 'KmsServiceNotEnabled');
+    await rejectsWith(c.put('kms-default', data), 403, 'AccessDenied');
     assertNothingStored(srv, stored);
     await rejectsWith(c.head('kms-default'), 404, 'NoSuchKey');
     assert.equal((await c.put('kms-default', data, { headers: { [SSE]: 'AES256' } })).res.headers[SSE], 'AES256');
+    await c.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS' });
+    const put = await c.put('kms-managed', data);
+    assert.equal(put.res.headers[SSE], 'KMS');
+    assert.ok(put.res.headers['x-oss-server-side-encryption-key-id']);
+    assert.deepEqual((await c.get('kms-managed')).content, data);
     await c.deleteBucketEncryption(bucket);
   });
 });

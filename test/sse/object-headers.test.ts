@@ -148,9 +148,8 @@ describe('refused SSE headers change nothing', () => {
     { name: 'key id with SM4', headers: { [SSE]: 'SM4', [SSE_KEY_ID]: 'key-1' }, status: 400, code: 'InvalidArgument' },
     { name: 'key id without SSE header', headers: { [SSE_KEY_ID]: 'key-1' }, status: 400, code: 'InvalidArgument' },
     { name: 'KMS data encryption other than SM4', headers: { [SSE]: 'KMS', [SSE_DATA]: 'AES256' }, status: 400, code: 'InvalidArgument' },
-    // The built-in KMS is a later issue; until then SSE-KMS is refused before any byte is stored.
-    { name: 'KMS', headers: { [SSE]: 'KMS' }, status: 403, code: 'KmsServiceNotEnabled' },
-    { name: 'KMS with a key id', headers: { [SSE]: 'KMS', [SSE_KEY_ID]: 'key-1' }, status: 403, code: 'KmsServiceNotEnabled' },
+    // The KMS refuses a CMK that does not exist before any byte is stored.
+    { name: 'KMS with an unknown key id', headers: { [SSE]: 'KMS', [SSE_KEY_ID]: 'key-1' }, status: 403, code: 'AccessDenied' },
   ];
 
   /** The victim is still the SM4 original, and no blob or temp file appeared. */

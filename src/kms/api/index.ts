@@ -1,0 +1,69 @@
+/**
+ * The KMS API (version 2016-01-20) on the RPC front: each action turns its wire parameters into
+ * the KmsService request of the same name, and every call is accounted (metrics, audit log).
+ */
+import { invalidParameter, type Params, type RpcResult, type RpcService } from '../../rpc';
+import type { KmsAccounting } from '../accounting';
+import type { KmsService } from '../service';
+
+export const KMS_VERSION = '2016-01-20';
+
+/** Every action, by its KMS API name; each is the KmsService method of that name. */
+export const KMS_ACTIONS = [
+  'CreateKey', 'DescribeKey', 'ListKeys', 'UpdateKeyDescription', 'EnableKey', 'DisableKey',
+  'ScheduleKeyDeletion', 'CancelKeyDeletion',
+  'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'ListAliases', 'ListAliasesByKeyId',
+  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
+  'GetParametersForImport', 'ImportKeyMaterial', 'DeleteKeyMaterial',
+  'CreateKeyVersion', 'ListKeyVersions', 'DescribeKeyVersion', 'UpdateRotationPolicy',
+  'DescribeRegions', 'TagResource', 'UntagResource', 'ListResourceTags',
+] as const satisfies ReadonlyArray<keyof KmsService>;
+
+/** Parameters every RPC request carries; not part of any action's request. */
+const COMMON = new Set([
+  'Action', 'Version', 'Format', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce',
+  'Timestamp', 'Signature', 'SecurityToken', 'RegionId',
+]);
+const NUMBERS = new Set(['PageNumber', 'PageSize', 'PendingWindowInDays', 'NumberOfBytes', 'KeyMaterialExpireUnix']);
+const BOOLEANS = new Set(['EnableAutomaticRotation']);
+/** Map-typed parameters: a JSON string, or flattened as Name.<key>=<value> (kms20160120 1.x). */
+const MAPS = new Set(['EncryptionContext', 'SourceEncryptionContext', 'DestinationEncryptionContext']);
+
+export function kmsRequest(params: Params): Record<string, unknown> {
+  const req: Record<string, unknown> = {};
+  const flattened: Record<string, Record<string, string>> = {};
+  for (const [name, value] of params) {
+    if (COMMON.has(name)) continue;
+    const dot = name.indexOf('.');
+    if (dot > 0 && MAPS.has(name.slice(0, dot))) {
+      (flattened[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = value;
+    } else if (NUMBERS.has(name)) {
+      if (!/^-?\d+$/.test(value)) throw invalidParameter(name, 'it must be an integer');
+      req[name] = Number(value);
+    } else if (BOOLEANS.has(name)) {
+      const v = value.toLowerCase();
+      if (v !== 'true' && v !== 'false') throw invalidParameter(name, 'it must be true or false');
+      req[name] = v === 'true';
+    } else {
+      req[name] = value;
+    }
+  }
+  for (const [name, map] of Object.entries(flattened)) {
+    if (req[name] !== undefined) throw invalidParameter(name, 'it was given both as JSON and flattened');
+    req[name] = map;
+  }
+  return req;
+}
+
+export function kmsApi(kms: KmsService, accounting: KmsAccounting): RpcService {
+  const actions: Record<string, RpcService['actions'][string]> = {};
+  for (const action of KMS_ACTIONS) {
+    actions[action] = async (ctx) => {
+      const req = kmsRequest(ctx.params);
+      const method = kms[action] as (r: Record<string, unknown>) => Promise<object>;
+      const keyHint = (req.KeyId ?? req.DestinationKeyId) as string | undefined;
+      return accounting.record(action, keyHint, { principal: ctx.principal, via: 'api' }, () => method.call(kms, req)) as Promise<RpcResult>;
+    };
+  }
+  return { actions };
+}
