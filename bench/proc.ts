@@ -11,17 +11,18 @@ import path from 'node:path';
 const children = new Set<ChildProcess>();
 let root: string | null = null;
 
-function cleanupNow(): void {
+/** Kills every server still running and removes the temp root; safe to call more than once. */
+export function cleanUp(): void {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
   if (root) rmSync(root, { recursive: true, force: true });
   root = null;
 }
 
-process.on('exit', cleanupNow);
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    cleanupNow();
+    cleanUp();
     process.exit(130);
   });
 }
@@ -34,41 +35,54 @@ export function tempDir(name: string): string {
   return dir;
 }
 
-export function removeTempRoot(): void {
-  cleanupNow();
-}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CLOCK_TICKS = 100; // USER_HZ; Linux fixes it at 100 for /proc/<pid>/stat
+
+/** CPU seconds the whole machine has spent busy (every process, every core), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / CLOCK_TICKS;
+}
 
 export interface PhaseStats {
   /** Peak VmRSS during the phase (max of ~50 ms samples and the kernel's high-water mark). */
   peakRssMiB: number;
   /** VmRSS when the phase began. */
   baseRssMiB: number;
-  /** User + system CPU the server used during the phase. */
+  /** User + system CPU the server used during the phase (all threads), and the system part of it. */
   cpuSeconds: number;
+  cpuSystemSeconds: number;
 }
 
 const KIB = 1024;
 
-function procStatus(pid: number): { rssKiB: number; hwmKiB: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+function parseStatus(text: string): { rssKiB: number; hwmKiB: number } {
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
 export class ServerProcess {
-  /** Highest VmRSS seen over the process's whole life, from the samples and VmHWM at each phase end. */
-  private lifetimePeakKiB = 0;
+  /** Set once the child has exited: every later reading fails with it instead of a bare ENOENT. */
+  private exited: string | null = null;
+  private readonly gone: Promise<void>;
+  /** VmRSS once started (before any workload). */
+  readonly startRssMiB: number;
 
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dir: string,
-    /** VmRSS once started (before any workload). */
-    readonly startRssMiB: number,
-  ) {}
+    stderrTail: () => string,
+  ) {
+    this.gone = new Promise((resolve) => child.once('exit', (code, signal) => {
+      this.exited = `${name} exited (${signal ?? `code ${code}`}): ${stderrTail()}`;
+      resolve();
+    }));
+    this.startRssMiB = this.status().rssKiB / KIB;
+  }
 
   /**
    * Starts `node args…` with `dir` as its working area and waits for it to write readyFile
@@ -86,7 +100,7 @@ export class ServerProcess {
       try {
         // The ready file may be caught half-written; a parse error just means try again.
         const url = JSON.parse(readFileSync(opts.readyFile, 'utf8'))[opts.urlField] as string;
-        return new ServerProcess(name, child, url, opts.dir, procStatus(child.pid!).rssKiB / KIB);
+        return new ServerProcess(name, child, url, opts.dir, () => stderr);
       } catch {
         await sleep(50);
       }
@@ -97,41 +111,53 @@ export class ServerProcess {
     return this.child.pid!;
   }
 
+  private proc(file: 'status' | 'stat'): string {
+    if (this.exited) throw new Error(this.exited);
+    return readFileSync(`/proc/${this.pid}/${file}`, 'utf8');
+  }
+
   status(): { rssKiB: number; hwmKiB: number } {
-    return procStatus(this.pid);
+    return parseStatus(this.proc('status'));
   }
 
   rssMiB(): number {
     return this.status().rssKiB / KIB;
   }
 
-  peakRssMiB(): number {
-    return Math.max(this.lifetimePeakKiB, this.status().hwmKiB) / KIB;
-  }
-
-  cpuSeconds(): number {
+  cpu(): { user: number; system: number } {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const stat = this.proc('stat');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+    return { user: Number(f[11]) / CLOCK_TICKS, system: Number(f[12]) / CLOCK_TICKS };
   }
 
   /** Runs fn while sampling the server's RSS every ~50 ms; the peak covers only this phase. */
   async phase<T>(fn: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }> {
     const base = this.status();
-    this.lifetimePeakKiB = Math.max(this.lifetimePeakKiB, base.hwmKiB);
     // "5" resets VmHWM to the current RSS, so the kernel's own peak covers just this phase
     // and catches spikes shorter than the sampling interval.
     writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
     let peak = base.rssKiB;
-    const timer = setInterval(() => { peak = Math.max(peak, this.status().rssKiB); }, 50);
-    const cpu0 = this.cpuSeconds();
+    const timer = setInterval(() => {
+      try {
+        peak = Math.max(peak, this.status().rssKiB);
+      } catch {
+        // The server died: the phase's final reading reports it.
+      }
+    }, 50);
+    const cpu0 = this.cpu();
     try {
       const result = await fn();
       const end = this.status();
       peak = Math.max(peak, end.rssKiB, end.hwmKiB);
-      this.lifetimePeakKiB = Math.max(this.lifetimePeakKiB, peak);
-      return { result, stats: { peakRssMiB: peak / KIB, baseRssMiB: base.rssKiB / KIB, cpuSeconds: this.cpuSeconds() - cpu0 } };
+      const cpu1 = this.cpu();
+      const cpuSystemSeconds = cpu1.system - cpu0.system;
+      const cpuSeconds = cpu1.user - cpu0.user + cpuSystemSeconds;
+      return { result, stats: { peakRssMiB: peak / KIB, baseRssMiB: base.rssKiB / KIB, cpuSeconds, cpuSystemSeconds } };
+    } catch (err) {
+      // A dead server shows up first as a failed request, just before its exit event: say why it died.
+      await Promise.race([this.gone, sleep(500)]);
+      throw this.exited ? new Error(this.exited, { cause: err }) : err;
     } finally {
       clearInterval(timer);
     }
@@ -139,17 +165,12 @@ export class ServerProcess {
 
   /** SIGTERM (Coffer drains; a --cpu-prof profile gets written), SIGKILL after 15 s, then removes its dir. */
   async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
-      else this.child.once('exit', () => resolve());
-    });
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
+    await this.gone;
     clearTimeout(timer);
     children.delete(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
