@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -170,10 +170,9 @@ function namedBlobs(dataDir: string): Set<string> {
   return named;
 }
 
-/** Every blob file belongs to a live object or part, every named blob has its file, and tmp/ is empty. */
+/** Every blob file belongs to a live object or part, and every named blob has its file. */
 function assertBlobsMatchMetadata(dataDir: string): void {
   assert.deepEqual(blobIds(dataDir).sort(), [...namedBlobs(dataDir)].sort(), 'blob files on disk = blobs the metadata names');
-  assert.deepEqual(readdirSync(path.join(dataDir, 'tmp')), [], 'no temp files after start-up');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,7 +211,7 @@ class Model {
   private clock = 0;
   readonly keys = new Map<string, KeyHistory>();
   uploads: Upload[] = [];
-  readonly stats = { writes: 0, acked: 0, cut: 0, completesAcked: 0, completesCut: 0, uploadsResumed: 0, uploadsAborted: 0, tmpLeftovers: 0, blobLeftovers: 0 };
+  readonly stats = { writes: 0, acked: 0, cut: 0, completesAcked: 0, completesCut: 0, uploadsResumed: 0, uploadsAborted: 0, blobLeftovers: 0 };
 
   history(key: string): KeyHistory {
     let h = this.keys.get(key);
@@ -506,7 +505,6 @@ test(`SIGKILL during uploads, appends, deletes and Completes, ${ROUNDS} times: a
   const m = new Model();
   for (let round = 1; round <= ROUNDS; round++) {
     await crashRound(m, srv, round);
-    m.stats.tmpLeftovers += readdirSync(path.join(dataDir, 'tmp')).length;
     const named = namedBlobs(dataDir);
     m.stats.blobLeftovers += blobIds(dataDir).filter((id) => !named.has(id)).length;
     srv = await spawnServer({ dataDir });
@@ -515,7 +513,7 @@ test(`SIGKILL during uploads, appends, deletes and Completes, ${ROUNDS} times: a
   t.diagnostic(`${ROUNDS} kills, ${m.keys.size} keys, ${JSON.stringify(m.stats)}`);
   // The run proves something only if kills really cut writes and left files to collect.
   assert.ok(m.stats.acked > 0 && m.stats.cut > 0, 'some writes were acknowledged and some cut by the kills');
-  assert.ok(m.stats.tmpLeftovers > 0, 'the kills left temp files for start-up to collect');
+  assert.ok(m.stats.blobLeftovers > 0, 'the kills left unnamed blob files for start-up to collect');
 });
 
 test('SIGTERM drains: uploads in flight finish with 200, the process exits 0, and the objects are intact after restart', async (t) => {
@@ -582,9 +580,9 @@ test('start-up deletes temp files and unnamed blob files a crash left behind, an
   srv.kill('SIGKILL');
   await srv.exited;
 
-  const strays = [path.join(dataDir, 'tmp', randomBytes(16).toString('hex')), blobFile(dataDir, randomBytes(16).toString('hex'))];
+  const strays = [blobFile(dataDir, randomBytes(16).toString('hex')), blobFile(dataDir, randomBytes(16).toString('hex'))];
   for (const f of strays) writeFileSync(f, randomBytes(4 * KiB));
-  assert.equal(blobIds(dataDir).length, 4, 'three live blobs and the stray');
+  assert.equal(blobIds(dataDir).length, 5, 'three live blobs and the strays');
 
   srv = await spawnServer({ dataDir });
   for (const f of strays) assert.equal(existsSync(f), false, `${f} was collected`);

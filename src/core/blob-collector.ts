@@ -1,7 +1,7 @@
 /**
  * Removes blob files nobody owns: blobs retired by committed transactions (overwrites, deletes,
- * aborted uploads), and at start-up, files a crash left behind (temp files, blobs written but
- * never committed). Blobs being read are leased and left alone until the read ends.
+ * aborted uploads), and at start-up, files a crash left behind (blobs written but never
+ * committed). Blobs being read are leased and left alone until the read ends.
  */
 import type { BlobStore, MetadataStore } from '../store/types';
 
@@ -28,9 +28,8 @@ export class BlobCollector {
     };
   }
 
-  /** Start-up pass: temp files, blob files without a live owner, then the retired list. */
-  async collectOrphans(): Promise<{ temp: number; orphans: number; retired: number }> {
-    const temp = await this.blobs.cleanTemp();
+  /** Start-up pass: blob files without a live owner (writes a crash interrupted), then the retired list. */
+  async collectOrphans(): Promise<{ orphans: number; retired: number }> {
     let orphans = 0;
     for await (const id of this.blobs.list()) {
       if (!(await this.meta.isLiveBlob(id))) {
@@ -39,7 +38,7 @@ export class BlobCollector {
       }
     }
     const retired = await this.sweepOnce();
-    return { temp, orphans, retired };
+    return { orphans, retired };
   }
 
   /** Deletes retired blobs that are not leased; returns how many. */

@@ -104,7 +104,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const blobs = await FsBlobStore.open(opts.dataDir);
     const collector = new BlobCollector(meta, blobs);
     const collected = await collector.collectOrphans();
-    if (collected.orphans || collected.temp) logger.log('info', 'collected leftovers of interrupted writes', collected);
+    if (collected.orphans) logger.log('info', 'collected leftovers of interrupted writes', collected);
     collector.start();
 
     const masterKeys = new MasterKeys(meta, rootKey.key);
@@ -139,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clearInterval(kmsSweep);
       await Promise.all(listeners.map((l) => l.drain()));
       await collector.stop();
+      await blobs.close();
       accounting.close();
     };
     let oss: Listener;

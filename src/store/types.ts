@@ -197,6 +197,5 @@ export interface BlobStore {
   delete(blobId: string): Promise<void>;
   /** Every blob id present, for orphan collection at start-up. */
   list(): AsyncIterable<string>;
-  /** Removes leftovers of writes that never committed (temp files); returns how many. */
-  cleanTemp(): Promise<number>;
+  close(): Promise<void>;
 }

@@ -183,17 +183,16 @@ export function bytes(size: number, seed = 1): Buffer {
   return out;
 }
 
-/** Blob files and temp files in the data directory. */
-export function storedFiles(srv: TestServer): { blobs: Set<string>; tmp: number } {
+/** Blob files in the data directory. */
+export function storedFiles(srv: TestServer): { blobs: Set<string> } {
   const blobRoot = path.join(srv.dataDir, 'blobs');
   const blobs = new Set<string>();
   for (const dir of readdirSync(blobRoot)) for (const name of readdirSync(path.join(blobRoot, dir))) blobs.add(name);
-  return { blobs, tmp: readdirSync(path.join(srv.dataDir, 'tmp')).length };
+  return { blobs };
 }
 
-/** A rejected write leaves no new blob and no temp file (older blobs may be swept meanwhile). */
+/** A rejected write leaves no new blob (older blobs may be swept meanwhile). */
 export function assertNothingStored(srv: TestServer, before: { blobs: Set<string> }): void {
   const now = storedFiles(srv);
   assert.deepEqual([...now.blobs].filter((b) => !before.blobs.has(b)), []);
-  assert.equal(now.tmp, 0);
 }

@@ -1,38 +1,46 @@
 /**
- * BlobStore on the local filesystem: blobs/<2 hex>/<id>, written as tmp/<id> first.
- * A blob becomes a file under blobs/ only after its bytes are fsync'd (write, fsync, rename,
- * fsync directory), and it becomes part of an object only when the metadata commit names it.
+ * BlobStore on the local filesystem: one file per blob, blobs/<2 hex>/<id>.
+ * A blob's random name is referenced by nothing until a metadata commit names it, so the file is
+ * written in place: no temp file and rename are needed for atomicity, and a crash leaves at
+ * worst an unnamed file, which start-up collection removes. commit() makes both the file's
+ * bytes and its directory entry durable before the metadata may name it.
  */
 import { randomBytes } from 'node:crypto';
-import { close as fsClose, createReadStream, createWriteStream, fstat, fsync, open as fsOpen, promises as fs } from 'node:fs';
+import { close as fsClose, createReadStream, createWriteStream, fsync, open as fsOpen, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { finished } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import type { BlobStore, BlobWriter } from '../types';
 
 const ID = /^[0-9a-f]{32}$/;
 const READ_CHUNK = 512 * 1024;
+const openFd = promisify(fsOpen);
+const closeFd = promisify(fsClose);
+const syncFd = promisify(fsync);
+
+const ignoreMissing = (err: NodeJS.ErrnoException): void => {
+  if (err.code !== 'ENOENT') throw err;
+};
 
 export class FsBlobStore implements BlobStore {
   private readonly blobDir: string;
-  private readonly tmpDir: string;
 
-  private constructor(root: string) {
+  /** Open descriptors of the 256 fan-out directories, kept for fsync after each new file. */
+  private constructor(root: string, private readonly dirFds: number[]) {
     this.blobDir = path.join(root, 'blobs');
-    this.tmpDir = path.join(root, 'tmp');
   }
 
   static async open(root: string): Promise<FsBlobStore> {
-    const store = new FsBlobStore(root);
-    await fs.mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
-    await fs.mkdir(store.blobDir, { recursive: true, mode: 0o700 });
+    const blobDir = path.join(root, 'blobs');
+    await fs.mkdir(blobDir, { recursive: true, mode: 0o700 });
     // Fan-out directories exist up front so a write never needs mkdir on the hot path.
-    await Promise.all(
-      Array.from({ length: 256 }, (_, i) =>
-        fs.mkdir(path.join(store.blobDir, i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 })),
-    );
-    return store;
+    const dirFds = await Promise.all(Array.from({ length: 256 }, async (_, i) => {
+      const dir = path.join(blobDir, i.toString(16).padStart(2, '0'));
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      return openFd(dir, 'r');
+    }));
+    return new FsBlobStore(root, dirFds);
   }
 
   private file(blobId: string): string {
@@ -42,16 +50,15 @@ export class FsBlobStore implements BlobStore {
 
   async create(): Promise<BlobWriter> {
     const blobId = randomBytes(16).toString('hex');
-    const tmp = path.join(this.tmpDir, blobId);
-    const target = this.file(blobId);
+    const file = this.file(blobId);
     // A numeric fd: the stream leaves it open (autoClose false) so that commit can fsync it.
-    const fd = await promisify(fsOpen)(tmp, 'wx', 0o600);
-    const stream = createWriteStream(tmp, { fd, autoClose: false, emitClose: false, highWaterMark: READ_CHUNK });
+    const fd = await openFd(file, 'wx', 0o600);
+    const stream = createWriteStream(file, { fd, autoClose: false, emitClose: false, highWaterMark: READ_CHUNK });
     let closed = false;
     const close = async (): Promise<void> => {
       if (!closed) {
         closed = true;
-        await promisify(fsClose)(fd);
+        await closeFd(fd);
       }
     };
     return {
@@ -59,18 +66,15 @@ export class FsBlobStore implements BlobStore {
       stream,
       commit: async () => {
         if (!stream.writableFinished) await finished(stream);
-        await promisify(fsync)(fd);
-        const { size } = await promisify(fstat)(fd);
+        // The directory entry was made by open(): both syncs can run at once.
+        await Promise.all([syncFd(fd), syncFd(this.dirFds[parseInt(blobId.slice(0, 2), 16)])]);
         await close();
-        await fs.rename(tmp, target);
-        await syncDir(path.dirname(target));
-        return { size };
+        return { size: stream.bytesWritten };
       },
       abort: async () => {
         stream.destroy();
         await close().catch(() => undefined);
-        await fs.rm(tmp, { force: true });
-        await fs.rm(target, { force: true });
+        await fs.unlink(file).catch(ignoreMissing);
       },
     };
   }
@@ -84,7 +88,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(blobId: string): Promise<void> {
-    await fs.rm(this.file(blobId), { force: true });
+    await fs.unlink(this.file(blobId)).catch(ignoreMissing);
   }
 
   async *list(): AsyncIterable<string> {
@@ -95,18 +99,7 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async cleanTemp(): Promise<number> {
-    const names = await fs.readdir(this.tmpDir);
-    await Promise.all(names.map((n) => fs.rm(path.join(this.tmpDir, n), { force: true, recursive: true })));
-    return names.length;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
+  async close(): Promise<void> {
+    await Promise.all(this.dirFds.splice(0).map((fd) => closeFd(fd)));
   }
 }
