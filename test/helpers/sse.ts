@@ -42,6 +42,28 @@ export async function record(srv: TestServer, bucket: string, key: string): Prom
 /** The object's encryption as stored (algorithm, suite, kek, wrapped key), or null. */
 export const encryptionOf = (r: ObjectRecord): ObjectEncryption | null => asObjectEncryption(r.encryption);
 
+/** The stat fields the seeds compare before and after an object's encryption changes (ossutil stat). */
+export async function stat(c: any, key: string): Promise<Record<string, string | undefined>> {
+  const h = (await c.head(key)).res.headers;
+  return {
+    etag: h.etag,
+    crc64: h['x-oss-hash-crc64ecma'],
+    length: h['content-length'],
+    md5: h['content-md5'],
+    type: h['content-type'],
+    objectType: h['x-oss-object-type'],
+    sse: h[SSE],
+    keyId: h[SSE_KEY_ID],
+  };
+}
+
+/** The forms a secret could leak in: raw, hex (both cases), base64, base64url. */
+export const encodings = (secret: Buffer): Buffer[] => [
+  secret,
+  ...(['hex', 'base64', 'base64url'] as const).map((e) => Buffer.from(secret.toString(e))),
+  Buffer.from(secret.toString('hex').toUpperCase()),
+];
+
 /** Unseals the stored object key, as the server does to read it. */
 export async function plaintextObjectKey(srv: TestServer, r: ObjectRecord): Promise<Buffer> {
   const principal = { kind: 'root' as const, accountId: srv.running.coffer.accountId, accessKeyId: ACCESS_KEY_ID };

@@ -14,7 +14,7 @@ import { blobFile, filesContaining, listFiles } from '../helpers/data-dir';
 import { localhostClient } from '../helpers/oss-clients';
 import { bytes } from '../helpers/oss-http';
 import { ROOT_KEY, startTestServer, type TestServer } from '../helpers/server';
-import { SSE, encryptionOf, eventually, getAllowingCut, marker, newBucket, plaintextObjectKey, record, type CutResponse } from '../helpers/sse';
+import { SSE, encodings, encryptionOf, eventually, getAllowingCut, marker, newBucket, plaintextObjectKey, record, type CutResponse } from '../helpers/sse';
 
 let srv: TestServer;
 let logs = '';
@@ -34,13 +34,6 @@ async function secretKeys(): Promise<Buffer[]> {
   const masterKeys = await Promise.all((await srv.running.masterKeys.list()).map((v) => srv.running.masterKeys.get(v.version)));
   return [Buffer.from(ROOT_KEY, 'hex'), ...masterKeys, ...objectKeys];
 }
-
-/** The forms a secret could leak in: raw, hex (both cases), base64, base64url. */
-const encodings = (secret: Buffer): Buffer[] => [
-  secret,
-  ...['hex', 'base64', 'base64url'].map((e) => Buffer.from(secret.toString(e as BufferEncoding))),
-  Buffer.from(secret.toString('hex').toUpperCase()),
-];
 
 describe('on disk and in the logs', () => {
   const secret = marker(8 * 1024);

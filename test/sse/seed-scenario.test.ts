@@ -10,7 +10,7 @@ import { crc64 } from '../../src/crypto/crc64';
 import { blobFile } from '../helpers/data-dir';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { md5Base64, md5Hex } from '../helpers/oss-http';
-import { SIGNINGS, SSE, SSE_KEY_ID, encryptionOf, eventually, newBucket, record } from '../helpers/sse';
+import { SIGNINGS, SSE, encryptionOf, eventually, newBucket, record, stat } from '../helpers/sse';
 
 let srv: TestServer;
 before(async () => { srv = await startTestServer(); });
@@ -20,21 +20,6 @@ const KEY = '01.txt';
 // 62 bytes of text/plain, as in the seeds' ossutil stat.
 const BODY = Buffer.from('Coffer keeps this line of text: 62 bytes long, newline ended.\n');
 
-/** The stat fields the seeds compare before and after encryption. */
-async function stat(c: any): Promise<Record<string, string | undefined>> {
-  const h = (await c.head(KEY)).res.headers;
-  return {
-    etag: h.etag,
-    crc64: h['x-oss-hash-crc64ecma'],
-    length: h['content-length'],
-    md5: h['content-md5'],
-    type: h['content-type'],
-    objectType: h['x-oss-object-type'],
-    sse: h[SSE],
-    keyId: h[SSE_KEY_ID],
-  };
-}
-
 for (const signing of SIGNINGS) {
   describe(`encrypting an existing object by changing its metadata (${signing})`, () => {
     test('plain → AES256 → AES256 (re-key) → SM4 → plain: same ETag, CRC-64, length and bytes throughout', async () => {
@@ -43,7 +28,7 @@ for (const signing of SIGNINGS) {
       const bucket = c.options.bucket;
       await c.put(KEY, BODY);
 
-      const plain = await stat(c);
+      const plain = await stat(c, KEY);
       assert.deepEqual(plain, {
         etag: `"${md5Hex(BODY)}"`,
         crc64: crc64(BODY).toString(),
@@ -61,7 +46,7 @@ for (const signing of SIGNINGS) {
       const toAes = await c.copy(KEY, KEY, { headers: { [SSE]: 'AES256' }, meta: { step: 'aes' } });
       assert.equal(toAes.res.headers[SSE], 'AES256');
       assert.equal(toAes.data.etag, plain.etag);
-      assert.deepEqual(await stat(c), { ...plain, sse: 'AES256' });
+      assert.deepEqual(await stat(c, KEY), { ...plain, sse: 'AES256' });
       assert.deepEqual((await c.get(KEY)).content, BODY);
       assert.equal((await c.head(KEY)).meta.step, 'aes');
 
@@ -79,7 +64,7 @@ for (const signing of SIGNINGS) {
       const r2 = await record(srv, bucket, KEY);
       assert.deepEqual(r2.segments, r1.segments);
       assert.notDeepEqual(encryptionOf(r2)!.wrapped, encryptionOf(r1)!.wrapped);
-      assert.deepEqual(await stat(c), { ...plain, sse: 'AES256' });
+      assert.deepEqual(await stat(c, KEY), { ...plain, sse: 'AES256' });
       assert.deepEqual((await c.get(KEY)).content, BODY);
 
       // SM4 is another data cipher: re-encrypted into a new blob.
@@ -88,7 +73,7 @@ for (const signing of SIGNINGS) {
       const r3 = await record(srv, bucket, KEY);
       assert.equal(encryptionOf(r3)?.suite, 'SM4-CTR-HMAC-SM3');
       assert.notEqual(r3.segments[0].blobId, r2.segments[0].blobId);
-      assert.deepEqual(await stat(c), { ...plain, sse: 'SM4' });
+      assert.deepEqual(await stat(c, KEY), { ...plain, sse: 'SM4' });
       assert.deepEqual((await c.get(KEY)).content, BODY);
 
       // putMeta is a self-copy without SSE headers: encryption is not inherited, so it decrypts.
@@ -98,7 +83,7 @@ for (const signing of SIGNINGS) {
       assert.equal(r4.encryption, null);
       assert.equal(r4.segments[0].salt, undefined);
       assert.notEqual(r4.segments[0].blobId, r3.segments[0].blobId);
-      assert.deepEqual(await stat(c), plain);
+      assert.deepEqual(await stat(c, KEY), plain);
       assert.deepEqual((await c.get(KEY)).content, BODY);
       assert.equal((await c.head(KEY)).meta.step, 'plain');
     });

@@ -4,6 +4,7 @@
  */
 import { invalidParameter, type Params, type RpcResult, type RpcService } from '../../rpc';
 import type { KmsAccounting } from '../accounting';
+import { parseBlob } from '../ciphertext-blob';
 import type { KmsService } from '../service';
 
 export const KMS_VERSION = '2016-01-20';
@@ -31,12 +32,14 @@ const MAPS = new Set(['EncryptionContext', 'SourceEncryptionContext', 'Destinati
 
 export function kmsRequest(params: Params): Record<string, unknown> {
   const req: Record<string, unknown> = {};
-  const flattened: Record<string, Record<string, string>> = {};
+  // Maps, then fromEntries: any key (even "__proto__") becomes an own property, as JSON.parse makes it.
+  const flattened = new Map<string, Map<string, string>>();
   for (const [name, value] of params) {
     if (COMMON.has(name)) continue;
     const dot = name.indexOf('.');
     if (dot > 0 && MAPS.has(name.slice(0, dot))) {
-      (flattened[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = value;
+      const base = name.slice(0, dot);
+      flattened.set(base, (flattened.get(base) ?? new Map<string, string>()).set(name.slice(dot + 1), value));
     } else if (NUMBERS.has(name)) {
       if (!/^-?\d+$/.test(value)) throw invalidParameter(name, 'it must be an integer');
       req[name] = Number(value);
@@ -48,11 +51,25 @@ export function kmsRequest(params: Params): Record<string, unknown> {
       req[name] = value;
     }
   }
-  for (const [name, map] of Object.entries(flattened)) {
+  for (const [name, map] of flattened) {
     if (req[name] !== undefined) throw invalidParameter(name, 'it was given both as JSON and flattened');
-    req[name] = map;
+    req[name] = Object.fromEntries(map);
   }
   return req;
+}
+
+/**
+ * The key a call names, for accounting when its answer names none (a refusal): the KeyId or
+ * DestinationKeyId as given, else the key a Decrypt's CiphertextBlob names.
+ */
+function keyHint(req: Record<string, unknown>): string | undefined {
+  const named = req.KeyId ?? req.DestinationKeyId;
+  if (named !== undefined || typeof req.CiphertextBlob !== 'string') return named as string | undefined;
+  try {
+    return parseBlob(req.CiphertextBlob).keyId;
+  } catch {
+    return undefined;
+  }
 }
 
 export function kmsApi(kms: KmsService, accounting: KmsAccounting): RpcService {
@@ -61,8 +78,7 @@ export function kmsApi(kms: KmsService, accounting: KmsAccounting): RpcService {
     actions[action] = async (ctx) => {
       const req = kmsRequest(ctx.params);
       const method = kms[action] as (r: Record<string, unknown>) => Promise<object>;
-      const keyHint = (req.KeyId ?? req.DestinationKeyId) as string | undefined;
-      return accounting.record(action, keyHint, { principal: ctx.principal, via: 'api' }, () => method.call(kms, req)) as Promise<RpcResult>;
+      return accounting.record(action, keyHint(req), { principal: ctx.principal, via: 'api' }, () => method.call(kms, req)) as Promise<RpcResult>;
     };
   }
   return { actions };
