@@ -24,7 +24,7 @@ const SERVER_VERSION: string = require('../../../package.json').version;
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function requireRoot(ctx: RpcContext): void {
-  if (ctx.principal.kind !== 'root') {
+  if (ctx.caller.principal.kind !== 'root') {
     throw new CofferError('Forbidden.NoPermission', `Only the account root may call ${ctx.action}.`);
   }
 }

@@ -26,7 +26,7 @@ export async function createBucket(c: Coffer, req: CreateBucket): Promise<Bucket
   return c.meta.transaction(async (tx) => {
     const existing = await tx.getBucket(req.name);
     if (existing) {
-      if (req.principal.kind === 'root' && existing.owner === c.accountId) return existing;
+      if (req.principal.kind !== 'anonymous' && existing.owner === req.principal.accountId) return existing;
       throw new CofferError('BucketAlreadyExists', '', { BucketName: req.name });
     }
     if ((await tx.countBuckets()) >= LIMITS.maxBuckets) throw new CofferError('TooManyBuckets', '');

@@ -7,7 +7,7 @@
 import type { Suite } from '../crypto/suites';
 import { unwrapObjectKey, wrapObjectKey, type WrappedKey } from '../crypto/key-wrap';
 import { generateObjectKey } from '../crypto/package-format';
-import type { Principal } from '../iam/principal';
+import type { Caller } from '../iam/caller';
 import type { EncryptionInfo, EncryptionRule } from '../store/types';
 import type { MasterKeys } from './keys/master-keys';
 
@@ -38,12 +38,14 @@ export interface ObjectEncryption {
   wrapped: WrappedKey;
 }
 
-export interface KeyContext { bucket: string; key: string; principal: Principal }
+export interface KeyContext { bucket: string; key: string; caller: Caller }
 
 /** Supplies key-encryption material. SSE-KMS plugs in here (one GenerateDataKey per new key, one Decrypt per read). */
 export interface KeyProvider {
   newKek(choice: SseChoice, ctx: KeyContext): Promise<{ material: Buffer; ref: KekRef; kmsKeyId?: string }>;
   kek(ref: KekRef, ctx: KeyContext): Promise<Buffer>;
+  /** Throws unless the caller may make `choice` a bucket's default (SSE-KMS: use of the named CMK). */
+  authorizeRule?(choice: SseChoice, caller: Caller): Promise<void>;
 }
 
 /** Object header wins over the bucket default; neither means no encryption. */
@@ -107,6 +109,11 @@ export class Encryption {
       kek: ref,
       wrapped: wrapObjectKey(suite, material, wrapContext(ctx), objectKey),
     };
+  }
+
+  /** Throws unless the caller may set `choice` as a bucket's default encryption. */
+  async authorizeRule(choice: SseChoice, caller: Caller): Promise<void> {
+    await this.provider(choice.algorithm).authorizeRule?.(choice, caller);
   }
 
   async objectKey(info: ObjectEncryption, ctx: KeyContext): Promise<Buffer> {

@@ -4,9 +4,8 @@
  * part number never reuses a (key, nonce) pair; Complete writes only metadata.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { crc64Combine } from '../crypto/crc64';
-import type { Principal } from '../iam/principal';
+import type { Caller } from '../iam/caller';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../store/types';
 import { requireBucket } from './buckets';
 import { LIMITS, type Coffer } from './coffer';
@@ -16,7 +15,7 @@ import { CofferError } from './errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
-import { discardSegments, writeSegment } from './segment-writer';
+import { discardSegments, writeSegment, type UploadBody } from './segment-writer';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -31,7 +30,7 @@ export interface InitiateRequest extends ObjectAttributes {
   bucket: string;
   key: string;
   sse: SseChoice | null;
-  principal: Principal;
+  caller: Caller;
 }
 
 export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<UploadRecord> {
@@ -62,15 +61,12 @@ function checkPartNumber(n: number): void {
   }
 }
 
-export interface UploadPartRequest {
+export interface UploadPartRequest extends UploadBody {
   bucket: string;
   key: string;
   uploadId: string;
   partNumber: number;
-  body: Readable;
-  contentMd5?: string;
-  maxSize?: number;
-  principal: Principal;
+  caller: Caller;
 }
 
 export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
@@ -78,9 +74,9 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
   const info = asObjectEncryption(upload.encryption);
   const cipher = info
-    ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, principal: req.principal }) }
+    ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller }) }
     : null;
-  const w = await writeSegment(c.blobs, req.body, cipher, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const w = await writeSegment(c.blobs, req, cipher);
   const part: PartRecord = {
     uploadId: req.uploadId,
     partNumber: req.partNumber,
@@ -103,7 +99,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   return { part, upload };
 }
 
-export interface UploadPartCopyRequest extends Omit<UploadPartRequest, 'body' | 'contentMd5' | 'maxSize'> {
+export interface UploadPartCopyRequest extends Omit<UploadPartRequest, keyof UploadBody> {
   source: { bucket: string; key: string };
   /** Inclusive byte range of the source; whole object when absent. */
   range?: { start: number; end: number };
@@ -123,7 +119,7 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
   if (req.range && (start > end || end >= src.size)) {
     throw new CofferError('InvalidArgument', 'The x-oss-copy-source-range is out of the source object.', { ArgumentName: 'x-oss-copy-source-range' });
   }
-  const body = objectData(c, src, await objectCipher(c, src, req.principal), start, end);
+  const body = objectData(c, src, await objectCipher(c, src, req.caller), start, end);
   return uploadPart(c, { ...req, body });
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { crc64Combine } from '../crypto/crc64';
-import type { Principal } from '../iam/principal';
+import type { Caller } from '../iam/caller';
 import type { ObjectAcl, ObjectRecord, Segment, StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
 import { LIMITS, type Coffer } from './coffer';
@@ -16,7 +16,7 @@ import { CofferError } from './errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
-import { discardSegments, writeSegment, type SegmentCipher } from './segment-writer';
+import { discardSegments, writeSegment, type SegmentCipher, type UploadBody } from './segment-writer';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -35,10 +35,10 @@ export async function getObjectRecord(c: Coffer, bucket: string, key: string): P
 }
 
 /** The data cipher of an object (unsealing its key), or null for a plaintext object. */
-export async function objectCipher(c: Coffer, obj: ObjectRecord, principal: Principal): Promise<SegmentCipher | null> {
+export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller): Promise<SegmentCipher | null> {
   const info = asObjectEncryption(obj.encryption);
   if (!info) return null;
-  const objectKey = await c.encryption.objectKey(info, { bucket: obj.bucket, key: obj.key, principal });
+  const objectKey = await c.encryption.objectKey(info, { bucket: obj.bucket, key: obj.key, caller });
   return { suite: info.suite, objectKey };
 }
 
@@ -81,15 +81,12 @@ const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void =>
   if (current) throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: key });
 };
 
-export interface PutObjectRequest extends ObjectAttributes {
+export interface PutObjectRequest extends ObjectAttributes, UploadBody {
   bucket: string;
   key: string;
-  body: Readable;
-  contentMd5?: string;
-  maxSize?: number;
   sse: SseChoice | null;
   forbidOverwrite: boolean;
-  principal: Principal;
+  caller: Caller;
 }
 
 export async function putObject(c: Coffer, req: PutObjectRequest): Promise<ObjectRecord> {
@@ -98,7 +95,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
   const check = req.forbidOverwrite ? forbidOverwrite(req.key) : undefined;
   if (check) check(await c.meta.getObject(req.bucket, req.key));
   const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
-  const w = await writeSegment(c.blobs, req.body, enc?.cipher ?? null, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const w = await writeSegment(c.blobs, req, enc?.cipher ?? null);
   const record: ObjectRecord = {
     bucket: req.bucket,
     key: req.key,
@@ -156,7 +153,7 @@ export interface CopyObjectRequest {
   sse: SseChoice | null;
   conditions: Conditions;
   forbidOverwrite: boolean;
-  principal: Principal;
+  caller: Caller;
 }
 
 export type CopyResult = { notModified: true } | { notModified: false; object: ObjectRecord };
@@ -175,7 +172,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   const self = req.source.bucket === req.target.bucket && req.source.key === req.target.key;
   const choice = resolveSse(req.sse, targetBucket.encryption);
   const srcEnc = asObjectEncryption(src.encryption);
-  const ctx: KeyContext = { ...req.target, principal: req.principal };
+  const ctx: KeyContext = { ...req.target, caller: req.caller };
   const base = {
     bucket: req.target.bucket,
     key: req.target.key,
@@ -191,7 +188,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     // Same bytes, same cipher: metadata change, or a new envelope around the same object key.
     let encryption: ObjectEncryption | null = null;
     if (choice && srcEnc) {
-      const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, principal: req.principal });
+      const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, caller: req.caller });
       encryption = await c.encryption.seal(choice, objectKey, ctx);
     }
     const record: ObjectRecord = { ...src, ...base, encryption: encryption ? { ...encryption } : null };
@@ -204,9 +201,9 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   }
 
   if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
-  const srcCipher = await objectCipher(c, src, req.principal);
+  const srcCipher = await objectCipher(c, src, req.caller);
   const enc = await newCipher(c, choice, ctx);
-  const w = await writeSegment(c.blobs, objectData(c, src, srcCipher, 0, src.size - 1), enc?.cipher ?? null);
+  const w = await writeSegment(c.blobs, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
   const md5 = hex(w.md5);
   if (w.crc64.toString() !== src.crc64 || (src.type === 'Normal' && md5 !== src.etag)) {
     await discardSegments(c.blobs, [w.segment]);
@@ -227,15 +224,12 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   return { notModified: false, object: record };
 }
 
-export interface AppendObjectRequest extends ObjectAttributes {
+export interface AppendObjectRequest extends ObjectAttributes, UploadBody {
   bucket: string;
   key: string;
   position: number;
-  body: Readable;
-  contentMd5?: string;
-  maxSize?: number;
   sse: SseChoice | null;
-  principal: Principal;
+  caller: Caller;
 }
 
 const positionError = (next: number): CofferError =>
@@ -257,13 +251,13 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
   let cipher: SegmentCipher | null;
   if (existing) {
     encryption = asObjectEncryption(existing.encryption);
-    cipher = await objectCipher(c, existing, req.principal);
+    cipher = await objectCipher(c, existing, req.caller);
   } else {
     const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
     encryption = enc?.info ?? null;
     cipher = enc?.cipher ?? null;
   }
-  const w = await writeSegment(c.blobs, req.body, cipher, { contentMd5: req.contentMd5, maxSize: req.maxSize });
+  const w = await writeSegment(c.blobs, req, cipher);
   const size = length + w.segment.size;
   const crc = existing ? crc64Combine(BigInt(existing.crc64), w.crc64, w.segment.size) : w.crc64;
   const record: ObjectRecord = {

@@ -19,7 +19,9 @@ export interface WrittenSegment {
   crc64: bigint;
 }
 
-export interface WriteOptions {
+/** A request body to store, and what is known about it up front. */
+export interface UploadBody {
+  body: Readable;
   /** Base64 Content-MD5 the client sent; a mismatch fails with InvalidDigest and keeps nothing. */
   contentMd5?: string;
   /** Bytes beyond this fail with EntityTooLarge (for bodies without Content-Length). */
@@ -38,23 +40,18 @@ class SizeLimit extends Transform {
   }
 }
 
-export async function writeSegment(
-  blobs: BlobStore,
-  body: Readable,
-  cipher: SegmentCipher | null,
-  opts: WriteOptions = {},
-): Promise<WrittenSegment> {
+export async function writeSegment(blobs: BlobStore, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
   const writer = await blobs.create();
   const checksum = new ChecksumStream();
   const salt = cipher ? generateSalt() : undefined;
-  const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [body];
-  if (opts.maxSize !== undefined) stages.push(new SizeLimit(opts.maxSize));
+  const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
+  if (input.maxSize !== undefined) stages.push(new SizeLimit(input.maxSize));
   stages.push(checksum);
   if (cipher) stages.push(createEncryptStream(cipher.suite, cipher.objectKey, salt!));
   try {
     await pipeline([...stages, writer.stream]);
     const md5 = checksum.md5();
-    if (opts.contentMd5 !== undefined && md5.toString('base64') !== opts.contentMd5) {
+    if (input.contentMd5 !== undefined && md5.toString('base64') !== input.contentMd5) {
       throw new CofferError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.');
     }
     await writer.commit();

@@ -3,7 +3,15 @@
  * new object key (a PUT, a multipart upload, a re-keying copy) and one Decrypt per read; the
  * ciphertext blob and the CMK id are kept with the object. The encryption context names the
  * bucket and object, so a blob cannot be replayed for another object.
+ *
+ * The caller's own KMS permissions on a named CMK are checked first (seed 004, "Required
+ * permissions"): a new key needs kms:DescribeKey and kms:GenerateDataKey, unsealing one (a read,
+ * an upload part, an append, a copy source) kms:Decrypt, and a bucket rule naming the CMK
+ * kms:DescribeKey and kms:ListAliasesByKeyId. The managed key alias/acs/oss needs none: OSS uses
+ * it on its own behalf.
  */
+import type { Caller } from '../iam/caller';
+import { keyResource, kmsAllowed } from '../kms/access';
 import type { KmsAccounting } from '../kms/accounting';
 import type { KmsService } from '../kms/service';
 import { CofferError, isCofferError } from './errors';
@@ -21,8 +29,13 @@ function refused(err: unknown, keyId: string): never {
   throw err;
 }
 
+/** The refusal OSS answers when the caller's RAM policies do not allow the KMS use; nothing is written. */
+const forbiddenByKms = (): CofferError => new CofferError('AccessDenied', 'This request is forbidden by kms');
+
+const isManaged = (keyId: string | undefined): boolean => !keyId || keyId === MANAGED_OSS_KEY;
+
 function noAnonymous(ctx: KeyContext): void {
-  if (ctx.principal.kind === 'anonymous') {
+  if (ctx.caller.principal.kind === 'anonymous') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects or buckets.');
   }
 }
@@ -32,11 +45,10 @@ export class KmsKeyProvider implements KeyProvider {
 
   async newKek(choice: SseChoice, ctx: KeyContext): Promise<{ material: Buffer; ref: KekRef; kmsKeyId: string }> {
     noAnonymous(ctx);
-    const origin = { principal: ctx.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
+    const origin = { principal: ctx.caller.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
     // The managed key is created on first use, whether asked for by name or by omission.
-    const keyId = !choice.kmsKeyId || choice.kmsKeyId === MANAGED_OSS_KEY
-      ? await this.kms.ensureServiceKey(MANAGED_OSS_KEY)
-      : choice.kmsKeyId;
+    const keyId = isManaged(choice.kmsKeyId) ? await this.kms.ensureServiceKey(MANAGED_OSS_KEY) : choice.kmsKeyId!;
+    await this.permit(ctx.caller, ['kms:DescribeKey', 'kms:GenerateDataKey'], keyId);
     const r = await this.accounting.record('GenerateDataKey', keyId, origin, () =>
       this.kms.GenerateDataKey({ KeyId: keyId, NumberOfBytes: 32, EncryptionContext: encryptionContext(ctx) }),
     ).catch((err) => refused(err, keyId));
@@ -50,10 +62,32 @@ export class KmsKeyProvider implements KeyProvider {
   async kek(ref: KekRef, ctx: KeyContext): Promise<Buffer> {
     if (ref.provider !== 'kms') throw new Error('not an SSE-KMS key reference');
     noAnonymous(ctx);
-    const origin = { principal: ctx.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
+    await this.permit(ctx.caller, ['kms:Decrypt'], ref.keyId);
+    const origin = { principal: ctx.caller.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
     const r = await this.accounting.record('Decrypt', ref.keyId, origin, () =>
       this.kms.Decrypt({ CiphertextBlob: ref.ciphertextBlob, EncryptionContext: encryptionContext(ctx) }),
     ).catch((err) => refused(err, ref.keyId));
     return Buffer.from(r.Plaintext, 'base64');
+  }
+
+  /**
+   * A bucket rule (PutBucketEncryption, PutBucket) that names a CMK: kms:DescribeKey and
+   * kms:ListAliasesByKeyId (the seed's kms:List*) on the key. Both act on the key's own ARN, so a
+   * policy naming only that CMK, as the seed suggests, is enough; the key and alias containers
+   * (ListKeys, ListAliases) serve a console choosing among keys, not this call.
+   */
+  async authorizeRule(choice: SseChoice, caller: Caller): Promise<void> {
+    if (!isManaged(choice.kmsKeyId)) await this.permit(caller, ['kms:DescribeKey', 'kms:ListAliasesByKeyId'], choice.kmsKeyId!);
+  }
+
+  /** Throws "forbidden by kms" unless the caller may perform every action on the key (id, alias or ARN). */
+  private async permit(caller: Caller, actions: readonly string[], keyInput: string): Promise<void> {
+    if (caller.principal.kind === 'root') return;
+    const key = await keyResource(this.kms, '', keyInput);
+    // The managed key, also when named by its id, is used by OSS on its own behalf.
+    if (key.keyId !== undefined && key.keyId === (await this.kms.aliasTarget(MANAGED_OSS_KEY))) return;
+    for (const action of actions) {
+      if (!(await kmsAllowed(this.kms, caller, { ...key, action }))) throw forbiddenByKms();
+    }
   }
 }

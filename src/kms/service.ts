@@ -22,6 +22,7 @@ import * as byok from './byok';
 import * as crypto from './crypto-ops';
 import { KeyStore, type KmsServiceOptions } from './key-store';
 import * as keys from './keys';
+import { KIND, type AliasRecord, type KeyRecord } from './records';
 import * as rotation from './rotation';
 import * as tags from './tags';
 import type * as T from './types';
@@ -158,5 +159,35 @@ export class KmsService {
   /** The id of the key behind a service alias (`alias/acs/…`, default the SSE-KMS key), created on first use. */
   ensureServiceKey(aliasName = 'alias/acs/oss'): Promise<string> {
     return keys.ensureServiceKey(this.ks, aliasName);
+  }
+
+  // What RAM policies see of keys and aliases (src/kms/access.ts).
+
+  keyArn(keyId: string): string {
+    return this.ks.keyArn(keyId);
+  }
+
+  aliasArn(aliasName: string): string {
+    return this.ks.aliasArn(aliasName);
+  }
+
+  /** The container of all keys (ListKeys, CreateKey) or of all aliases (ListAliases). */
+  containerArn(kind: 'key' | 'alias'): string {
+    return `acs:kms:${this.ks.region}:${this.ks.accountId}:${kind}`;
+  }
+
+  /** The real key id behind a key id, alias name or ARN; Forbidden.AliasNotFound / KeyNotFound when there is none. */
+  resolveKeyId(input: string): Promise<string> {
+    return this.ks.resolveKeyId(input);
+  }
+
+  /** The key an alias points at, or null. */
+  async aliasTarget(aliasName: string): Promise<string | null> {
+    return (await this.ks.meta.getDoc<AliasRecord>(KIND.alias, aliasName))?.keyId ?? null;
+  }
+
+  /** A key's tags (empty for an unknown key). */
+  async keyTags(keyId: string): Promise<Record<string, string>> {
+    return (await this.ks.meta.getDoc<KeyRecord>(KIND.key, keyId))?.tags ?? {};
   }
 }

@@ -1,9 +1,10 @@
 /** PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption (?encryption). */
 import { requireBucket, updateBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
+import { resolveSse } from '../core/encryption';
 import { CofferError } from '../core/errors';
-import { authorize } from '../iam/authorize';
 import type { EncryptionRule } from '../store/types';
+import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
 import type { OssRequest, OssResponse } from './request';
 import { invalidAlgorithm } from './sse-headers';
@@ -34,15 +35,16 @@ export function parseEncryptionRule(body: string): EncryptionRule {
 }
 
 export async function PutBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:PutBucketEncryption', await requireBucket(c, req.bucket!));
+  authorizeBucket(c, req, 'oss:PutBucketEncryption', await requireBucket(c, req.bucket!));
   const rule = parseEncryptionRule(await readSmallBody(req));
+  await c.encryption.authorizeRule(resolveSse(null, rule)!, req.caller);
   await updateBucket(c, req.bucket!, (b) => ({ ...b, encryption: rule }));
   return { status: 200 };
 }
 
 export async function GetBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const b = await requireBucket(c, req.bucket!);
-  authorize(req.principal, 'oss:GetBucketEncryption', b);
+  authorizeBucket(c, req, 'oss:GetBucketEncryption', b);
   if (!b.encryption) throw new CofferError('NoSuchServerSideEncryptionRule', 'The server side encryption configuration was not found', { BucketName: b.name });
   const r = b.encryption;
   return {
@@ -58,7 +60,7 @@ export async function GetBucketEncryption(c: Coffer, req: OssRequest): Promise<O
 }
 
 export async function DeleteBucketEncryption(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:DeleteBucketEncryption', await requireBucket(c, req.bucket!));
+  authorizeBucket(c, req, 'oss:DeleteBucketEncryption', await requireBucket(c, req.bucket!));
   await updateBucket(c, req.bucket!, (b) => ({ ...b, encryption: null }));
   return { status: 204 };
 }

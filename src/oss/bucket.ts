@@ -4,6 +4,7 @@ import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { authorize } from '../iam/authorize';
 import type { EncryptionRule } from '../store/types';
+import { authorizeBucket, ossResource } from './access';
 import { isoTime } from './format';
 import { bucketAclFrom } from './object-headers';
 import { readSmallBody } from './body';
@@ -19,8 +20,8 @@ export const endpoints = (region: string): XmlObject => ({
 });
 
 export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  if (req.principal.kind === 'anonymous') throw new CofferError('AccessDenied', 'Anonymous access is forbidden for this operation.');
-  authorize(req.principal, 'oss:PutBucket', null);
+  if (req.caller.principal.kind === 'anonymous') throw new CofferError('AccessDenied', 'Anonymous access is forbidden for this operation.');
+  authorize(req.caller, 'oss:PutBucket', ossResource(c, req.bucket), { bucket: null });
   const acl = bucketAclFrom(req, 'private')!;
   const body = await readSmallBody(req);
   let storageClass = 'Standard';
@@ -35,12 +36,13 @@ export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse
   const encryption: EncryptionRule | null = sse
     ? { algorithm: sse.algorithm, kmsMasterKeyId: sse.kmsKeyId, kmsDataEncryption: sse.dataEncryption }
     : null;
-  await createBucket(c, { name: req.bucket!, acl, storageClass, dataRedundancyType, encryption, principal: req.principal });
+  if (sse) await c.encryption.authorizeRule(sse, req.caller);
+  await createBucket(c, { name: req.bucket!, acl, storageClass, dataRedundancyType, encryption, principal: req.caller.principal });
   return { status: 200, headers: { Location: `/${req.bucket}` } };
 }
 
 export async function DeleteBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:DeleteBucket', await requireBucket(c, req.bucket!));
+  authorizeBucket(c, req, 'oss:DeleteBucket', await requireBucket(c, req.bucket!));
   await deleteBucket(c, req.bucket!);
   return { status: 204 };
 }
@@ -57,7 +59,7 @@ function encryptionSummary(rule: EncryptionRule | null): XmlObject {
 
 export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const b = await requireBucket(c, req.bucket!);
-  authorize(req.principal, 'oss:GetBucketInfo', b);
+  authorizeBucket(c, req, 'oss:GetBucketInfo', b);
   return {
     status: 200,
     body: toXml('BucketInfo', {
@@ -84,6 +86,6 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
 
 export async function GetBucketLocation(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const b = await requireBucket(c, req.bucket!);
-  authorize(req.principal, 'oss:GetBucketLocation', b);
+  authorizeBucket(c, req, 'oss:GetBucketLocation', b);
   return { status: 200, body: toXml('LocationConstraint', `oss-${b.region}`) };
 }

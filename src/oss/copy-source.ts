@@ -3,7 +3,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
 import { CofferError } from '../core/errors';
-import { authorize } from '../iam/authorize';
+import { authorizeObject } from './access';
 import { header, type OssRequest } from './request';
 
 export interface CopySource { bucket: string; key: string }
@@ -25,7 +25,7 @@ export function copySourceOf(req: OssRequest): CopySource {
 export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<void> {
   const bucket = await requireBucket(c, src.bucket);
   const obj = await c.meta.getObject(src.bucket, src.key);
-  authorize(req.principal, 'oss:GetObject', bucket, obj?.acl);
+  authorizeObject(c, req, 'oss:GetObject', bucket, src.key, obj?.acl);
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {

@@ -9,9 +9,10 @@ import { pipeline } from 'node:stream/promises';
 import { authenticate } from '../auth';
 import type { Coffer } from '../core/coffer';
 import { CofferError, isCofferError } from '../core/errors';
-import type { CredentialStore } from '../iam/credentials';
-import { ANONYMOUS, type Principal } from '../iam/principal';
+import type { AccessKey, CredentialStore } from '../iam/credentials';
+import { ANONYMOUS } from '../iam/principal';
 import type { Logger } from '../server/log';
+import type { Metrics } from '../server/metrics';
 import { renderError } from './errors';
 import { OPERATIONS } from './operations';
 import type { OssRequest, OssResponse } from './request';
@@ -23,11 +24,15 @@ export interface OssHandlerOptions {
   logger: Logger;
   /** Base domain for virtual-hosted-style requests (<bucket>.<domain>). */
   domain?: string;
+  metrics: Metrics;
 }
+
+export const OSS_REQUESTS = 'coffer_oss_requests_total';
 
 export const newRequestId = (): string => randomBytes(12).toString('hex').toUpperCase();
 
 export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  opts.metrics.counter(OSS_REQUESTS, 'OSS API requests by operation and HTTP status');
   return (raw, res) => {
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
@@ -36,6 +41,7 @@ export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage
       .then((response) => send(res, raw, requestId, response))
       .catch((err) => sendError(opts, res, raw, requestId, err))
       .finally(() => {
+        opts.metrics.inc(OSS_REQUESTS, { operation, status: String(res.statusCode) });
         if (opts.logger.enabled('debug')) {
           opts.logger.log('debug', 'request', {
             requestId, operation, method: raw.method, status: res.statusCode,
@@ -56,12 +62,13 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     { method: raw.method ?? 'GET', headers: raw.headers, rawPath, query: pairs, targets },
     (id) => opts.credentials.lookup(id),
   );
-  let principal: Principal = ANONYMOUS;
+  let key: AccessKey | null = null;
   let target: Target = targets[0];
   if (auth.kind === 'signed') {
-    const key = await opts.credentials.lookup(auth.accessKeyId);
+    key = await opts.credentials.lookup(auth.accessKeyId);
     if (!key) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
-    principal = key.principal;
+    // An Inactive RAM key still signs correctly; it authenticates nothing.
+    if (!key.active) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided is disabled.', { OSSAccessKeyId: key.accessKeyId });
     target = auth.target;
   }
   const query = new Map<string, string>();
@@ -76,11 +83,22 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     query,
     bucket: target.bucket,
     key: target.key,
-    principal,
-    secure: 'encrypted' in raw.socket && !!(raw.socket as { encrypted?: boolean }).encrypted,
-    sourceIp: raw.socket.remoteAddress ?? '',
+    caller: {
+      principal: key?.principal ?? ANONYMOUS,
+      permissions: key?.permissions ?? null,
+      secure: 'encrypted' in raw.socket && !!(raw.socket as { encrypted?: boolean }).encrypted,
+      sourceIp: raw.socket.remoteAddress ?? '',
+      requestValue: (name) => requestHeaderValue(raw, name),
+    },
   };
   return OPERATIONS[operation](opts.coffer, req);
+}
+
+/** Condition keys oss:x-oss-<name> read the request header x-oss-<name> (e.g. oss:x-oss-server-side-encryption). */
+function requestHeaderValue(raw: IncomingMessage, key: string): string | undefined {
+  if (!key.startsWith('oss:x-oss-')) return undefined;
+  const v = raw.headers[key.slice('oss:'.length)];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function baseHeaders(res: ServerResponse, requestId: string): void {

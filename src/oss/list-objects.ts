@@ -3,8 +3,8 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { listObjects } from '../core/objects';
-import { authorize } from '../iam/authorize';
 import type { ObjectRecord } from '../store/types';
+import { authorizeBucket } from './access';
 import { owner } from './bucket';
 import { isoTime, quoteEtag, urlEncodeKey } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
@@ -14,14 +14,17 @@ import { toXml, type XmlObject } from './xml';
 interface ListParams { prefix: string; delimiter: string; encode: (s: string) => string; encodingType?: string; maxKeys: number }
 
 async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
-  authorize(req.principal, 'oss:ListObjects', await requireBucket(c, req.bucket!));
+  const prefix = param(req, 'prefix') ?? '';
+  const delimiter = param(req, 'delimiter') ?? '';
+  // A listing without prefix is one of the prefix "", as RAM conditions on oss:Prefix see it.
+  authorizeBucket(c, req, 'oss:ListObjects', await requireBucket(c, req.bucket!), { 'oss:prefix': prefix, 'oss:delimiter': delimiter });
   const encodingType = param(req, 'encoding-type');
   if (encodingType !== undefined && encodingType !== 'url') {
     throw new CofferError('InvalidArgument', 'encoding-type must be url.', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
   }
   return {
-    prefix: param(req, 'prefix') ?? '',
-    delimiter: param(req, 'delimiter') ?? '',
+    prefix,
+    delimiter,
     encodingType,
     encode: encodingType ? urlEncodeKey : (s) => s,
     maxKeys: maxKeysParam(req, 'max-keys', 100),

@@ -5,8 +5,8 @@ import { CofferError } from '../core/errors';
 import {
   abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy,
 } from '../core/multipart';
-import { authorize } from '../iam/authorize';
 import type { PartRecord, UploadRecord } from '../store/types';
+import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag, urlEncodeKey } from './format';
@@ -17,8 +17,9 @@ import { maxKeysParam } from './service';
 import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
 import { parseXml, textOf, toXml } from './xml';
 
-async function authorizeWrite(c: Coffer, req: OssRequest, action = 'oss:PutObject'): Promise<void> {
-  authorize(req.principal, action, await requireBucket(c, req.bucket!));
+/** Upload operations act on the object being uploaded (an existing object's ACL plays no part). */
+async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject'): Promise<void> {
+  authorizeObject(c, req, action, await requireBucket(c, req.bucket!), req.key!);
 }
 
 function uploadIdOf(req: OssRequest): string {
@@ -31,9 +32,9 @@ function encoder(req: OssRequest): { encodingType?: string; encode: (s: string) 
 }
 
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req);
+  await authorizeUpload(c, req);
   const upload = await initiateUpload(c, {
-    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), principal: req.principal,
+    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller,
   });
   const { encodingType, encode } = encoder(req);
   return {
@@ -57,11 +58,11 @@ function partResponse(part: PartRecord, upload: UploadRecord, body?: string): Os
 }
 
 export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req);
+  await authorizeUpload(c, req);
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    body: req.raw, contentMd5: header(req, 'content-md5'), ...uploadLength(req), principal: req.principal,
+    body: req.raw, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller,
   });
   return partResponse(part, upload);
 }
@@ -75,13 +76,13 @@ function copyRange(req: OssRequest): { start: number; end: number } | undefined 
 }
 
 export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req);
+  await authorizeUpload(c, req);
   rejectSseHeaders(req);
   const source = copySourceOf(req);
   await authorizeCopySource(c, req, source);
   const { part, upload } = await uploadPartCopy(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    source, range: copyRange(req), conditions: copySourceConditions(req), principal: req.principal,
+    source, range: copyRange(req), conditions: copySourceConditions(req), caller: req.caller,
   });
   return partResponse(part, upload, toXml('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
 }
@@ -126,13 +127,13 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
 }
 
 export async function AbortMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req, 'oss:AbortMultipartUpload');
+  await authorizeUpload(c, req, 'oss:AbortMultipartUpload');
   await abortUpload(c, req.bucket!, req.key!, uploadIdOf(req));
   return { status: 204 };
 }
 
 export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req, 'oss:ListParts');
+  await authorizeUpload(c, req, 'oss:ListParts');
   const marker = Number(param(req, 'part-number-marker') ?? '0') || 0;
   const maxParts = maxKeysParam(req, 'max-parts', 1000);
   const { parts, truncated } = await listParts(c, { bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), marker, maxParts });
@@ -154,7 +155,7 @@ export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse
 }
 
 export async function ListMultipartUploads(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeWrite(c, req, 'oss:ListMultipartUploads');
+  authorizeBucket(c, req, 'oss:ListMultipartUploads', await requireBucket(c, req.bucket!));
   const prefix = param(req, 'prefix') ?? '';
   const delimiter = param(req, 'delimiter') ?? '';
   const keyMarker = param(req, 'key-marker') ?? '';

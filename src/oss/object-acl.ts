@@ -3,14 +3,14 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { getObjectRecord, setObjectAcl } from '../core/objects';
-import { authorize } from '../iam/authorize';
+import { authorizeObject } from './access';
 import { owner } from './bucket';
 import { objectAclFrom } from './object-headers';
 import type { OssRequest, OssResponse } from './request';
 import { toXml } from './xml';
 
 export async function PutObjectAcl(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:PutObjectAcl', await requireBucket(c, req.bucket!));
+  authorizeObject(c, req, 'oss:PutObjectAcl', await requireBucket(c, req.bucket!), req.key!);
   const acl = objectAclFrom(req);
   if (!acl) throw new CofferError('InvalidArgument', 'x-oss-object-acl is required.', { ArgumentName: 'x-oss-object-acl' });
   await setObjectAcl(c, req.bucket!, req.key!, acl);
@@ -18,7 +18,7 @@ export async function PutObjectAcl(c: Coffer, req: OssRequest): Promise<OssRespo
 }
 
 export async function GetObjectAcl(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:GetObjectAcl', await requireBucket(c, req.bucket!));
+  authorizeObject(c, req, 'oss:GetObjectAcl', await requireBucket(c, req.bucket!), req.key!);
   const obj = await getObjectRecord(c, req.bucket!, req.key!);
   return { status: 200, body: toXml('AccessControlPolicy', { Owner: owner(c), AccessControlList: { Grant: obj.acl } }) };
 }

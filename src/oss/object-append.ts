@@ -24,7 +24,7 @@ export async function AppendObject(c: Coffer, req: OssRequest): Promise<OssRespo
     ...uploadLength(req),
     ...objectAttributesFrom(req),
     sse,
-    principal: req.principal,
+    caller: req.caller,
   });
   return {
     status: 200,

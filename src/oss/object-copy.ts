@@ -26,7 +26,7 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
     sse: requestedSse(req),
     conditions: copySourceConditions(req),
     forbidOverwrite: forbidOverwriteFrom(req),
-    principal: req.principal,
+    caller: req.caller,
   });
   if (result.notModified) return { status: 304 };
   const obj = result.object;

@@ -3,7 +3,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { deleteObject, deleteObjects } from '../core/objects';
-import { authorize } from '../iam/authorize';
+import { authorizeObject } from './access';
 import { readSmallBody } from './body';
 import { urlEncodeKey } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
@@ -12,13 +12,13 @@ import { parseXml, textOf, toXml } from './xml';
 export async function DeleteObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const bucket = await requireBucket(c, req.bucket!);
   const obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorize(req.principal, 'oss:DeleteObject', bucket, obj?.acl);
+  authorizeObject(c, req, 'oss:DeleteObject', bucket, req.key!, obj?.acl);
   await deleteObject(c, req.bucket!, req.key!);
   return { status: 204 };
 }
 
 export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  authorize(req.principal, 'oss:DeleteObject', await requireBucket(c, req.bucket!));
+  const bucket = await requireBucket(c, req.bucket!);
   const doc = parseXml(await readSmallBody(req, { requireMd5: true }), 'Delete', ['Object']);
   const quiet = (textOf(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
   const keys = ((doc.Object ?? []) as unknown[]).map((o) => {
@@ -27,6 +27,8 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
     return key;
   });
   if (keys.length === 0) throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: no <Object> to delete.');
+  // Every key is a resource of its own; one refused key refuses the whole request, before anything is deleted.
+  for (const key of keys) authorizeObject(c, req, 'oss:DeleteObject', bucket, key);
   const deleted = await deleteObjects(c, req.bucket!, keys);
   const encoding = param(req, 'encoding-type');
   const encode = encoding === 'url' ? urlEncodeKey : (k: string) => k;

@@ -5,8 +5,8 @@ import { evaluateConditions } from '../core/conditions';
 import { asObjectEncryption } from '../core/encryption';
 import { CofferError } from '../core/errors';
 import { objectCipher, objectData } from '../core/objects';
-import { authorize } from '../iam/authorize';
 import type { ObjectRecord } from '../store/types';
+import { authorizeObject } from './access';
 import { httpDate, quoteEtag } from './format';
 import { objectHeaders } from './object-headers';
 import { header, param, type OssRequest, type OssResponse } from './request';
@@ -15,9 +15,9 @@ import { header, param, type OssRequest, type OssResponse } from './request';
 export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
   const obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorize(req.principal, 'oss:GetObject', bucket, obj?.acl);
+  authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl);
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
-  if (req.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
+  if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
   return obj;
@@ -80,7 +80,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const start = range?.start ?? 0;
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
-  const cipher = await objectCipher(c, obj, req.principal);
+  const cipher = await objectCipher(c, obj, req.caller);
   const headers = objectHeaders(obj);
   for (const [q, h] of OVERRIDES) {
     const v = param(req, q);

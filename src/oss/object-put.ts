@@ -2,7 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
-import { authorize } from '../iam/authorize';
+import { authorizeObject } from './access';
 import { uploadLength } from './body';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
@@ -17,9 +17,9 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
  */
 export async function authorizeObjectWrite(c: Coffer, req: OssRequest): Promise<void> {
   const bucket = await requireBucket(c, req.bucket!);
-  // Only anonymous requests are decided by ACLs.
-  const current = req.principal.kind === 'anonymous' ? await c.meta.getObject(req.bucket!, req.key!) : null;
-  authorize(req.principal, 'oss:PutObject', bucket, current?.acl);
+  // Only requests without a policy grant are decided by ACLs: the root's never are.
+  const current = req.caller.principal.kind !== 'root' ? await c.meta.getObject(req.bucket!, req.key!) : null;
+  authorizeObject(c, req, 'oss:PutObject', bucket, req.key!, current?.acl);
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -34,7 +34,7 @@ export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse
     ...objectAttributesFrom(req),
     sse,
     forbidOverwrite: forbidOverwriteFrom(req),
-    principal: req.principal,
+    caller: req.caller,
   });
   return {
     status: 200,

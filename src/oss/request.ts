@@ -1,7 +1,7 @@
 /** The parsed view of an OSS request that operation handlers work with, and what they return. */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Principal } from '../iam/principal';
+import type { Caller } from '../iam/caller';
 
 export interface OssRequest {
   id: string;
@@ -11,9 +11,8 @@ export interface OssRequest {
   query: Map<string, string>;
   bucket?: string;
   key?: string;
-  principal: Principal;
-  secure: boolean;
-  sourceIp: string;
+  /** Who asks (principal, policies), from where, over what: what authorization decides on. */
+  caller: Caller;
 }
 
 export interface OssResponse {

@@ -3,6 +3,7 @@ import { listBuckets } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../core/errors';
 import { authorize } from '../iam/authorize';
+import { ossResource } from './access';
 import { isoTime } from './format';
 import { owner, endpoints } from './bucket';
 import { param, type OssRequest, type OssResponse } from './request';
@@ -20,8 +21,8 @@ export function maxKeysParam(req: OssRequest, name: string, def: number, max = 1
 }
 
 export async function ListBuckets(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  if (req.principal.kind === 'anonymous') throw new CofferError('AccessDenied', 'Anonymous access is forbidden for this operation.');
-  authorize(req.principal, 'oss:ListBuckets', null);
+  if (req.caller.principal.kind === 'anonymous') throw new CofferError('AccessDenied', 'Anonymous access is forbidden for this operation.');
+  authorize(req.caller, 'oss:ListBuckets', ossResource(c), { bucket: null });
   const prefix = param(req, 'prefix') ?? '';
   const marker = param(req, 'marker') ?? '';
   const maxKeys = maxKeysParam(req, 'max-keys', 100);

@@ -134,6 +134,8 @@ export async function authenticateRpc(
     throw new CofferError('SignatureDoesNotMatch',
       `Specified signature is not matched with our calculation. server string to sign is:${claim.stringToSign}`);
   }
+  // An Inactive RAM key still signs correctly; it authenticates nothing.
+  if (!key.active) throw new CofferError('Forbidden.AccessKey', `Specified access key ${claim.accessKeyId} is disabled.`);
   switch (opts.nonces.claim(claim.accessKeyId, claim.nonce, now.getTime())) {
     case 'replayed': throw new CofferError('SignatureNonceUsed', `Specified signature nonce ${claim.nonce} was used already.`);
     case 'full': throw new CofferError('Rejected.Throttling', 'Too many signed requests within the replay window; retry later.');

@@ -47,8 +47,57 @@ const CATALOGUE: Record<string, Entry> = {
   'Rejected.PendingDeletion': { status: 409, message: 'The key is pending deletion.' },
   'Rejected.PendingImport': { status: 409, message: 'The key has no usable key material.' },
   'Rejected.Enabled': { status: 409, message: 'The key is enabled.' },
-  // RAM (2015-05-01) codes join here when that service is plugged in.
+  // RAM (2015-05-01), as RAM's error reference lists them; parameter faults are generated below.
+  MalformedPolicyDocument: { status: 400, message: 'The policy document is malformed.' },
+  'EntityNotExist.User': { status: 404, message: 'The user does not exist.' },
+  'EntityNotExist.User.AccessKey': { status: 404, message: 'The user access key does not exist.' },
+  'EntityNotExist.User.Policy': { status: 404, message: 'The policy is not attached to the user.' },
+  'EntityNotExist.User.Group': { status: 404, message: 'The user has not joined the group.' },
+  'EntityNotExist.Group': { status: 404, message: 'The group does not exist.' },
+  'EntityNotExist.Group.Policy': { status: 404, message: 'The policy is not attached to the group.' },
+  'EntityNotExist.Policy': { status: 404, message: 'The policy does not exist.' },
+  'EntityNotExist.Policy.Version': { status: 404, message: 'The policy version does not exist.' },
+  'EntityAlreadyExists.User': { status: 409, message: 'The user already exists.' },
+  'EntityAlreadyExists.User.Group': { status: 409, message: 'The user has already joined the group.' },
+  'EntityAlreadyExists.User.Policy': { status: 409, message: 'The policy is already attached to the user.' },
+  'EntityAlreadyExists.Group': { status: 409, message: 'The group already exists.' },
+  'EntityAlreadyExists.Group.Policy': { status: 409, message: 'The policy is already attached to the group.' },
+  'EntityAlreadyExists.Policy': { status: 409, message: 'The policy already exists.' },
+  'DeleteConflict.User.AccessKey': { status: 409, message: 'The user cannot be deleted while it has access keys.' },
+  'DeleteConflict.User.Policy': { status: 409, message: 'The user cannot be deleted while it has attached policies.' },
+  'DeleteConflict.User.Group': { status: 409, message: 'The user cannot be deleted while it is in a group.' },
+  'DeleteConflict.Group.User': { status: 409, message: 'The group cannot be deleted while it has members.' },
+  'DeleteConflict.Group.Policy': { status: 409, message: 'The group cannot be deleted while it has attached policies.' },
+  'DeleteConflict.Policy.User': { status: 409, message: 'The policy cannot be deleted while it is attached to a user.' },
+  'DeleteConflict.Policy.Group': { status: 409, message: 'The policy cannot be deleted while it is attached to a group.' },
+  'DeleteConflict.Policy.Version': { status: 409, message: 'The policy cannot be deleted while it has versions besides the default one.' },
+  'DeleteConflict.Policy.Version.Default': { status: 409, message: 'The default policy version cannot be deleted.' },
+  'LimitExceeded.User': { status: 409, message: 'The number of users exceeds the limit.' },
+  'LimitExceeded.User.AccessKey': { status: 409, message: 'The number of access keys of the user exceeds the limit.' },
+  'LimitExceeded.User.Group': { status: 409, message: 'The number of groups the user joined exceeds the limit.' },
+  'LimitExceeded.User.Policy': { status: 409, message: 'The number of policies attached to the user exceeds the limit.' },
+  'LimitExceeded.Group': { status: 409, message: 'The number of groups exceeds the limit.' },
+  'LimitExceeded.Group.Policy': { status: 409, message: 'The number of policies attached to the group exceeds the limit.' },
+  'LimitExceeded.Policy': { status: 409, message: 'The number of custom policies exceeds the limit.' },
+  'LimitExceeded.Policy.Version': { status: 409, message: 'The number of policy versions exceeds the limit.' },
+  'InvalidParameter.PolicyType': { status: 400, message: 'The parameter PolicyType must be System or Custom.' },
+  ...ramParameterFaults({
+    Length: ['UserName', 'NewUserName', 'DisplayName', 'NewDisplayName', 'Comments', 'NewComments', 'GroupName', 'NewGroupName',
+      'PolicyName', 'PolicyDocument', 'Description'],
+    InvalidChars: ['UserName', 'NewUserName', 'GroupName', 'NewGroupName', 'PolicyName'],
+    Format: ['Email', 'NewEmail', 'MobilePhone', 'NewMobilePhone', 'VersionId'],
+  }),
 };
+
+/** RAM names the parameter and the fault in the code: InvalidParameter.<Param>.<Fault>, all 400. */
+function ramParameterFaults(faults: Record<'Length' | 'InvalidChars' | 'Format', string[]>): Record<string, Entry> {
+  const message = { Length: 'is too long', InvalidChars: 'contains invalid characters', Format: 'is not in the correct format' };
+  const entries: Record<string, Entry> = {};
+  for (const [fault, params] of Object.entries(faults) as Array<[keyof typeof message, string[]]>) {
+    for (const param of params) entries[`InvalidParameter.${param}.${fault}`] = { status: 400, message: `The parameter ${param} ${message[fault]}.` };
+  }
+  return entries;
+}
 
 export interface RenderedRpcError {
   status: number;

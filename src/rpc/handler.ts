@@ -9,6 +9,7 @@ import { MAX_SKEW_MS } from '../auth/auth-errors';
 import { CofferError } from '../core/errors';
 import type { CredentialStore } from '../iam/credentials';
 import type { Logger } from '../server/log';
+import type { Metrics } from '../server/metrics';
 import { authenticateRpc, singleHeader } from './authenticate';
 import { renderRpcError } from './errors';
 import { NonceCache } from './nonces';
@@ -20,7 +21,11 @@ export interface RpcHandlerOptions {
   credentials: Pick<CredentialStore, 'lookup'>;
   logger: Logger;
   services: RpcServices;
+  /** Counts requests by API version, action and status; tests that build a bare handler leave it out. */
+  metrics?: Metrics;
 }
+
+export const RPC_REQUESTS = 'coffer_rpc_requests_total';
 
 /** Alibaba RPC request ids are upper-case UUIDs. */
 export const newRpcRequestId = (): string => randomUUID().toUpperCase();
@@ -30,11 +35,13 @@ const NONCE_CAPACITY = 200_000;
 
 export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
   const nonces = new NonceCache(2 * MAX_SKEW_MS, NONCE_CAPACITY);
+  opts.metrics?.counter(RPC_REQUESTS, 'RPC API (KMS, RAM, admin) requests by version, action and HTTP status');
   return (raw, res) => {
     const started = process.hrtime.bigint();
     const requestId = newRpcRequestId();
+    let version = '-';
     let action = '-';
-    handle(opts, nonces, raw, requestId, (name) => { action = name; })
+    handle(opts, nonces, raw, requestId, (v, name) => { version = v; action = name; })
       .then(
         (result) => send(res, raw, requestId, 200, { RequestId: requestId, ...result }),
         (err: unknown) => {
@@ -47,6 +54,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
         },
       )
       .finally(() => {
+        opts.metrics?.inc(RPC_REQUESTS, { version, action, status: String(res.statusCode) });
         if (opts.logger.enabled('debug')) {
           opts.logger.log('debug', 'rpc request', {
             requestId, action, method: raw.method, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6,
@@ -61,7 +69,7 @@ async function handle(
   nonces: NonceCache,
   raw: IncomingMessage,
   requestId: string,
-  named: (action: string) => void,
+  named: (version: string, action: string) => void,
 ): Promise<RpcResult> {
   const method = raw.method ?? 'GET';
   if (method !== 'GET' && method !== 'POST') {
@@ -83,15 +91,18 @@ async function handle(
   }
   const action = Object.hasOwn(service.actions, actionName) ? service.actions[actionName] : undefined;
   if (!action) throw new CofferError('InvalidAction.NotFound', `Specified api ${actionName} is not found in version ${version}.`);
-  named(actionName);
+  named(version, actionName);
   return action({
     requestId,
     action: actionName,
     version,
     params,
-    principal: key.principal,
-    sourceIp: raw.socket.remoteAddress ?? '',
-    secure: raw.socket instanceof TLSSocket,
+    caller: {
+      principal: key.principal,
+      permissions: key.permissions,
+      sourceIp: raw.socket.remoteAddress ?? '',
+      secure: raw.socket instanceof TLSSocket,
+    },
   });
 }
 

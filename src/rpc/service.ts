@@ -3,7 +3,7 @@
  * a table of actions by name. Plugging in an API = adding `[VERSION]: service` to the services
  * passed to createRpcHandler (src/server/app.ts).
  */
-import type { Principal } from '../iam/principal';
+import type { Caller } from '../iam/caller';
 import type { Params } from './params';
 
 export interface RpcContext {
@@ -14,11 +14,8 @@ export interface RpcContext {
   version: string;
   /** Query and form params merged, decoded, including the common ones (AccessKeyId, …). */
   params: Params;
-  /** The authenticated caller; RPC requests are never anonymous. */
-  principal: Principal;
-  sourceIp: string;
-  /** True when the request came over TLS. */
-  secure: boolean;
+  /** The authenticated caller (RPC requests are never anonymous), its policies, address and transport. */
+  caller: Caller;
 }
 
 /**

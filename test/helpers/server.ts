@@ -20,6 +20,8 @@ export interface TestServer {
   port: number;
   /** The RPC-style API listener (admin API; KMS later), e.g. http://127.0.0.1:40123. */
   kmsUrl: string;
+  /** The web console listener. */
+  consoleUrl: string;
   region: string;
   dataDir: string;
   running: RunningServer;
@@ -51,6 +53,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     host: '127.0.0.1',
     ossPort: 0,
     kmsPort: 0,
+    consolePort: 0,
     region: 'cn-hangzhou',
     masterKeyRotationDays: 90,
     logLevel: 'error',
@@ -65,6 +68,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     host: u.host,
     port: Number(u.port),
     kmsUrl: running.endpoints.kms,
+    consoleUrl: running.endpoints.console!,
     region: running.endpoints.region,
     dataDir,
     running,

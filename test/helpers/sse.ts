@@ -66,10 +66,10 @@ export const encodings = (secret: Buffer): Buffer[] => [
 
 /** Unseals the stored object key, as the server does to read it. */
 export async function plaintextObjectKey(srv: TestServer, r: ObjectRecord): Promise<Buffer> {
-  const principal = { kind: 'root' as const, accountId: srv.running.coffer.accountId, accessKeyId: ACCESS_KEY_ID };
+  const caller = { principal: { kind: 'root' as const, accountId: srv.running.coffer.accountId, accessKeyId: ACCESS_KEY_ID }, permissions: null, sourceIp: '127.0.0.1', secure: false };
   const info = encryptionOf(r);
   assert.ok(info, `${r.bucket}/${r.key} is not encrypted`);
-  return srv.running.coffer.encryption.objectKey(info, { bucket: r.bucket, key: r.key, principal });
+  return srv.running.coffer.encryption.objectKey(info, { bucket: r.bucket, key: r.key, caller });
 }
 
 /** Polls for up to 5 s until check() holds: for work the server finishes just after answering, such as removing replaced blobs. */

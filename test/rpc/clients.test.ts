@@ -5,11 +5,7 @@
 import assert from 'node:assert/strict';
 import querystring from 'node:querystring';
 import { after, before, test } from 'node:test';
-import { ADMIN_VERSION, adminService } from '../../src/admin/service';
-import type { AccessKey } from '../../src/iam/credentials';
-import { createRpcHandler } from '../../src/rpc';
-import { listen } from '../../src/server/listener';
-import { createLogger } from '../../src/server/log';
+import { newRamUser, statement } from '../helpers/ram';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { REQUEST_ID, popClient, rpcHttp, signV1, v1Params, v3Request, type PopError } from './helpers';
 
@@ -75,31 +71,18 @@ test('V1 is verified over decoded params: a raw query leaving !\'()* unescaped (
   assert.equal(res.body.Storage.Buckets, 1);
 });
 
-test('a principal other than the account root gets Forbidden.NoPermission (403) and changes nothing', async () => {
-  // CredentialStore knows only the root yet; a RAM user's key is looked up here instead.
-  const user: AccessKey = {
-    accessKeyId: 'LTAIuser', secret: 'user-secret',
-    principal: { kind: 'user', accountId: srv.running.coffer.accountId, accessKeyId: 'LTAIuser', userName: 'alice' },
-  };
-  const listener = await listen(createRpcHandler({
-    credentials: { lookup: async (id) => (id === user.accessKeyId ? user : null) },
-    logger: createLogger('error'),
-    services: { [ADMIN_VERSION]: adminService({ meta: srv.running.coffer.meta, masterKeys: srv.running.masterKeys, startedAt: Date.now() }) },
-  }), '127.0.0.1', 0);
-  try {
-    const before = await srv.running.masterKeys.list();
-    const client = popClient(listener.url, { accessKeyId: user.accessKeyId, accessKeySecret: user.secret });
-    for (const action of ['RotateMasterKey', 'DescribeStatus']) {
-      await assert.rejects(client.request(action, {}, { method: 'POST' }), (err: PopError) => {
-        assert.equal(err.code, 'Forbidden.NoPermission');
-        assert.equal(err.entry.response.statusCode, 403);
-        assert.match(err.data.Message, new RegExp(action));
-        assert.match(err.data.RequestId, REQUEST_ID);
-        return true;
-      });
-    }
-    assert.deepEqual(await srv.running.masterKeys.list(), before);
-  } finally {
-    await listener.drain();
+test('a RAM user gets Forbidden.NoPermission (403) and changes nothing, even with a policy allowing every action', async () => {
+  const user = await newRamUser(srv, 'admin-probe', [{ name: 'everything', document: statement('Allow', '*', '*') }]);
+  const before = await srv.running.masterKeys.list();
+  const client = popClient(srv.kmsUrl, user);
+  for (const action of ['RotateMasterKey', 'DescribeStatus']) {
+    await assert.rejects(client.request(action, {}, { method: 'POST' }), (err: PopError) => {
+      assert.equal(err.code, 'Forbidden.NoPermission');
+      assert.equal(err.entry.response.statusCode, 403);
+      assert.match(err.data.Message, new RegExp(action));
+      assert.match(err.data.RequestId, REQUEST_ID);
+      return true;
+    });
   }
+  assert.deepEqual(await srv.running.masterKeys.list(), before);
 });

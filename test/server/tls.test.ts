@@ -1,10 +1,12 @@
-/** --tls-cert/--tls-key: the OSS listener speaks HTTPS, and the real client works over it. */
+/** --tls-cert/--tls-key: the OSS listener speaks HTTPS, and the real client works over it (also signed by a RAM user). */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { RAM_VERSION } from '../../src/iam/ram/api';
+import { statement } from '../helpers/ram';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { popClient } from '../rpc/helpers';
 
@@ -48,4 +50,19 @@ test('the RPC (admin) endpoint is https too, and pop-core calls it', async () =>
   assert.match(srv.kmsUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
   const body = await popClient(srv.kmsUrl).request<Record<string, unknown>>('DescribeStatus', {}, { ca });
   assert.equal(body.ServerVersion, require('../../../package.json').version);
+});
+
+test('over TLS acs:SecureTransport is true: a RAM user whose only Allow requires it reads (RAM set up with pop-core, V1)', async () => {
+  const ram = popClient(srv.kmsUrl, { apiVersion: RAM_VERSION });
+  const call = (action: string, params: Record<string, string>): Promise<Record<string, any>> => ram.request(action, params, { ca, method: 'POST' });
+  await call('CreateUser', { UserName: 'tls-reader' });
+  const key = (await call('CreateAccessKey', { UserName: 'tls-reader' })).AccessKey;
+  const document = JSON.stringify(statement('Allow', 'oss:GetObject', '*', { Bool: { 'acs:SecureTransport': 'true' } }));
+  await call('CreatePolicy', { PolicyName: 'tls-only', PolicyDocument: document });
+  await call('AttachPolicyToUser', { PolicyType: 'Custom', PolicyName: 'tls-only', UserName: 'tls-reader' });
+  const client = srv.client({
+    endpoint: `https://localhost:${srv.port}`, sldEnable: true, bucket: 'tls-bucket', httpsAgent: new https.Agent({ ca }),
+    accessKeyId: key.AccessKeyId, accessKeySecret: key.AccessKeySecret,
+  });
+  assert.equal((await client.get('k.txt')).content.toString(), 'over tls');
 });

@@ -1,8 +1,10 @@
 /**
  * The KMS API (version 2016-01-20) on the RPC front: each action turns its wire parameters into
- * the KmsService request of the same name, and every call is accounted (metrics, audit log).
+ * the KmsService request of the same name, after the caller's RAM permissions are checked
+ * (access.ts), and every call, refused or not, is accounted (metrics, audit log).
  */
 import { invalidParameter, type Params, type RpcResult, type RpcService } from '../../rpc';
+import { authorizeKmsRequest } from '../access';
 import type { KmsAccounting } from '../accounting';
 import { parseBlob } from '../ciphertext-blob';
 import type { KmsService } from '../service';
@@ -78,7 +80,10 @@ export function kmsApi(kms: KmsService, accounting: KmsAccounting): RpcService {
     actions[action] = async (ctx) => {
       const req = kmsRequest(ctx.params);
       const method = kms[action] as (r: Record<string, unknown>) => Promise<object>;
-      return accounting.record(action, keyHint(req), { principal: ctx.principal, via: 'api' }, () => method.call(kms, req)) as Promise<RpcResult>;
+      return accounting.record(action, keyHint(req), { principal: ctx.caller.principal, via: 'api' }, async () => {
+        await authorizeKmsRequest(kms, ctx.caller, action, req);
+        return method.call(kms, req);
+      }) as Promise<RpcResult>;
     };
   }
   return { actions };

@@ -1,0 +1,23 @@
+/**
+ * The RAM side of OSS requests: the resource an operation acts on, `acs:oss:*:<account>:<bucket>`
+ * or `…:<bucket>/<key>` (`…:*` for ListBuckets), and authorize() with the request's caller.
+ */
+import type { Coffer } from '../core/coffer';
+import { authorize } from '../iam/authorize';
+import type { BucketRecord, ObjectAcl } from '../store/types';
+import type { OssRequest } from './request';
+
+export function ossResource(c: Coffer, bucket?: string, key?: string): string {
+  const relative = bucket === undefined ? '*' : key === undefined ? bucket : `${bucket}/${key}`;
+  return `acs:oss:*:${c.accountId}:${relative}`;
+}
+
+/** Throws AccessDenied unless the caller may perform `action` on the bucket. */
+export function authorizeBucket(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, values?: Readonly<Record<string, string>>): void {
+  authorize(req.caller, action, ossResource(c, bucket.name), { bucket, values });
+}
+
+/** Throws AccessDenied unless the caller may perform `action` on the object; its own ACL, if any, overrides the bucket's. */
+export function authorizeObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl): void {
+  authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl });
+}
