@@ -17,6 +17,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export const ACCESS_KEY_ID = 'LTAIbenchrootkey0001';
 export const ACCESS_KEY_SECRET = 'bench-root-secret-0123456789abcdef';
+/** The environment of a bench `coffer server`: the root credentials above and a fixed root key. */
+export const COFFER_ENV = { COFFER_ROOT_ACCESS_KEY_ID: ACCESS_KEY_ID, COFFER_ROOT_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, COFFER_ROOT_KEY: '5a'.repeat(32) };
+
+export interface Credentials { accessKeyId: string; accessKeySecret: string }
+const ROOT: Credentials = { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET };
 
 export interface Driver {
   put(key: string, body: Buffer, md5: string): Promise<void>;
@@ -36,11 +41,11 @@ export class CofferDriver implements Driver {
   private readonly client: any;
   private readonly sseHeaders: Record<string, string>;
 
-  constructor(url: string, readonly bucket: string, sse: Sse | null) {
+  /** Signs as the account root unless `creds` name another key (a RAM user's). */
+  constructor(url: string, readonly bucket: string, sse: Sse | null, creds: Credentials = ROOT) {
     this.client = new OSS({
       endpoint: url,
-      accessKeyId: ACCESS_KEY_ID,
-      accessKeySecret: ACCESS_KEY_SECRET,
+      ...creds,
       region: 'oss-cn-hangzhou',
       bucket,
       timeout: 600_000,
@@ -59,6 +64,14 @@ export class CofferDriver implements Driver {
   /** Uploads a stream of known length without the client ever holding the whole body. */
   async putStream(key: string, body: Readable, length: number): Promise<void> {
     await this.client.putStream(key, body, { contentLength: length, headers: { ...this.sseHeaders } });
+  }
+
+  async size(key: string): Promise<number> {
+    return Number((await this.client.head(key)).res.headers['content-length']);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.delete(key);
   }
 
   async get(key: string, range?: string): Promise<number> {

@@ -27,6 +27,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+const COFFER_BIN = path.resolve(__dirname, '../../bin/coffer.js');
+
+/**
+ * `coffer server` on free ports, its data in a fresh bench directory; `env` holds the root
+ * credentials and key, `nodeArgs` go to node before the script (e.g. --cpu-prof).
+ */
+export async function startCoffer(name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ server: ServerProcess; readyFile: string }> {
+  const dir = tempDir(name);
+  const readyFile = path.join(dir, 'ready.json');
+  const server = await ServerProcess.start(name, [
+    ...nodeArgs, COFFER_BIN, 'server', '--data-dir', path.join(dir, 'data'), '--oss-port', '0', '--kms-port', '0', '--console-port', '0', '--ready-file', readyFile, '--log-level', 'warn',
+  ], { dir, readyFile, urlField: 'oss', env });
+  return { server, readyFile };
+}
+
 /** A fresh directory under the bench's own temp root (removed at exit). */
 export function tempDir(name: string): string {
   root ??= mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-'));

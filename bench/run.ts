@@ -1,17 +1,20 @@
 /**
- * `npm run bench`: Coffer (unencrypted, SSE AES256, SSE SM4) against s3rver on the same
- * workload in one run, each server a child process with its RSS sampled. Prints tables and
+ * `npm run bench`: Coffer (unencrypted, SSE AES256, SSE SM4; and small objects signed by the root
+ * and by a RAM user with a 20-statement policy) against s3rver on the same workload in one run,
+ * each server a child process with its RSS sampled. Prints tables and
  * PASS/FAIL per target, writes the raw figures as JSON; a missed target never fails the run.
  *
  * Env: BENCH_QUICK=1 smoke run with small sizes; BENCH_OUT=<file> (default ./bench-results.json);
- * BENCH_TARGETS=coffer,s3rver,… to run a subset; BENCH_CPU_PROF=<dir> to write a V8 CPU
- * profile of each Coffer server there.
+ * BENCH_TARGETS=coffer,s3rver,… to run a subset (cli: the `coffer cp` vs ali-oss section,
+ * bench/cli-upload.ts); BENCH_CPU_PROF=<dir> to write a V8 CPU profile of each Coffer server there.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, CofferDriver, S3Driver, type Driver, type Sse } from './clients';
-import { cleanUp, ServerProcess, tempDir } from './proc';
+import { cliUpload, cliUploadTable, CLI_UPLOAD_CONFIG } from './cli-upload';
+import { CofferDriver, COFFER_ENV, S3Driver, type Driver, type Sse } from './clients';
+import { cleanUp, ServerProcess, startCoffer, tempDir } from './proc';
+import { createBenchUser } from './ram';
 import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResult } from './report';
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
 
@@ -30,8 +33,6 @@ const CONCURRENCY = [1, 16] as const;
 const LARGE_GROWTH_LIMIT_MIB = 100e6 / MiB;
 
 const BUCKET = 'bench';
-const ROOT_KEY = '5a'.repeat(32);
-const COFFER_BIN = path.resolve(__dirname, '../../bin/coffer.js');
 const S3RVER_CHILD = path.join(__dirname, 's3rver-child.js');
 
 interface TargetSpec {
@@ -45,10 +46,17 @@ interface TargetSpec {
   rounds?: number;
   /** Leaves out the large-object c16 cases (16 objects at once). */
   noLargeC16?: boolean;
+  /** Signs as a RAM user whose 20-statement policy is evaluated on every request (bench/ram.ts), not as the root. */
+  ram?: boolean;
+  /** Only the small-object cases, where a per-request cost such as authorization shows. */
+  smallOnly?: boolean;
 }
 
 const TARGETS: TargetSpec[] = [
   { name: 'coffer', server: 'coffer', sse: null, large: true },
+  // The authorization cost: the same server and cases signed by the root, then by a RAM user.
+  { name: 'coffer-root', server: 'coffer', sse: null, smallOnly: true },
+  { name: 'coffer-ram', server: 'coffer', sse: null, ram: true, smallOnly: true },
   { name: 'coffer-aes256', server: 'coffer', sse: 'AES256', large: true, range: true },
   // Informational, and SM4 in software runs at ~40 MiB/s here: one round and no 16 × 64 MiB
   // cases (over a minute on their own) keep the whole run under five minutes.
@@ -59,24 +67,23 @@ const TARGETS: TargetSpec[] = [
 const progress = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 
 async function start(spec: TargetSpec): Promise<{ server: ServerProcess; driver: Driver; close(): Promise<void> }> {
-  const dir = tempDir(spec.name);
-  const readyFile = path.join(dir, 'ready.json');
-  const data = path.join(dir, 'data');
   if (spec.server === 's3rver') {
+    const dir = tempDir(spec.name);
+    const readyFile = path.join(dir, 'ready.json');
+    const data = path.join(dir, 'data');
     mkdirSync(data);
     const server = await ServerProcess.start(spec.name, [S3RVER_CHILD, data, readyFile, BUCKET], { dir, readyFile, urlField: 'url' });
     const driver = new S3Driver(server.url, BUCKET);
     return { server, driver, close: async () => { driver.destroy(); await server.stop(); } };
   }
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${spec.name}.cpuprofile`] : [];
-  const server = await ServerProcess.start(spec.name, [
-    ...profile, COFFER_BIN, 'server', '--data-dir', data, '--oss-port', '0', '--kms-port', '0', '--console-port', '0', '--ready-file', readyFile, '--log-level', 'warn',
-  ], {
-    dir, readyFile, urlField: 'oss',
-    env: { COFFER_ROOT_ACCESS_KEY_ID: ACCESS_KEY_ID, COFFER_ROOT_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, COFFER_ROOT_KEY: ROOT_KEY },
-  });
-  const driver = new CofferDriver(server.url, BUCKET, spec.sse);
-  await driver.createBucket();
+  const { server, readyFile } = await startCoffer(spec.name, COFFER_ENV, profile);
+  const root = new CofferDriver(server.url, BUCKET, spec.sse);
+  await root.createBucket();
+  // The RAM user is made before anything is timed, through the RAM API on the KMS listener.
+  const driver = spec.ram
+    ? new CofferDriver(server.url, BUCKET, spec.sse, await createBenchUser(JSON.parse(readFileSync(readyFile, 'utf8')).kms, BUCKET))
+    : root;
   return { server, driver, close: () => server.stop() };
 }
 
@@ -133,7 +140,7 @@ async function main(): Promise<void> {
       const t = await start(spec);
       const entry: Running = { spec, server: t.server, workload: new Workload(t.server, t.driver), close: t.close, idleRssMiB: 0, rounds: cases.map(() => []) };
       running.push(entry);
-      await entry.workload.warmUp([small, big]);
+      await entry.workload.warmUp(spec.smallOnly ? [small] : [small, big]);
       entry.idleRssMiB = t.server.rssMiB();
       if (spec.large && t.driver instanceof CofferDriver) {
         progress(`${spec.name}: streaming a ${sizeLabel(CONFIG.largeBytes)} upload`);
@@ -148,6 +155,7 @@ async function main(): Promise<void> {
       for (const [i, c] of cases.entries()) {
         for (const t of running.filter((x) => round <= (x.spec.rounds ?? CONFIG.rounds))) {
           if (t.spec.noLargeC16 && c.body === big && c.concurrency > 1) continue;
+          if (t.spec.smallOnly && c.body === big) continue;
           const r = await t.workload.run(c);
           progress(`round ${round} ${t.spec.name}: ${r.id}: ${fmt(r.mibPerSec)} MiB/s, ${fmt(r.opsPerSec)} ops/s, peak RSS ${fmt(r.server.peakRssMiB)} MiB`);
           t.rounds[i].push(r);
@@ -157,6 +165,8 @@ async function main(): Promise<void> {
   } finally {
     for (const t of running) await t.close();
   }
+  // After the other servers are down, so that the CLI and ali-oss have the machine to themselves.
+  const cli = !ONLY || ONLY.has('cli') ? await cliUpload(CLI_UPLOAD_CONFIG, progress) : null;
 
   const targets: TargetResult[] = running.map((t) => ({
     name: t.spec.name,
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
     `${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.kernel}, node ${host.node}, load ${(host.loadAverageAtStart as number[]).join(' ')} -> ${(host.loadAverageAtEnd as number[]).join(' ')}`,
     `Large objects ${sizeLabel(CONFIG.bigBytes)} (c1: up to ${CONFIG.bigC1.ops} or ${CONFIG.bigC1.seconds} s; c16: 16), small ${sizeLabel(CONFIG.smallBytes)} for ${CONFIG.smallSeconds} s per case;`,
     `targets interleaved case by case, best of ${CONFIG.rounds} round(s) (SM4: 1, no large c16). MiB = 2^20 bytes.`,
+    'coffer-root / coffer-ram: small objects only, signed by the root / by a RAM user with a 20-statement policy.',
     '',
     targetTables(targets),
     '',
@@ -195,7 +206,8 @@ async function main(): Promise<void> {
     ]), `range / one-package GET = ${fmt(range.lastByteRange.medianMs / range.onePackageObject.medianMs, 2)}x`, '');
   }
   if (rs.length) lines.push(ratioTable(rs), '');
-  const misses = rs.filter((r) => r.pass === false).length + largeRows.filter((l) => !l.pass).length;
+  if (cli) lines.push(cliUploadTable(cli), '');
+  const misses = rs.filter((r) => r.pass === false).length + largeRows.filter((l) => !l.pass).length + (cli && !cli.pass ? 1 : 0);
   lines.push(`${misses === 0 ? 'All targets met.' : `${misses} target(s) missed.`} Raw figures: ${OUT}`);
   process.stdout.write(lines.join('\n') + '\n');
 
@@ -207,6 +219,7 @@ async function main(): Promise<void> {
     largeUpload: largeRows.map((l) => ({ ...l, growthLimitMiB: LARGE_GROWTH_LIMIT_MIB })),
     rangeRead: range,
     ratios: rs,
+    cliUpload: cli,
   }, null, 2) + '\n');
 }
 

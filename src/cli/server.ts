@@ -2,7 +2,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startServer } from '../server/app';
 import type { Level } from '../server/log';
 import { ROOT_CREDENTIALS_FILE } from '../iam/root-credentials';
 
@@ -45,17 +44,19 @@ export function registerServer(program: Command): void {
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
-    .addHelpText('after', '\nExample:\n  coffer server --data-dir ./data --oss-port 9000 --ready-file /tmp/coffer.json\n')
+    .addHelpText('after', '\nExample:\n  coffer server --data-dir ./data --oss-port 9000 --ready-file /tmp/coffer.json')
     .action(async (flags: ServerFlags) => {
       if (!!flags.tlsCert !== !!flags.tlsKey) throw new Error('--tls-cert and --tls-key go together');
       const rotationDays = Number(flags.masterKeyRotationDays);
       if (!(rotationDays > 0)) throw new Error('--master-key-rotation-days must be a positive number');
-      port(flags.consolePort, '--console-port');
+      // Loaded here, not at the top: the client commands start faster without the server's modules.
+      const { startServer }: typeof import('../server/app') = require('../server/app');
       const server = await startServer({
         dataDir: path.resolve(flags.dataDir),
         host: flags.host,
         ossPort: port(flags.ossPort, '--oss-port'),
         kmsPort: port(flags.kmsPort, '--kms-port'),
+        consolePort: port(flags.consolePort, '--console-port'),
         region: flags.region,
         domain: flags.domain,
         tls: flags.tlsCert ? { cert: flags.tlsCert, key: flags.tlsKey! } : undefined,
@@ -69,6 +70,7 @@ export function registerServer(program: Command): void {
         'Coffer is ready.',
         `  OSS endpoint     ${server.endpoints.oss}`,
         `  KMS endpoint     ${server.endpoints.kms}   (KMS API 2016-01-20; Coffer admin API)`,
+        `  Console          ${server.endpoints.console}   (log in with an access key pair; /metrics)`,
         `  Region           ${server.endpoints.region}`,
         `  Account id       ${server.coffer.accountId}`,
         `  AccessKeyId      ${creds.accessKeyId}`,
@@ -81,13 +83,18 @@ export function registerServer(program: Command): void {
       } else {
         lines.push('  AccessKeySecret  from COFFER_ROOT_ACCESS_KEY_SECRET');
       }
+      // The secret goes into the line only when it was just generated (and so is printed above anyway).
+      const secretFlag = creds.origin === 'generated' ? ` --access-key-secret ${creds.secret}` : '';
+      lines.push('', 'Point the coffer CLI at this server (writes ~/.coffer/config, mode 0600):',
+        `  coffer config --endpoint ${server.endpoints.oss} --kms-endpoint ${server.endpoints.kms} --region ${server.endpoints.region} --access-key-id ${creds.accessKeyId}${secretFlag}`);
+      if (!secretFlag) lines.push('  (add --access-key-secret, or set OSS_ACCESS_KEY_SECRET)');
       if (server.rootKey.origin === 'generated') {
         lines.push('', `WARNING: generated a root key in ${server.rootKey.generatedAt}. Everything encrypted here depends on it:`,
           'keep a copy somewhere else and pass it with COFFER_ROOT_KEY or --root-key-file.');
       }
       process.stdout.write(lines.join('\n') + '\n');
       if (flags.readyFile) {
-        await fs.writeFile(flags.readyFile, JSON.stringify({ oss: server.endpoints.oss, kms: server.endpoints.kms, region: server.endpoints.region }) + '\n');
+        await fs.writeFile(flags.readyFile, JSON.stringify({ oss: server.endpoints.oss, kms: server.endpoints.kms, console: server.endpoints.console, region: server.endpoints.region }) + '\n');
       }
       const stop = (signal: string): void => {
         process.stdout.write(`${signal}: draining in-flight requests…\n`);

@@ -1,38 +1,32 @@
 /**
  * `coffer admin …` run as the built CLI (a child process) against a real server: output, exit
  * codes, and that a rotation keeps old SSE-OSS objects readable while new ones use the new key.
+ * The admin API is on the KMS endpoint, so the commands take --kms-endpoint (or its variable or
+ * profile setting) like the kms commands.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { ObjectEncryption } from '../../src/core/encryption';
-import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, type TestServer } from '../helpers/server';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
+import { KMS_REQUEST_ID as REQUEST_ID, runCoffer, writeConfig, type Run } from './helpers';
 
-// Compiled to dist/test/cli/; the launcher is <repo>/bin/coffer.js.
-const COFFER = path.resolve(__dirname, '../../../bin/coffer.js');
-const REQUEST_ID = /RequestId [0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/;
 const SSE = { headers: { 'x-oss-server-side-encryption': 'AES256' } };
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs the CLI without blocking this process's event loop (the server under test lives here). */
-function coffer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    // Only PATH is inherited, so OSS_ACCESS_KEY_* of the surrounding shell cannot leak in.
-    execFile(process.execPath, [COFFER, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-
 let srv: TestServer;
+let home: string;
 let creds: string[];
+/** HOME has no profile file unless a test writes one: everything comes from flags and the environment. */
+const coffer = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => runCoffer(args, home, env);
 before(async () => {
   srv = await startTestServer();
-  creds = ['--endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', ACCESS_KEY_SECRET];
+  home = tempDir('coffer-admin-home-');
+  creds = ['--kms-endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', ACCESS_KEY_SECRET];
 });
-after(async () => { await srv.close(); });
+after(async () => {
+  await srv.close();
+  rmSync(home, { recursive: true, force: true });
+});
 
 async function masterKeyVersionOf(bucket: string, key: string): Promise<number> {
   const record = await srv.running.coffer.meta.getObject(bucket, key);
@@ -76,14 +70,14 @@ test('status: human output by default, --json on request; credentials from OSS_A
   const stats = await srv.running.coffer.meta.stats();
   const versions = await srv.running.masterKeys.list();
   const env = { OSS_ACCESS_KEY_ID: ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET };
-  const human = await coffer(['admin', 'status', '--endpoint', srv.kmsUrl], env);
+  const human = await coffer(['admin', 'status', '--kms-endpoint', srv.kmsUrl], env);
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, new RegExp(`^Coffer ${require('../../../package.json').version.replaceAll('.', '\\.')} at ${srv.kmsUrl}\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Buckets +${stats.buckets}\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Objects +${stats.objects} \\(${stats.bytes} bytes\\)\\n`));
   assert.match(human.stdout, new RegExp(`\\n  Master keys +${versions.length} version\\(s\\), current ${versions.find((v) => v.current)!.version}\\n$`));
 
-  const json = await coffer(['admin', 'status', '--json', '--endpoint', srv.kmsUrl], env);
+  const json = await coffer(['admin', 'status', '--json'], { ...env, COFFER_KMS_ENDPOINT: srv.kmsUrl });
   assert.equal(json.code, 0, json.stderr);
   const body = JSON.parse(json.stdout);
   assert.deepEqual(body.Storage, { Buckets: stats.buckets, Objects: stats.objects, Bytes: stats.bytes, MultipartUploads: stats.uploads });
@@ -92,31 +86,42 @@ test('status: human output by default, --json on request; credentials from OSS_A
 
 test('a refused call exits 1 and prints the Code, Message and RequestId', async () => {
   const before = await srv.running.masterKeys.list();
-  const wrongSecret = await coffer(['admin', 'rotate-master-key', '--endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', 'wrong']);
+  const wrongSecret = await coffer(['admin', 'rotate-master-key', '--kms-endpoint', srv.kmsUrl, '--access-key-id', ACCESS_KEY_ID, '--access-key-secret', 'wrong']);
   assert.equal(wrongSecret.code, 1);
   assert.match(wrongSecret.stderr, /^coffer: SignatureDoesNotMatch: Specified signature is not matched/);
   assert.match(wrongSecret.stderr, REQUEST_ID);
   assert.equal(wrongSecret.stdout, '');
   assert.deepEqual(await srv.running.masterKeys.list(), before);
 
-  const unknownKey = await coffer(['admin', 'status', '--endpoint', srv.kmsUrl, '--access-key-id', 'LTAInobody', '--access-key-secret', 'x']);
+  const unknownKey = await coffer(['admin', 'status', '--kms-endpoint', srv.kmsUrl, '--access-key-id', 'LTAInobody', '--access-key-secret', 'x']);
   assert.equal(unknownKey.code, 1);
   assert.match(unknownKey.stderr, /^coffer: InvalidAccessKeyId\.NotFound: .*LTAInobody.*RequestId/);
 });
 
+test('the shared profile file serves the admin commands too', async () => {
+  writeConfig(home, { 'kms-endpoint': srv.kmsUrl, 'access-key-id': ACCESS_KEY_ID, 'access-key-secret': ACCESS_KEY_SECRET });
+  try {
+    const run = await coffer(['admin', 'status']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^Coffer \\S+ at ${srv.kmsUrl}\\n`));
+  } finally {
+    rmSync(`${home}/.coffer`, { recursive: true, force: true });
+  }
+});
+
 test('an unreachable endpoint exits 1 naming it', async () => {
   // Port 1 on loopback: nothing listens there.
-  const run = await coffer(['admin', 'status', '--endpoint', 'http://127.0.0.1:1', '--access-key-id', 'a', '--access-key-secret', 'b']);
+  const run = await coffer(['admin', 'status', '--kms-endpoint', 'http://127.0.0.1:1', '--access-key-id', 'a', '--access-key-secret', 'b']);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /DescribeStatus at http:\/\/127\.0\.0\.1:1 failed: ECONNREFUSED/);
+  assert.match(run.stderr, /^coffer: cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/);
 });
 
 test('usage errors exit 2: no endpoint, no credentials, an endpoint without a scheme, no subcommand', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['admin', 'status', '--access-key-id', 'a', '--access-key-secret', 'b'], /--endpoint/],
-    [['admin', 'rotate-master-key', '--endpoint', srv.kmsUrl], /OSS_ACCESS_KEY_ID/],
-    [['admin', 'status', '--endpoint', srv.kmsUrl, '--access-key-id', 'a'], /--access-key-secret/],
-    [['admin', 'status', '--endpoint', new URL(srv.kmsUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
+    [['admin', 'status', '--access-key-id', 'a', '--access-key-secret', 'b'], /--kms-endpoint.*COFFER_KMS_ENDPOINT/],
+    [['admin', 'rotate-master-key', '--kms-endpoint', srv.kmsUrl], /OSS_ACCESS_KEY_ID/],
+    [['admin', 'status', '--kms-endpoint', srv.kmsUrl, '--access-key-id', 'a'], /no AccessKeySecret: .*--access-key-secret/],
+    [['admin', 'status', '--kms-endpoint', new URL(srv.kmsUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
     [['admin'], /rotate-master-key/],
   ];
   for (const [args, message] of cases) {
@@ -130,7 +135,7 @@ test('--help shows an example for each command', async () => {
   for (const name of ['rotate-master-key', 'status']) {
     const run = await coffer(['admin', name, '--help']);
     assert.equal(run.code, 0);
-    assert.match(run.stdout, new RegExp(`Example:\\n  coffer admin ${name} --endpoint http://127\\.0\\.0\\.1:9002 `));
+    assert.match(run.stdout, new RegExp(`Examples:\\n  coffer admin ${name} --kms-endpoint http://127\\.0\\.0\\.1:9002 `));
     assert.match(run.stdout, /--json/);
   }
 });
