@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_VERSION, adminService } from '../admin/service';
+import { createConsoleHandler, type SessionLimits } from '../console-server';
 import { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
@@ -14,6 +15,8 @@ import { MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
+import { ramApi, RAM_VERSION } from '../iam/ram/api';
+import { RamStore } from '../iam/ram/store';
 import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
 import { KmsAccounting } from '../kms/accounting';
 import { kmsApi, KMS_VERSION } from '../kms/api';
@@ -35,6 +38,10 @@ export interface ServerOptions {
   ossPort: number;
   /** The RPC-style API port: the KMS API, and the Coffer admin API. */
   kmsPort: number;
+  /** The web console's port; no console listener when absent. */
+  consolePort?: number;
+  /** Console session lifetimes (default 30 min idle, 8 h in all). */
+  consoleSessions?: SessionLimits;
   region: string;
   domain?: string;
   tls?: TlsFiles;
@@ -43,7 +50,7 @@ export interface ServerOptions {
   logLevel: Level;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** The KMS's clock (Unix ms): tests advance it to pass deletion windows and rotation dates. */
+  /** The KMS's and the console sessions' clock (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry. */
   now?: () => number;
 }
 
@@ -52,6 +59,8 @@ export interface Endpoints {
   /** The RPC-style listener: the KMS API (2016-01-20) and the Coffer admin API. */
   kms: string;
   region: string;
+  /** The web console, when it listens. */
+  console?: string;
 }
 
 export interface RunningServer {
@@ -132,7 +141,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       meta, blobs, collector, region: opts.region, accountId: account,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
-    const credentials = new CredentialStore(account, rootCredentials);
+    const ram = new RamStore(meta, rootKey.key, account);
+    const credentials = new CredentialStore(account, rootCredentials, ram);
+    ram.onChange(() => credentials.invalidate());
     const listeners: Listener[] = [];
     const stop = async (): Promise<void> => {
       clearInterval(rotation);
@@ -144,9 +155,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
     let oss: Listener;
     let kmsListener: Listener;
+    let consoleListener: Listener | undefined;
     try {
       oss = await listen(
-        createOssHandler({ coffer, credentials, logger, domain: opts.domain }),
+        createOssHandler({ coffer, credentials, logger, domain: opts.domain, metrics }),
         opts.host, opts.ossPort, opts.tls,
       );
       listeners.push(oss);
@@ -154,14 +166,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         createRpcHandler({
           credentials,
           logger,
+          metrics,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
             [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt }),
+            [RAM_VERSION]: ramApi(ram),
           },
         }),
         opts.host, opts.kmsPort, opts.tls,
       );
       listeners.push(kmsListener);
+      if (opts.consolePort !== undefined) {
+        consoleListener = await listen(createConsoleHandler({
+          target: { oss: oss.url, kms: kmsListener.url, region: opts.region },
+          identify: async (id) => {
+            const key = await credentials.lookup(id);
+            return key?.active ? key.principal : null;
+          },
+          metrics, logger, secure: !!opts.tls, sessionLimits: opts.consoleSessions, now: opts.now,
+        }), opts.host, opts.consolePort, opts.tls);
+        listeners.push(consoleListener);
+      }
     } catch (err) {
       // e.g. a port in use: release what is already up before the store is closed below.
       await stop();
@@ -169,7 +194,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     let closing: Promise<void> | null = null;
     return {
-      endpoints: { oss: oss.url, kms: kmsListener.url, region: opts.region },
+      endpoints: { oss: oss.url, kms: kmsListener.url, region: opts.region, console: consoleListener?.url },
       coffer,
       masterKeys,
       kms,

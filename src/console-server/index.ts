@@ -1,0 +1,139 @@
+/**
+ * The console listener's handler: the built app (static files), the JSON API under /api/ (a
+ * backend for the page: it keeps each session's access key pair and calls Coffer's own OSS and
+ * RPC endpoints with it), and GET /metrics (Prometheus text).
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Principal } from '../iam/principal';
+import type { Logger } from '../server/log';
+import type { Metrics } from '../server/metrics';
+import { ApiError, readJson, sendError, sendJson, str } from './http';
+import { Router } from './router';
+import { bucketRoutes } from './routes/buckets';
+import { kmsRoutes } from './routes/kms';
+import { objectRoutes } from './routes/objects';
+import { ramRoutes } from './routes/ram';
+import {
+  DEFAULT_SESSION_LIMITS, SessionStore, clearedCookie, csrfValid, sessionSetCookie, type Identity, type Session, type SessionLimits,
+} from './sessions';
+import { STATIC_DIR, serveStatic } from './static';
+import { call, upstreamFor, type UpstreamTarget } from './upstream';
+
+export type { SessionLimits } from './sessions';
+
+export interface ConsoleOptions {
+  /** The APIs the console calls on the user's behalf. */
+  target: UpstreamTarget;
+  /** Who an access key belongs to, once a signed call has proved the secret. */
+  identify: (accessKeyId: string) => Promise<Principal | null>;
+  metrics: Metrics;
+  logger: Logger;
+  /** The console is served over TLS: session cookies are Secure. */
+  secure: boolean;
+  sessionLimits?: SessionLimits;
+  now?: () => number;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Login fields are bounded: nothing legitimate is longer. */
+const MAX_CREDENTIAL_LENGTH = 256;
+
+const router = new Router([...bucketRoutes, ...objectRoutes, ...kmsRoutes, ...ramRoutes]);
+
+function sessionView(s: Session, target: UpstreamTarget, limits: SessionLimits): object {
+  return { identity: s.identity, csrfToken: s.csrfToken, region: target.region, idleTimeoutMs: limits.idleMs };
+}
+
+/**
+ * POST /api/session: proves the pair with a signed ListBuckets. The signature is what is checked:
+ * AccessDenied (a RAM user without oss:ListBuckets) still proves the secret; an unknown key or a
+ * wrong signature is refused with 401.
+ */
+async function login(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJson(req);
+  const accessKeyId = str(body, 'accessKeyId');
+  const accessKeySecret = str(body, 'accessKeySecret');
+  if (accessKeyId.length > MAX_CREDENTIAL_LENGTH || accessKeySecret.length > MAX_CREDENTIAL_LENGTH) {
+    throw new ApiError(401, 'InvalidAccessKeyId', 'The access key pair is not valid.');
+  }
+  const upstream = upstreamFor(opts.target, accessKeyId, accessKeySecret);
+  try {
+    await call('oss', upstream.oss().listBuckets({ 'max-keys': 1 }));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'AccessDenied') {
+      if (err instanceof ApiError && err.status < 500) throw new ApiError(401, err.code, err.message, err.source, err.requestId);
+      throw err;
+    }
+  }
+  const principal = await opts.identify(accessKeyId);
+  if (!principal || principal.kind === 'anonymous') throw new ApiError(401, 'InvalidAccessKeyId', 'The access key pair is not valid.');
+  const identity: Identity = principal.kind === 'user'
+    ? { kind: 'user', accountId: principal.accountId, accessKeyId, userName: principal.userName }
+    : { kind: 'root', accountId: principal.accountId, accessKeyId };
+  const { id, session } = sessions.create(identity, upstream);
+  sendJson(res, 200, sessionView(session, opts.target, sessions.limits), { 'Set-Cookie': sessionSetCookie(id, sessions.limits, opts.secure) });
+}
+
+async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (url.pathname === '/api/session' && method === 'POST') return login(opts, sessions, req, res);
+  const session = sessions.get(req);
+  if (!session) throw new ApiError(401, 'NotLoggedIn', 'Log in first: there is no session, or it has expired.');
+  if (STATE_CHANGING.has(method) && !csrfValid(req, session)) {
+    throw new ApiError(403, 'InvalidCsrfToken', 'The X-CSRF-Token header is missing or does not match the session.');
+  }
+  if (url.pathname === '/api/session') {
+    if (method === 'GET') return sendJson(res, 200, sessionView(session, opts.target, sessions.limits));
+    if (method === 'DELETE') {
+      sessions.destroy(req);
+      return sendJson(res, 200, {}, { 'Set-Cookie': clearedCookie(opts.secure) });
+    }
+  }
+  let match: ReturnType<Router['match']>;
+  try {
+    match = router.match(method, url.pathname);
+  } catch {
+    throw new ApiError(400, 'InvalidArgument', 'The request path is not valid percent-encoding.');
+  }
+  if (match === 'method') throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on ${url.pathname}.`);
+  if (!match) throw new ApiError(404, 'NotFound', `No console API at ${url.pathname}.`);
+  const result = await match.route.handle({ req, res, params: match.params, query: url.searchParams, session });
+  if (!res.headersSent) sendJson(res, 200, result ?? {});
+}
+
+export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
+  const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now);
+  return (req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    const url = new URL(req.url ?? '/', 'http://console.invalid');
+    const method = req.method ?? 'GET';
+    let work: Promise<void>;
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      work = api(opts, sessions, req, res, url);
+    } else if (method !== 'GET' && method !== 'HEAD') {
+      work = Promise.reject(new ApiError(405, 'MethodNotAllowed', `${method} is not allowed here.`));
+    } else if (url.pathname === '/metrics') {
+      const text = opts.metrics.render();
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(method === 'HEAD' ? undefined : text);
+      return;
+    } else {
+      work = serveStatic(STATIC_DIR, req, res, url.pathname);
+    }
+    work.catch((err: unknown) => {
+      if (res.headersSent) {
+        // A download or a file failing mid-stream: cut it, so the browser sees it incomplete.
+        res.destroy();
+        return;
+      }
+      const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', 'The console failed to handle the request.');
+      if (!(err instanceof ApiError)) opts.logger.log('error', 'console request failed', { method, path: url.pathname, error: err instanceof Error ? err.message : String(err) });
+      // An unread upload body is not drained: close after answering.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      sendError(res, e);
+    });
+  };
+}

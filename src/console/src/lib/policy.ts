@@ -1,0 +1,41 @@
+/** Checks a RAM policy document before it is saved: JSON, then the fields every policy needs. */
+
+const EFFECTS = ['Allow', 'Deny'];
+
+const stringOrList = (v: unknown): boolean =>
+  typeof v === 'string' ? v !== '' : Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '');
+
+/** The problems found, in reading order; empty when the document is acceptable. */
+export function policyProblems(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return [`Not valid JSON: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return ['The policy must be a JSON object.'];
+  const d = doc as Record<string, unknown>;
+  const problems: string[] = [];
+  if (d.Version !== '1') problems.push('"Version" must be "1".');
+  if (!Array.isArray(d.Statement) || d.Statement.length === 0) {
+    problems.push('"Statement" must be a non-empty list.');
+    return problems;
+  }
+  d.Statement.forEach((s: unknown, i) => {
+    const at = `Statement ${i + 1}`;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+      problems.push(`${at} must be an object.`);
+      return;
+    }
+    const st = s as Record<string, unknown>;
+    if (!EFFECTS.includes(st.Effect as string)) problems.push(`${at}: "Effect" must be "Allow" or "Deny".`);
+    if (!stringOrList(st.Action)) problems.push(`${at}: "Action" must be a string or a list of strings.`);
+    if (!stringOrList(st.Resource)) problems.push(`${at}: "Resource" must be a string or a list of strings.`);
+  });
+  return problems;
+}
+
+export const POLICY_TEMPLATE = JSON.stringify({
+  Version: '1',
+  Statement: [{ Effect: 'Allow', Action: ['oss:GetObject', 'oss:ListObjects'], Resource: ['acs:oss:*:*:examplebucket', 'acs:oss:*:*:examplebucket/*'] }],
+}, null, 2);

@@ -1,0 +1,295 @@
+/**
+ * The console in Debian's Chromium (headless, 1280×800), driven through playwright-core against a
+ * real server, with the results checked through the APIs. Every test leaves a screenshot of each
+ * page it passes through in test-artifacts/console/, and one named FAILED-… where it failed.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Kms, bodyOf, describeKey, kmsClient } from '../helpers/kms';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, type TestServer } from '../helpers/server';
+
+/** Compiled to dist/test/console/: the folder is <repo>/test-artifacts/console. */
+export const SCREENSHOTS = path.resolve(__dirname, '../../../test-artifacts/console');
+const CHROMIUM = '/usr/bin/chromium';
+const VIEWPORT = { width: 1280, height: 800 };
+
+let srv: TestServer;
+let browser: Browser;
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  srv = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+/** Runs fn in a fresh browser context; on failure saves FAILED-<test>.png first. */
+async function inBrowser(t: TestContext, fn: (page: Page) => Promise<void>): Promise<void> {
+  const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  try {
+    await fn(page);
+  } catch (err) {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `FAILED-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+async function logIn(page: Page, accessKeyId = ACCESS_KEY_ID, secret = ACCESS_KEY_SECRET, screenshot?: string): Promise<void> {
+  await page.goto(srv.consoleUrl);
+  await page.getByLabel('AccessKey ID').fill(accessKeyId);
+  await page.getByLabel('AccessKey Secret').fill(secret);
+  if (screenshot) await shot(page, screenshot);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+}
+
+/** Creates a key in the KMS pages; answers its id, read from the key page it lands on. */
+async function createKeyInPage(page: Page, fields: { alias: string; external?: boolean }, screenshot?: string): Promise<string> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'KMS' }).click();
+  await page.getByRole('heading', { name: 'KMS keys' }).waitFor();
+  await page.getByRole('button', { name: 'Create Key' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create Key' });
+  await dialog.getByLabel('Alias (optional)').fill(fields.alias);
+  await dialog.getByLabel('Description').fill(`made in the console test (${fields.alias})`);
+  if (fields.external) await dialog.getByLabel('External (import key material)').check();
+  if (screenshot) await shot(page, screenshot);
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await page.waitForURL(/\/kms\/keys\/[0-9a-f-]{36}$/);
+  return decodeURIComponent(page.url().split('/').pop()!);
+}
+
+test('log in, create a CMK and a KMS-encrypted bucket with it, upload, read the encryption fields, change the rule, re-encrypt', async (t) => {
+  await inBrowser(t, async (page) => {
+    await logIn(page, ACCESS_KEY_ID, ACCESS_KEY_SECRET, '01-login');
+    await page.getByText('No buckets yet.').waitFor();
+    await shot(page, '02-buckets-empty');
+
+    const keyId = await createKeyInPage(page, { alias: 'alias/console-cmk' }, '03-create-key-panel');
+    await page.getByText('alias/console-cmk', { exact: true }).waitFor();
+    await shot(page, '04-key-detail');
+
+    await page.getByRole('link', { name: 'Buckets' }).first().click();
+    await page.getByRole('button', { name: 'Create Bucket' }).click();
+    const create = page.getByRole('dialog', { name: 'Create Bucket' });
+    await create.getByLabel('Bucket Name').fill('console-kms');
+    await create.getByLabel('Private', { exact: true }).check();
+    await create.getByLabel('KMS', { exact: true }).check();
+    await create.getByLabel('AES-256').check();
+    await create.getByLabel('CMK').selectOption({ label: `alias/console-cmk(${keyId})` });
+    await shot(page, '05-create-bucket-panel');
+    await create.getByRole('button', { name: 'OK' }).click();
+    const row = page.locator('tr[data-bucket="console-kms"]');
+    await row.locator('td.encryption', { hasText: `KMS, AES-256, CMK alias/console-cmk(${keyId})` }).waitFor();
+    await shot(page, '06-buckets');
+    const oss = srv.client({ bucket: 'console-kms' });
+    assert.deepEqual((await oss.getBucketEncryption('console-kms')).encryption, { SSEAlgorithm: 'KMS', KMSMasterKeyID: keyId });
+
+    // Upload: a small file and a multipart one (17 MiB: three parts) picked, one more dropped.
+    await row.getByRole('link', { name: 'console-kms' }).click();
+    await page.getByText('This bucket is empty.').waitFor();
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const upload = page.getByRole('dialog', { name: 'Upload' });
+    const big = Buffer.alloc(17 * 1024 * 1024 + 5, 7);
+    await upload.locator('input[type="file"]').setInputFiles([
+      { name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the console\n') },
+      { name: 'big.bin', mimeType: 'application/octet-stream', buffer: big },
+    ]);
+    for (const name of ['hello.txt', 'big.bin']) await upload.locator(`li[data-file="${name}"]`).waitFor();
+    // A drop carries its files in a DataTransfer, made in the page (as source text: the tests compile without DOM types).
+    const dropped = await page.evaluateHandle(`(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped in'], 'dropped.txt', { type: 'text/plain' }));
+      return dt;
+    })()`);
+    await upload.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+    await upload.locator('li[data-file="dropped.txt"]').waitFor();
+    await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+    for (const name of ['hello.txt', 'big.bin', 'dropped.txt']) {
+      await upload.locator(`li[data-file="${name}"].done`).waitFor({ timeout: 60_000 });
+    }
+    await shot(page, '07-upload-panel');
+    await upload.getByRole('button', { name: 'Close', exact: true }).click();
+    for (const name of ['hello.txt', 'big.bin', 'dropped.txt']) await page.locator(`tr[data-key="${name}"]`).waitFor();
+    await shot(page, '08-objects');
+    const bigHead = (await oss.head('big.bin')).res.headers;
+    assert.equal(bigHead['x-oss-object-type'], 'Multipart');
+    assert.equal(bigHead['x-oss-server-side-encryption'], 'KMS');
+    assert.equal(bigHead['x-oss-server-side-encryption-key-id'], keyId);
+    assert.ok(Buffer.from((await oss.get('big.bin')).content).equals(big));
+
+    // The object's detail: what `ossutil stat` shows, encryption spelled out.
+    await page.locator('tr[data-key="hello.txt"]').getByRole('link', { name: 'hello.txt' }).click();
+    await page.getByRole('heading', { name: 'Server-side encryption' }).waitFor();
+    const head = (await oss.head('hello.txt')).res.headers;
+    assert.equal(await page.locator('[data-field="sse-method"]').textContent(), 'KMS');
+    assert.equal(await page.locator('[data-field="sse-algorithm"]').textContent(), 'AES-256');
+    assert.equal(await page.locator('[data-field="sse-cmk"]').textContent(), `alias/console-cmk(${keyId})`);
+    assert.equal(await page.locator('[data-field="crc64"]').textContent(), head['x-oss-hash-crc64ecma']);
+    assert.equal(await page.locator('[data-field="etag"]').textContent(), head.etag);
+    await shot(page, '09-object-detail');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+    assert.equal(download.suggestedFilename(), 'hello.txt');
+    assert.equal(readFileSync(await download.path()).toString(), 'hello from the console\n');
+
+    // Content Security > Server-side Encryption: the rule changes; stored objects are re-encrypted on request.
+    await page.getByRole('navigation', { name: 'Bucket console-kms' }).getByRole('link', { name: 'Server-side Encryption' }).click();
+    await page.locator('[data-field="rule-cmk"]', { hasText: `alias/console-cmk(${keyId})` }).waitFor();
+    await shot(page, '10-encryption-rule');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('form', { name: 'Encryption settings' });
+    await settings.getByLabel('OSS-Managed').check();
+    await settings.getByLabel('SM4').check();
+    await shot(page, '11-encryption-settings');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-field="rule-algorithm"]', { hasText: 'SM4' }).waitFor();
+    assert.equal(await page.locator('[data-field="rule-method"]').textContent(), 'OSS-Managed');
+    assert.deepEqual((await oss.getBucketEncryption('console-kms')).encryption, { SSEAlgorithm: 'SM4' });
+    assert.equal((await oss.head('hello.txt')).res.headers['x-oss-server-side-encryption'], 'KMS', 'a rule change leaves stored objects alone');
+
+    await page.getByRole('button', { name: 'Re-encrypt objects' }).click();
+    await page.getByRole('dialog', { name: 'Re-encrypt objects' }).getByRole('button', { name: 'Re-encrypt' }).click();
+    await page.locator('[data-field="reencrypt-status"]', { hasText: 'Done: 3 objects processed, 0 failed.' }).waitFor({ timeout: 60_000 });
+    await shot(page, '12-reencrypted');
+    for (const k of ['hello.txt', 'big.bin', 'dropped.txt']) assert.equal((await oss.head(k)).res.headers['x-oss-server-side-encryption'], 'SM4', k);
+    // Re-encryption keeps the plaintext: same CRC-64, same bytes.
+    assert.equal((await oss.head('hello.txt')).res.headers['x-oss-hash-crc64ecma'], head['x-oss-hash-crc64ecma']);
+    assert.equal((await oss.get('hello.txt')).content.toString(), 'hello from the console\n');
+  });
+});
+
+test('create an External key and import material wrapped in the page; the KMS API then reports it Enabled', async (t) => {
+  await inBrowser(t, async (page) => {
+    // What the page sends while importing: only wrapped material may leave it.
+    const sent: { url: string; body: string | null }[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/kms/')) sent.push({ url: r.url(), body: r.postData() }); });
+    await logIn(page);
+    const keyId = await createKeyInPage(page, { alias: 'alias/console-byok', external: true });
+    await page.locator('[data-field="key-state"]', { hasText: 'PendingImport' }).waitFor();
+    await shot(page, '13-external-key');
+    await page.getByRole('button', { name: 'Import key material' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import key material' });
+    await dialog.getByLabel('Generate random material in this page').check();
+    await shot(page, '14-import-material-panel');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await page.locator('[data-field="key-state"]', { hasText: 'Enabled' }).waitFor();
+    await shot(page, '15-key-imported');
+
+    const kms = kmsClient(srv);
+    const meta = await describeKey(kms, keyId);
+    assert.equal(meta.keyState, 'Enabled');
+    assert.equal(meta.origin, 'EXTERNAL');
+    // The imported material works: a round trip through Encrypt and Decrypt.
+    const enc = bodyOf(await kms.encrypt(new Kms.EncryptRequest({ keyId, plaintext: 'byok in the browser' })));
+    assert.equal(bodyOf(await kms.decrypt(new Kms.DecryptRequest({ ciphertextBlob: enc.ciphertextBlob }))).plaintext, 'byok in the browser');
+
+    const imports = sent.filter((s) => s.url.endsWith('/import'));
+    assert.equal(imports.length, 1);
+    const body = JSON.parse(imports[0].body!);
+    assert.deepEqual(Object.keys(body).sort(), ['encryptedKeyMaterial', 'importToken', 'keyMaterialExpireUnix']);
+    assert.equal(Buffer.from(body.encryptedKeyMaterial, 'base64').length, 256, 'an RSA-2048 ciphertext');
+  });
+});
+
+test('root creates a RAM user, its key and an OSS-only policy in the pages; that user is refused by KMS, and the page says so', async (t) => {
+  // A bucket whose rule names a CMK: the user needs kms:GenerateDataKey on it to upload.
+  const keyId = bodyOf(await kmsClient(srv).createKey(new Kms.CreateKeyRequest({}))).keyMetadata.keyId;
+  await srv.client().putBucket('console-ram-kms', { headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': keyId } });
+  let user = { id: '', secret: '' };
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Create User' }).click();
+    const create = page.getByRole('dialog', { name: 'Create User' });
+    await create.getByLabel('User name').fill('console-dev');
+    await create.getByLabel('Display name').fill('Console developer');
+    await create.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('heading', { name: 'User console-dev' }).waitFor();
+    await page.getByRole('button', { name: 'Create AccessKey' }).click();
+    const shown = page.getByRole('dialog', { name: 'AccessKey created' });
+    user = { id: (await shown.locator('[data-field="new-key-id"]').textContent())!, secret: (await shown.locator('[data-field="new-key-secret"]').textContent())! };
+    await shot(page, '16-access-key-created');
+    await shown.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('table', { name: 'Access keys' }).getByText(user.id).waitFor();
+
+    // The policy editor refuses a document before saving it, then saves a valid one.
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.getByRole('button', { name: 'Create Policy' }).click();
+    await page.getByLabel('Policy name').fill('console-oss-only');
+    const doc = page.getByLabel('Policy document (JSON)');
+    await doc.fill('{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*"}]}');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText('Statement 1: "Resource" must be a string or a list of strings.').waitFor();
+    await doc.fill('{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Resource": "*"');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByText(/^Not valid JSON/).waitFor();
+    await shot(page, '17-policy-editor-invalid');
+    await doc.fill(JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: '*' }] }, null, 2));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('heading', { name: 'Policies' }).waitFor();
+    await page.getByRole('table', { name: 'Policies' }).getByRole('link', { name: 'console-oss-only' }).waitFor();
+    await shot(page, '18-policies');
+
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('link', { name: 'console-dev' }).click();
+    await page.getByRole('button', { name: 'Attach policy' }).click();
+    const attach = page.getByRole('dialog', { name: 'Attach policy' });
+    await attach.getByLabel('Policy').selectOption({ label: 'console-oss-only (Custom)' });
+    await attach.getByRole('button', { name: 'Attach' }).click();
+    await page.getByRole('table', { name: 'Attached policies' }).getByText('console-oss-only').waitFor();
+    await shot(page, '19-user-detail');
+  });
+
+  await inBrowser(t, async (page) => {
+    await logIn(page, user.id, user.secret);
+    await page.getByText('RAM user console-dev').waitFor();
+    // Only the root manages users.
+    assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
+    await page.locator('tr[data-bucket="console-ram-kms"]').getByRole('link', { name: 'console-ram-kms' }).click();
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const upload = page.getByRole('dialog', { name: 'Upload' });
+    await upload.locator('input[type="file"]').setInputFiles([{ name: 'secret.txt', mimeType: 'text/plain', buffer: Buffer.from('no kms for me') }]);
+    await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+    const failed = upload.locator('li[data-file="secret.txt"].failed');
+    await failed.getByRole('alert').waitFor();
+    assert.equal(await failed.locator('.error-message').textContent(), 'This request is forbidden by kms');
+    assert.equal(await failed.locator('.error-code').textContent(), 'AccessDenied');
+    assert.match((await failed.locator('.error-request-id').textContent())!, /^[0-9A-F]{24}$/);
+    await shot(page, '20-forbidden-by-kms');
+    await upload.getByRole('button', { name: 'Close', exact: true }).click();
+    await assert.rejects(srv.client({ bucket: 'console-ram-kms' }).head('secret.txt'), { status: 404 });
+
+    // The KMS pages show the KMS API's refusal the same way.
+    await page.getByRole('link', { name: 'KMS' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'The keys could not be listed' });
+    await refused.locator('.error-code', { hasText: 'Forbidden.NoPermission' }).waitFor();
+    await shot(page, '21-kms-refused');
+  });
+});
+
+test('the metrics page shows request and KMS-call counts', async (t) => {
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.getByRole('link', { name: 'Metrics' }).click();
+    await page.getByRole('heading', { name: 'OSS requests by operation' }).waitFor();
+    const kmsCalls = Number(await page.locator('[data-field="kms-calls"]').textContent());
+    assert.ok(kmsCalls > 0, 'the tests above used the KMS');
+    assert.ok(Number(await page.locator('[data-field="oss-total"]').textContent()) > 0);
+    await page.getByRole('table', { name: 'OSS requests' }).getByRole('rowheader', { name: 'PutBucket', exact: true }).waitFor();
+    await shot(page, '22-metrics');
+  });
+});
