@@ -183,7 +183,7 @@ export interface MetadataStore extends MetadataReader {
 export interface BlobWriter {
   readonly blobId: string;
   readonly stream: Writable;
-  /** Call after the stream finished: makes the bytes durable (fsync) and moves them in place. */
+  /** Call after the stream finished: makes the bytes and the file's directory entry durable (fsync). */
   commit(): Promise<{ size: number }>;
   /** Discards whatever was written. Safe to call at any point, also after commit() failed. */
   abort(): Promise<void>;

@@ -3,15 +3,17 @@
  * A blob's random name is referenced by nothing until a metadata commit names it, so the file is
  * written in place: no temp file and rename are needed for atomicity, and a crash leaves at
  * worst an unnamed file, which start-up collection removes. commit() makes both the file's
- * bytes and its directory entry durable before the metadata may name it.
+ * bytes and its directory entry durable before the metadata may name it; BlobFileStream starts
+ * writing the bytes back while they arrive.
  */
 import { randomBytes } from 'node:crypto';
-import { close as fsClose, createReadStream, createWriteStream, fsync, open as fsOpen, promises as fs } from 'node:fs';
+import { close as fsClose, createReadStream, fsync, open as fsOpen, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { BlobStore, BlobWriter } from '../types';
+import { BlobFileStream } from './blob-file-stream';
 
 const ID = /^[0-9a-f]{32}$/;
 const READ_CHUNK = 512 * 1024;
@@ -53,11 +55,13 @@ export class FsBlobStore implements BlobStore {
     const file = this.file(blobId);
     // A numeric fd: the stream leaves it open (autoClose false) so that commit can fsync it.
     const fd = await openFd(file, 'wx', 0o600);
-    const stream = createWriteStream(file, { fd, autoClose: false, emitClose: false, highWaterMark: READ_CHUNK });
+    const stream = new BlobFileStream(fd, READ_CHUNK);
     let closed = false;
     const close = async (): Promise<void> => {
       if (!closed) {
         closed = true;
+        // A background writeback still holds the descriptor: closing under it could sync another file.
+        await stream.settled().catch(() => undefined);
         await closeFd(fd);
       }
     };
@@ -66,6 +70,7 @@ export class FsBlobStore implements BlobStore {
       stream,
       commit: async () => {
         if (!stream.writableFinished) await finished(stream);
+        await stream.settled();
         // The directory entry was made by open(): both syncs can run at once.
         await Promise.all([syncFd(fd), syncFd(this.dirFds[parseInt(blobId.slice(0, 2), 16)])]);
         await close();
