@@ -3,15 +3,10 @@
  * OSS-Managed / KMS, Encryption Algorithm AES-256 / SM4, a CMK), and its OSS wire forms: request
  * headers, the bucket rule, and what GetBucketInfo and HeadObject report.
  */
+import type { EncryptionChoice } from './contract';
 import { badRequest, oneOf, optStr } from './http';
 
-export interface EncryptionChoice {
-  method: 'None' | 'OSS' | 'KMS';
-  /** The data cipher: the SSE-OSS algorithm, or KMS's data encryption (SM4 or the default AES-256). */
-  algorithm: 'AES256' | 'SM4';
-  /** KMS only; absent for the managed key alias/acs/oss. */
-  kmsKeyId?: string;
-}
+export type { EncryptionChoice } from './contract';
 
 const METHODS = ['None', 'OSS', 'KMS'] as const;
 const ALGORITHMS = ['AES256', 'SM4'] as const;

@@ -1,21 +1,8 @@
 /** Request and response helpers of the console's JSON API. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './contract';
 
-/** Where an error came from: the console itself, or the API it called on the user's behalf. */
-export type ErrorSource = 'console' | 'oss' | 'kms' | 'ram';
-
-/** An error the API answers as JSON: { error: { source, code, message, requestId? } }. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly source: ErrorSource = 'console',
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, type ErrorSource } from './contract';
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'InvalidArgument', message);
 

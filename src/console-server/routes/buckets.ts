@@ -1,5 +1,6 @@
 /** Buckets: list, create (ACL + default encryption), delete; the bucket encryption rule; re-encryption of existing objects. */
 import { ApiError, oneOf, optStr, readJson, str } from '../http';
+import type { BucketView } from '../contract';
 import { choiceFromRule, parseChoice, ruleXml, sseHeaders, type EncryptionChoice } from '../encryption';
 import type { Route, RouteContext } from '../router';
 import { call, type OssBucketInfo, type OssClient } from '../upstream';
@@ -12,14 +13,6 @@ const REENCRYPT_BATCH = 20;
 /** Objects counted before re-encryption at most; beyond it the page shows progress against this bound. */
 const COUNT_LIMIT = 100_000;
 
-export interface BucketView {
-  name: string;
-  region: string;
-  createdAt: string;
-  storageClass: string;
-  acl: string;
-  encryption: EncryptionChoice;
-}
 
 const view = (b: OssBucketInfo): BucketView => ({
   name: b.Name,

@@ -3,19 +3,9 @@
  * state-changing request, and errors carrying what the OSS / KMS / RAM API said.
  */
 
-export type ErrorSource = 'console' | 'oss' | 'kms' | 'ram';
+import { ApiError, type ErrorSource } from '../../console-server/contract';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly source: ErrorSource = 'console',
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, type ErrorSource };
 
 export interface Identity {
   kind: 'root' | 'user';

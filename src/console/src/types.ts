@@ -1,21 +1,10 @@
 /** Shapes of the console backend's answers (src/console-server/routes/*). */
 
-export interface EncryptionChoice {
-  method: 'None' | 'OSS' | 'KMS';
-  algorithm: 'AES256' | 'SM4';
-  kmsKeyId?: string;
-}
+import type { BucketView, EncryptionChoice } from '../../console-server/contract';
+
+export type { BucketView, EncryptionChoice } from '../../console-server/contract';
 
 export interface ErrorInfo { source: string; code: string; message: string; requestId?: string }
-
-export interface BucketView {
-  name: string;
-  region: string;
-  createdAt: string;
-  storageClass: string;
-  acl: string;
-  encryption: EncryptionChoice;
-}
 
 /** A bucket row: its info, or the error GetBucketInfo answered. */
 export type BucketRow = BucketView | { name: string; error: ErrorInfo };

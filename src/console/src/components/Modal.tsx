@@ -56,11 +56,18 @@ export function ConfirmDialog({ title, children, confirmLabel, typeToConfirm, bu
           </div>
         )}
         {error}
-        <div className="form-actions">
-          <button type="submit" className="danger" disabled={!ready || busy}>{busy ? 'Working…' : confirmLabel}</button>
-          <button type="button" onClick={onCancel}>Cancel</button>
-        </div>
+        <DialogButtons submit={busy ? 'Working…' : confirmLabel} danger disabled={!ready || !!busy} onCancel={onCancel} />
       </form>
     </Modal>
+  );
+}
+
+/** A dialog form's buttons: its submit button, then Cancel. */
+export function DialogButtons({ submit, disabled, danger, onCancel }: { submit: string; disabled: boolean; danger?: boolean; onCancel: () => void }) {
+  return (
+    <div className="form-actions">
+      <button type="submit" className={danger ? 'danger' : 'primary'} disabled={disabled}>{submit}</button>
+      <button type="button" onClick={onCancel}>Cancel</button>
+    </div>
   );
 }

@@ -2,7 +2,7 @@
 import { useId, useState } from 'react';
 import { api } from '../api';
 import { EncryptionFields } from '../components/EncryptionFields';
-import { Modal } from '../components/Modal';
+import { DialogButtons, Modal } from '../components/Modal';
 import { ErrorNotice, useAction, type Loaded } from '../components/ui';
 import type { EncryptionChoice, KeyRow } from '../types';
 
@@ -49,10 +49,7 @@ export function CreateBucketPanel({ keys, onClose, onCreated }: { keys: Loaded<K
         </fieldset>
         <EncryptionFields value={encryption} onChange={setEncryption} keys={keys} />
         <ErrorNotice error={create.error} title="The bucket was not created" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={create.busy}>{create.busy ? 'Creating…' : 'OK'}</button>
-          <button type="button" onClick={onClose}>Cancel</button>
-        </div>
+        <DialogButtons submit={create.busy ? 'Creating…' : 'OK'} disabled={create.busy} onCancel={onClose} />
       </form>
     </Modal>
   );

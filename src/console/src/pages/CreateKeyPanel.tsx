@@ -1,7 +1,7 @@
 /** Create a key: description, alias, key spec, key material source (Alibaba Cloud KMS or External), rotation. */
 import { useId, useState } from 'react';
 import { api } from '../api';
-import { Modal } from '../components/Modal';
+import { DialogButtons, Modal } from '../components/Modal';
 import { ErrorNotice, useAction } from '../components/ui';
 
 export function CreateKeyPanel({ onClose, onCreated }: { onClose: () => void; onCreated: (keyId: string) => void }) {
@@ -63,10 +63,7 @@ export function CreateKeyPanel({ onClose, onCreated }: { onClose: () => void; on
           {!canRotate && <p className="hint">External keys do not rotate automatically.</p>}
         </fieldset>
         <ErrorNotice error={create.error} title="The key was not created" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={create.busy}>{create.busy ? 'Creating…' : 'OK'}</button>
-          <button type="button" onClick={onClose}>Cancel</button>
-        </div>
+        <DialogButtons submit={create.busy ? 'Creating…' : 'OK'} disabled={create.busy} onCancel={onClose} />
       </form>
     </Modal>
   );

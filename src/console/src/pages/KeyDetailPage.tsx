@@ -1,7 +1,7 @@
 /** One key: metadata, state changes, rotation policy, versions, aliases, and material import for External keys. */
 import { useId, useState } from 'react';
 import { api, seg } from '../api';
-import { ConfirmDialog, Modal } from '../components/Modal';
+import { ConfirmDialog, DialogButtons, Modal } from '../components/Modal';
 import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { date } from '../format';
 import type { KeyMetadata, KeyVersion } from '../types';
@@ -131,10 +131,7 @@ function ScheduleDeletion({ keyId, busy, error, onCancel, onConfirm }: { keyId: 
           <input id={`${id}-days`} type="number" min={7} max={366} value={days} onChange={(e) => setDays(Number(e.target.value))} required autoFocus />
         </div>
         <ErrorNotice error={error} title="The deletion was not scheduled" />
-        <div className="form-actions">
-          <button type="submit" className="danger" disabled={busy}>Schedule deletion</button>
-          <button type="button" onClick={onCancel}>Cancel</button>
-        </div>
+        <DialogButtons submit="Schedule deletion" danger disabled={busy} onCancel={onCancel} />
       </form>
     </Modal>
   );

@@ -1,7 +1,7 @@
 /** A RAM user: access keys (a new secret is shown once), attached policies, deletion. */
 import { useId, useState } from 'react';
 import { api, seg } from '../api';
-import { ConfirmDialog, Modal } from '../components/Modal';
+import { ConfirmDialog, DialogButtons, Modal } from '../components/Modal';
 import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { date } from '../format';
 import { navigate } from '../router';
@@ -176,10 +176,7 @@ function AttachPolicy({ attached, onClose, onAttach, busy, error }: {
           </select>
         </div>
         <ErrorNotice error={error} title="The policy was not attached" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={busy || !choice}>Attach</button>
-          <button type="button" onClick={onClose}>Cancel</button>
-        </div>
+        <DialogButtons submit="Attach" disabled={busy || !choice} onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -1,7 +1,7 @@
 /** RAM users: list and create. */
 import { useId, useState } from 'react';
 import { api, seg } from '../api';
-import { Modal } from '../components/Modal';
+import { DialogButtons, Modal } from '../components/Modal';
 import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { date } from '../format';
 import { Link, navigate } from '../router';
@@ -70,10 +70,7 @@ function CreateUser({ onClose, onCreated }: { onClose: () => void; onCreated: (n
           <input id={`${id}-comments`} value={comments} onChange={(e) => setComments(e.target.value)} />
         </div>
         <ErrorNotice error={create.error} title="The user was not created" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={create.busy}>OK</button>
-          <button type="button" onClick={onClose}>Cancel</button>
-        </div>
+        <DialogButtons submit="OK" disabled={create.busy} onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -1,0 +1,39 @@
+/**
+ * The wire contract between the console's backend and its page (src/console), shared by both:
+ * the error every /api/ answer may carry and the shapes both sides name. No Node imports: the
+ * page's build compiles this file too.
+ */
+
+/** Where an error came from: the console itself, or the API it called on the user's behalf. */
+export type ErrorSource = 'console' | 'oss' | 'kms' | 'ram';
+
+/** An error answered as JSON: { error: { source, code, message, requestId? } }. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly source: ErrorSource = 'console',
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A bucket's or an upload's encryption as the OSS console presents it. */
+export interface EncryptionChoice {
+  method: 'None' | 'OSS' | 'KMS';
+  /** The data cipher: the SSE-OSS algorithm, or KMS's data encryption (SM4 or the default AES-256). */
+  algorithm: 'AES256' | 'SM4';
+  /** KMS only; absent for the managed key alias/acs/oss. */
+  kmsKeyId?: string;
+}
+
+export interface BucketView {
+  name: string;
+  region: string;
+  createdAt: string;
+  storageClass: string;
+  acl: string;
+  encryption: EncryptionChoice;
+}
