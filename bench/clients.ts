@@ -29,7 +29,8 @@ export interface Driver {
   get(key: string, range?: string): Promise<number>;
 }
 
-export type Sse = 'AES256' | 'SM4';
+/** KMS: SSE-KMS under the managed key alias/acs/oss, through the built-in KMS. */
+export type Sse = 'AES256' | 'SM4' | 'KMS';
 
 async function drain(body: AsyncIterable<unknown>): Promise<number> {
   let n = 0;

@@ -43,6 +43,9 @@ export function ratios(targets: TargetResult[], bigBytes: number): Ratio[] {
   compare('coffer', 's3rver', 1.5);
   compare('coffer-aes256', 'coffer', 0.85, big);
   compare('coffer-sm4', 'coffer', undefined, big);
+  // SSE-KMS adds a GenerateDataKey per PUT and a Decrypt per GET: 4 KiB PUTs at c16 must keep 70%.
+  compare('coffer-kms', 'coffer', 0.7, (c) => c.op === 'PUT' && c.concurrency === 16);
+  compare('coffer-kms', 'coffer', undefined, (c) => !(c.op === 'PUT' && c.concurrency === 16));
   // What authorizing a RAM user costs per request: the 4 KiB GETs must keep 90% of the root's rate.
   compare('coffer-ram', 'coffer-root', 0.9, (c) => c.op === 'GET');
   compare('coffer-ram', 'coffer-root', undefined, (c) => c.op === 'PUT');
