@@ -19,7 +19,8 @@ export interface ReadPlan {
 function segmentStream(blobs: BlobStore, seg: Segment, cipher: ReadPlan['cipher'], s: number, e: number): Readable {
   if (!cipher) return blobs.read(seg.blobId, { start: s, end: e });
   const plan = planRangeDecrypt(cipher.suite, cipher.objectKey, Buffer.from(seg.salt!, 'base64'), seg.size, s, e);
-  const stored = blobs.read(seg.blobId, { start: plan.storedStart, end: plan.storedEnd });
+  // Reads of whole packages: no package straddles two chunks, so none is copied together first.
+  const stored = blobs.read(seg.blobId, { start: plan.storedStart, end: plan.storedEnd }, plan.readChunk);
   stored.on('error', (err) => plan.decrypt.destroy(err));
   return stored.pipe(plan.decrypt);
 }

@@ -191,8 +191,11 @@ export interface BlobWriter {
 
 export interface BlobStore {
   create(): Promise<BlobWriter>;
-  /** Reads bytes [start, end] inclusive; the whole blob when omitted. */
-  read(blobId: string, range?: { start: number; end: number }): Readable;
+  /**
+   * Reads bytes [start, end] inclusive; the whole blob when omitted. `chunkSize` asks for chunks
+   * of that size (the last one shorter), e.g. whole encrypted packages.
+   */
+  read(blobId: string, range?: { start: number; end: number }, chunkSize?: number): Readable;
   size(blobId: string): Promise<number>;
   delete(blobId: string): Promise<void>;
   /** Every blob id present, for orphan collection at start-up. */

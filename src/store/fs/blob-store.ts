@@ -84,8 +84,8 @@ export class FsBlobStore implements BlobStore {
     };
   }
 
-  read(blobId: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.file(blobId), { start: range?.start, end: range?.end, highWaterMark: READ_CHUNK });
+  read(blobId: string, range?: { start: number; end: number }, chunkSize = READ_CHUNK): Readable {
+    return createReadStream(this.file(blobId), { start: range?.start, end: range?.end, highWaterMark: chunkSize });
   }
 
   async size(blobId: string): Promise<number> {
