@@ -1,6 +1,9 @@
 /** Who makes a request and how it arrived: what every authorization decision reads. */
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import type { AccessKey } from './credentials';
 import type { ConditionValues, PolicySet } from './policy';
-import type { Principal } from './principal';
+import { ANONYMOUS, type Principal } from './principal';
 
 export interface Caller {
   principal: Principal;
@@ -12,4 +15,15 @@ export interface Caller {
   secure: boolean;
   /** Condition values the request itself carries (e.g. oss:x-oss-… headers), by lower-case key. */
   requestValue?: ConditionValues;
+}
+
+/** The caller of an HTTP request authenticated with `key` (null: anonymous), as both API fronts see it. */
+export function callerOf(raw: IncomingMessage, key: AccessKey | null, requestValue?: ConditionValues): Caller {
+  return {
+    principal: key?.principal ?? ANONYMOUS,
+    permissions: key?.permissions ?? null,
+    sourceIp: raw.socket.remoteAddress ?? '',
+    secure: raw.socket instanceof TLSSocket,
+    requestValue,
+  };
 }

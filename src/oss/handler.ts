@@ -10,7 +10,7 @@ import { authenticate } from '../auth';
 import type { Coffer } from '../core/coffer';
 import { CofferError, isCofferError } from '../core/errors';
 import type { AccessKey, CredentialStore } from '../iam/credentials';
-import { ANONYMOUS } from '../iam/principal';
+import { callerOf } from '../iam/caller';
 import type { Logger } from '../server/log';
 import type { Metrics } from '../server/metrics';
 import { renderError } from './errors';
@@ -83,13 +83,7 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     query,
     bucket: target.bucket,
     key: target.key,
-    caller: {
-      principal: key?.principal ?? ANONYMOUS,
-      permissions: key?.permissions ?? null,
-      secure: 'encrypted' in raw.socket && !!(raw.socket as { encrypted?: boolean }).encrypted,
-      sourceIp: raw.socket.remoteAddress ?? '',
-      requestValue: (name) => requestHeaderValue(raw, name),
-    },
+    caller: callerOf(raw, key, (name) => requestHeaderValue(raw, name)),
   };
   return OPERATIONS[operation](opts.coffer, req);
 }

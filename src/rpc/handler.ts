@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { TLSSocket } from 'node:tls';
 import { MAX_SKEW_MS } from '../auth/auth-errors';
 import { CofferError } from '../core/errors';
+import { callerOf } from '../iam/caller';
 import type { CredentialStore } from '../iam/credentials';
 import type { Logger } from '../server/log';
 import type { Metrics } from '../server/metrics';
@@ -97,12 +97,7 @@ async function handle(
     action: actionName,
     version,
     params,
-    caller: {
-      principal: key.principal,
-      permissions: key.permissions,
-      sourceIp: raw.socket.remoteAddress ?? '',
-      secure: raw.socket instanceof TLSSocket,
-    },
+    caller: callerOf(raw, key),
   });
 }
 
