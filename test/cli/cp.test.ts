@@ -167,7 +167,8 @@ describe('multipart', () => {
     const child = cli.spawn([...args, '--max-upload-speed', '2MiB']);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let cp: { uploadId: string; parts: Record<string, string> } | null = null;
-    for (let i = 0; i < 300 && !(cp && Object.keys(cp.parts).length >= 8); i++) {
+    // Polled against a deadline rather than a count, so that a slow machine gets the same time.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !(cp && Object.keys(cp.parts).length >= 8); ) {
       await sleep(20);
       const [name] = existsSync(checkpoints) ? readdirSync(checkpoints).filter((n) => n.endsWith('.json')) : [];
       if (name) cp = JSON.parse(readFileSync(path.join(checkpoints, name), 'utf8'));
@@ -203,7 +204,7 @@ describe('multipart', () => {
     const child = cli.spawn([...args, '--max-upload-speed', '1MiB']);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let uploadId = '';
-    for (let i = 0; i < 300 && !uploadId; i++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !uploadId; ) {
       await sleep(20);
       const [name] = existsSync(checkpoints) ? readdirSync(checkpoints).filter((n) => n.endsWith('.json')) : [];
       const cp = name ? JSON.parse(readFileSync(path.join(checkpoints, name), 'utf8')) : null;
