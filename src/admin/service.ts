@@ -1,18 +1,22 @@
 /**
  * Coffer's own administration API, served on the RPC port next to KMS under ADMIN_VERSION:
  *   RotateMasterKey — adds an SSE-OSS master-key version and makes it current;
+ *   RewrapMasterKeys — re-seals, in bounded steps, the object keys an older master-key version sealed
+ *                      under the current one (src/core/keys/rewrap.ts);
  *   DescribeStatus  — server version, uptime, storage use, master-key versions.
- * Both are for the account root until RAM policies can grant them.
+ * All are for the account root until RAM policies can grant them.
  */
 import type { MasterKeys } from '../core/keys/master-keys';
 import { CofferError } from '../core/errors';
+import { rewrapObjectKeys } from '../core/keys/rewrap';
 import type { RpcContext, RpcService } from '../rpc';
-import type { MetadataReader } from '../store/types';
+import { integerParam, invalidParameter } from '../rpc/params';
+import type { MetadataStore } from '../store/types';
 
 export const ADMIN_VERSION = '2026-11-01';
 
 export interface AdminDeps {
-  meta: Pick<MetadataReader, 'stats'>;
+  meta: MetadataStore;
   masterKeys: MasterKeys;
   /** When the server started (ms since the epoch). */
   startedAt: number;
@@ -41,6 +45,23 @@ export function adminService(deps: AdminDeps): RpcService {
           MasterKeyVersions: {
             MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })),
           },
+        };
+      },
+
+      async RewrapMasterKeys(ctx) {
+        requireRoot(ctx);
+        const marker = ctx.params.get('Marker') || undefined;
+        if (marker !== undefined && !(marker.indexOf('/') > 0)) throw invalidParameter('Marker', 'expected bucket/key, as a previous NextMarker gives it');
+        const r = await rewrapObjectKeys(deps.meta, deps.masterKeys, {
+          marker,
+          maxObjects: integerParam(ctx.params, 'MaxObjects', { min: 1, max: 10_000 }, 1000),
+        });
+        return {
+          MasterKeyVersion: r.currentVersion,
+          Objects: { Scanned: r.objects.scanned, Rewrapped: r.objects.rewrapped },
+          MultipartUploads: { Scanned: r.uploads.scanned, Rewrapped: r.uploads.rewrapped },
+          Truncated: r.nextMarker !== null,
+          ...(r.nextMarker !== null ? { NextMarker: r.nextMarker } : {}),
         };
       },
 

@@ -62,10 +62,30 @@ export function suiteOf(choice: SseChoice): Suite {
   return 'AES256-GCM';
 }
 
-const wrapContext = (ctx: KeyContext): string => `${ctx.bucket}/${ctx.key}`;
+const wrapContext = (where: { bucket: string; key: string }): string => `${where.bucket}/${where.key}`;
 
 export function asObjectEncryption(info: EncryptionInfo | null): ObjectEncryption | null {
   return info as unknown as ObjectEncryption | null;
+}
+
+/**
+ * SSE-OSS after a master-key rotation: the same object key sealed under `to` instead of the
+ * version that sealed it (`from`, its material). The data, and so the object, stay as they are.
+ */
+export function resealUnderMasterKey(
+  info: ObjectEncryption,
+  where: { bucket: string; key: string },
+  from: Buffer,
+  to: { version: number; key: Buffer },
+): ObjectEncryption {
+  if (info.kek.provider !== 'oss') throw new Error('not an SSE-OSS object key');
+  const context = wrapContext(where);
+  const objectKey = unwrapObjectKey(info.suite, from, context, info.wrapped);
+  try {
+    return { ...info, kek: { provider: 'oss', masterKeyVersion: to.version }, wrapped: wrapObjectKey(info.suite, to.key, context, objectKey) };
+  } finally {
+    objectKey.fill(0);
+  }
 }
 
 /** SSE-OSS: key-encryption material is the current master key version. */

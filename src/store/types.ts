@@ -152,6 +152,7 @@ export interface MetadataTx extends MetadataReader {
   /** Inserts or replaces; returns the replaced record. */
   putObject(object: ObjectRecord): Promise<ObjectRecord | null>;
   deleteObject(bucket: string, key: string): Promise<ObjectRecord | null>;
+  /** Inserts or replaces (a rewrap re-seals an unfinished upload's key). */
   putUpload(upload: UploadRecord): Promise<void>;
   /**
    * Removes the upload and its parts. Blobs of parts listed in `keepBlobs` stay live (they now

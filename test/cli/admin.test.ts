@@ -56,6 +56,38 @@ test('rotate-master-key: old objects still decrypt, new objects use the new vers
   assert.equal((await client.get('after.txt')).content.toString(), 'written after');
 });
 
+test('rewrap-master-keys: re-seals under the current version what older ones sealed, in steps of --batch; data untouched', async () => {
+  const client = srv.client({ bucket: 'rewrap' });
+  await client.putBucket('rewrap');
+  const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
+  for (const key of keys) await client.put(key, Buffer.from(`object ${key}`), SSE);
+  const rotated = await coffer(['admin', 'rotate-master-key', '--json', ...creds]);
+  const current: number = JSON.parse(rotated.stdout).MasterKeyVersion;
+  for (const key of keys) assert.ok(await masterKeyVersionOf('rewrap', key) < current);
+  const blobsBefore = (await srv.running.coffer.meta.getObject('rewrap', 'k0'))!.segments;
+  const { objects } = await srv.running.coffer.meta.stats();
+
+  const run = await coffer(['admin', 'rewrap-master-keys', '--batch', '2', ...creds]);
+  assert.equal(run.code, 0, run.stderr);
+  const [, rewrapped, scanned] = /\n {2}Objects +(\d+) re-sealed of (\d+) looked at\n/.exec(run.stdout) ?? [];
+  assert.match(run.stdout, new RegExp(`^Rewrapped under SSE-OSS master key version ${current}: no object data was read or rewritten\\.\\n`));
+  assert.equal(Number(scanned), objects);
+  assert.ok(Number(rewrapped) >= keys.length, run.stdout);
+  assert.match(run.stdout, /\n {2}Multipart +0 re-sealed of 0 unfinished upload\(s\)\n$/);
+  for (const key of keys) {
+    assert.equal(await masterKeyVersionOf('rewrap', key), current);
+    assert.equal((await client.get(key)).content.toString(), `object ${key}`);
+  }
+  assert.deepEqual((await srv.running.coffer.meta.getObject('rewrap', 'k0'))!.segments, blobsBefore);
+
+  const again = await coffer(['admin', 'rewrap-master-keys', '--batch', '2', '--json', ...creds]);
+  assert.equal(again.code, 0, again.stderr);
+  const body = JSON.parse(again.stdout);
+  assert.deepEqual(body.Objects, { Scanned: objects, Rewrapped: 0 });
+  assert.equal(body.MasterKeyVersion, current);
+  assert.ok(body.Steps >= Math.ceil(objects / 2), JSON.stringify(body));
+});
+
 test('rotate-master-key --json prints the API response', async () => {
   const before = Math.max(...(await srv.running.masterKeys.list()).map((v) => v.version));
   const run = await coffer(['admin', 'rotate-master-key', '--json', ...creds]);
@@ -123,6 +155,7 @@ test('usage errors exit 2: no endpoint, no credentials, an endpoint without a sc
     [['admin', 'status', '--kms-endpoint', srv.kmsUrl, '--access-key-id', 'a'], /no AccessKeySecret: .*--access-key-secret/],
     [['admin', 'status', '--kms-endpoint', new URL(srv.kmsUrl).host, '--access-key-id', 'a', '--access-key-secret', 'b'], /http:\/\/ or https:\/\//],
     [['admin'], /rotate-master-key/],
+    [['admin', 'rewrap-master-keys', '--batch', '0', ...creds], /--batch must be a whole number from 1 to 10000, got "0"/],
   ];
   for (const [args, message] of cases) {
     const run = await coffer(args);
@@ -132,7 +165,7 @@ test('usage errors exit 2: no endpoint, no credentials, an endpoint without a sc
 });
 
 test('--help shows an example for each command', async () => {
-  for (const name of ['rotate-master-key', 'status']) {
+  for (const name of ['rotate-master-key', 'rewrap-master-keys', 'status']) {
     const run = await coffer(['admin', name, '--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, new RegExp(`Examples:\\n  coffer admin ${name} --kms-endpoint http://127\\.0\\.0\\.1:9002 `));

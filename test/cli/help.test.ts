@@ -26,7 +26,7 @@ test('every command and subcommand has --help with an example', async () => {
   // Every command of the issue, so that a command missing from the help fails here.
   const all = paths.map((p) => p.join(' '));
   for (const expected of ['config', 'mb', 'rb', 'ls', 'cp', 'stat', 'set-meta', 'rm', 'presign', 'bucket-encryption', 'encrypt',
-    'kms create-key', 'kms import-key-material', 'kms rotate', 'ram create-policy', 'ram list-policies', 'admin status', 'admin rotate-master-key']) {
+    'kms create-key', 'kms import-key-material', 'kms rotate', 'ram create-policy', 'ram list-policies', 'admin status', 'admin rotate-master-key', 'admin rewrap-master-keys']) {
     assert.ok(all.includes(expected), `${expected} missing from the help`);
   }
   for (let i = 0; i < paths.length; i += 4) {

@@ -75,7 +75,7 @@ test('a RAM user gets Forbidden.NoPermission (403) and changes nothing, even wit
   const user = await newRamUser(srv, 'admin-probe', [{ name: 'everything', document: statement('Allow', '*', '*') }]);
   const before = await srv.running.masterKeys.list();
   const client = popClient(srv.kmsUrl, user);
-  for (const action of ['RotateMasterKey', 'DescribeStatus']) {
+  for (const action of ['RotateMasterKey', 'RewrapMasterKeys', 'DescribeStatus']) {
     await assert.rejects(client.request(action, {}, { method: 'POST' }), (err: PopError) => {
       assert.equal(err.code, 'Forbidden.NoPermission');
       assert.equal(err.entry.response.statusCode, 403);

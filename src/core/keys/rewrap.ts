@@ -1,0 +1,117 @@
+/**
+ * Rewrap after a master-key rotation: the object keys of SSE-OSS objects and unfinished multipart
+ * uploads that an older master-key version sealed are sealed again under the current version.
+ * Only metadata changes: no data is read or written, and ETag, CRC-64 and Last-Modified stay.
+ * After a complete pass nothing depends on the older versions, so one of them leaking opens
+ * nothing written before the rotation either.
+ *
+ * A pass goes in bounded steps: each looks at up to maxObjects objects and returns the last one
+ * as a marker (bucket/key; bucket names have no '/') to resume from, so no request runs long and
+ * an interrupted pass continues where it stopped.
+ */
+import type { EncryptionInfo, MetadataStore } from '../../store/types';
+import { asObjectEncryption, resealUnderMasterKey } from '../encryption';
+import type { MasterKeys } from './master-keys';
+
+export interface RewrapStep {
+  /** Resume after this object (bucket/key), from a previous step's nextMarker; absent: from the start. */
+  marker?: string;
+  maxObjects: number;
+}
+
+export interface RewrapResult {
+  currentVersion: number;
+  objects: { scanned: number; rewrapped: number };
+  uploads: { scanned: number; rewrapped: number };
+  /** Where the next step starts; null when this step finished the pass. */
+  nextMarker: string | null;
+}
+
+const PAGE = 200;
+
+export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKeys, step: RewrapStep): Promise<RewrapResult> {
+  const current = await masterKeys.current();
+  const materials = new Map<number, Buffer>();
+  for (const v of await masterKeys.list()) materials.set(v.version, await masterKeys.get(v.version));
+
+  /** The re-sealed encryption, or null when there is nothing to do. Versions above ours come from a rotation another process just made: left alone. */
+  const resealed = (enc: EncryptionInfo | null, bucket: string, key: string): EncryptionInfo | null => {
+    const info = asObjectEncryption(enc);
+    if (!info || info.kek.provider !== 'oss' || info.kek.masterKeyVersion >= current.version) return null;
+    const from = materials.get(info.kek.masterKeyVersion);
+    if (!from) throw new Error(`SSE-OSS master key version ${info.kek.masterKeyVersion} is missing`);
+    return resealUnderMasterKey(info, { bucket, key }, from, current) as unknown as EncryptionInfo;
+  };
+
+  const result: RewrapResult = { currentVersion: current.version, objects: { scanned: 0, rewrapped: 0 }, uploads: { scanned: 0, rewrapped: 0 }, nextMarker: null };
+  const slash = step.marker ? step.marker.indexOf('/') : -1;
+  const resumeBucket = slash > 0 ? step.marker!.slice(0, slash) : undefined;
+  const resumeKey = slash > 0 ? step.marker!.slice(slash + 1) : undefined;
+
+  for await (const bucket of bucketsFrom(meta, resumeBucket)) {
+    let afterKey = bucket === resumeBucket ? resumeKey : undefined;
+    // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside it.
+    if (afterKey === undefined) await rewrapUploads(meta, bucket, resealed, result);
+    for (;;) {
+      const page = await meta.listObjects(bucket, { after: afterKey, limit: Math.min(PAGE, step.maxObjects - result.objects.scanned) });
+      for (const o of page) {
+        result.objects.scanned++;
+        if (resealed(o.encryption, bucket, o.key)) {
+          // Re-read inside the transaction: a writer may have replaced the object since it was listed.
+          const done = await meta.transaction(async (tx) => {
+            const fresh = await tx.getObject(bucket, o.key);
+            const encryption = fresh && resealed(fresh.encryption, bucket, o.key);
+            if (!encryption) return false;
+            await tx.putObject({ ...fresh, encryption });
+            return true;
+          });
+          if (done) result.objects.rewrapped++;
+        }
+      }
+      if (result.objects.scanned >= step.maxObjects && page.length > 0) {
+        result.nextMarker = `${bucket}/${page.at(-1)!.key}`;
+        return result;
+      }
+      if (page.length === 0) break;
+      afterKey = page.at(-1)!.key;
+    }
+  }
+  return result;
+}
+
+async function* bucketsFrom(meta: MetadataStore, first: string | undefined): AsyncGenerator<string> {
+  let after = first;
+  if (first && (await meta.getBucket(first))) yield first;
+  for (;;) {
+    const page = await meta.listBuckets({ after, limit: PAGE });
+    for (const b of page) yield b.name;
+    if (page.length < PAGE) return;
+    after = page.at(-1)!.name;
+  }
+}
+
+async function rewrapUploads(
+  meta: MetadataStore,
+  bucket: string,
+  resealed: (enc: EncryptionInfo | null, bucket: string, key: string) => EncryptionInfo | null,
+  result: RewrapResult,
+): Promise<void> {
+  let marker: { keyMarker: string; uploadIdMarker: string } | undefined;
+  for (;;) {
+    const page = await meta.listUploads(bucket, { ...marker, limit: PAGE });
+    for (const u of page) {
+      result.uploads.scanned++;
+      if (!resealed(u.encryption, bucket, u.key)) continue;
+      const done = await meta.transaction(async (tx) => {
+        const fresh = await tx.getUpload(u.uploadId);
+        const encryption = fresh && resealed(fresh.encryption, bucket, fresh.key);
+        if (!encryption) return false;
+        await tx.putUpload({ ...fresh, encryption });
+        return true;
+      });
+      if (done) result.uploads.rewrapped++;
+    }
+    if (page.length < PAGE) return;
+    marker = { keyMarker: page.at(-1)!.key, uploadIdMarker: page.at(-1)!.uploadId };
+  }
+}
