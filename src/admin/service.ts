@@ -4,9 +4,10 @@
  *   RewrapMasterKeys — re-seals, in bounded steps, the object keys an older master-key version sealed
  *                      under the current one (src/core/keys/rewrap.ts);
  *   DescribeStatus  — server version, uptime, storage use, master-key versions.
+ * The CLI (`coffer admin`) and the console's Server page drive it.
  * All are for the account root until RAM policies can grant them.
  */
-import type { MasterKeys } from '../core/keys/master-keys';
+import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys';
 import { CofferError } from '../core/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
 import type { RpcContext, RpcService } from '../rpc';
@@ -33,19 +34,17 @@ function requireRoot(ctx: RpcContext): void {
   }
 }
 
+function versionsView(versions: MasterKeyVersionInfo[]): { MasterKeyVersion: Array<{ Version: number; CreationDate: string; Current: boolean }> } {
+  return { MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })) };
+}
+
 export function adminService(deps: AdminDeps): RpcService {
   return {
     actions: {
       async RotateMasterKey(ctx) {
         requireRoot(ctx);
         const version = await deps.masterKeys.rotate();
-        const versions = await deps.masterKeys.list();
-        return {
-          MasterKeyVersion: version,
-          MasterKeyVersions: {
-            MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })),
-          },
-        };
+        return { MasterKeyVersion: version, MasterKeyVersions: versionsView(await deps.masterKeys.list()) };
       },
 
       async RewrapMasterKeys(ctx) {
@@ -77,6 +76,7 @@ export function adminService(deps: AdminDeps): RpcService {
             Count: versions.length,
             // null only before the first version exists (a fresh data directory, for a moment).
             CurrentVersion: versions.find((v) => v.current)?.version ?? null,
+            Versions: versionsView(versions),
           },
         };
       },

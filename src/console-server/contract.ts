@@ -5,7 +5,7 @@
  */
 
 /** Where an error came from: the console itself, or the API it called on the user's behalf. */
-export type ErrorSource = 'console' | 'oss' | 'kms' | 'ram';
+export type ErrorSource = 'console' | 'oss' | 'kms' | 'ram' | 'admin';
 
 /** An error answered as JSON: { error: { source, code, message, requestId? } }. */
 export class ApiError extends Error {
@@ -36,4 +36,26 @@ export interface BucketView {
   storageClass: string;
   acl: string;
   encryption: EncryptionChoice;
+}
+
+/** The server page: DescribeStatus of the admin API. */
+export interface ServerStatusView {
+  serverVersion: string;
+  startTime: string;
+  uptimeSeconds: number;
+  buckets: number;
+  objects: number;
+  bytes: number;
+  multipartUploads: number;
+  masterKeys: { version: number; createdAt: string; current: boolean }[];
+}
+
+/** One RewrapMasterKeys step; the page asks for the next with nextMarker until it is null. */
+export interface RewrapStepView {
+  masterKeyVersion: number;
+  objectsScanned: number;
+  objectsRewrapped: number;
+  uploadsScanned: number;
+  uploadsRewrapped: number;
+  nextMarker: string | null;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../server/log';
 import type { Metrics } from '../server/metrics';
 import { ApiError, readJson, sendError, sendJson, str } from './http';
 import { Router } from './router';
+import { adminRoutes } from './routes/admin';
 import { bucketRoutes } from './routes/buckets';
 import { kmsRoutes } from './routes/kms';
 import { objectRoutes } from './routes/objects';
@@ -38,7 +39,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Login fields are bounded: nothing legitimate is longer. */
 const MAX_CREDENTIAL_LENGTH = 256;
 
-const router = new Router([...bucketRoutes, ...objectRoutes, ...kmsRoutes, ...ramRoutes]);
+const router = new Router([...bucketRoutes, ...objectRoutes, ...kmsRoutes, ...ramRoutes, ...adminRoutes]);
 
 function sessionView(s: Session, target: UpstreamTarget, limits: SessionLimits): object {
   return { identity: s.identity, csrfToken: s.csrfToken, region: target.region, idleTimeoutMs: limits.idleMs };

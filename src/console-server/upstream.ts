@@ -1,13 +1,16 @@
 /**
  * The console's clients of Coffer's own APIs, one set per session, signed with the session's
  * access key pair: ali-oss for the OSS endpoint, the official KMS (2016-01-20) and RAM (2015-05-01)
- * SDKs for the RPC endpoint. Every console action is one or more of these calls, so it passes the
- * same signature and policy checks as any other client, and a refusal comes back as the API's error.
+ * SDKs for the RPC endpoint, and pop-core for Coffer's admin API there. Every console action is
+ * one or more of these calls, so it passes the same signature and policy checks as any other
+ * client, and a refusal comes back as the API's error.
  */
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import KmsClient from '@alicloud/kms20160120';
+import RPCClient from '@alicloud/pop-core';
 import RamClient from '@alicloud/ram20150501';
+import { ADMIN_VERSION } from '../admin/service';
 import { ApiError, type ErrorSource } from './http';
 
 /** Where the APIs listen (the listeners' own URLs) and the region to sign V4 / name in requests. */
@@ -71,7 +74,12 @@ export interface Upstream {
   kmsRuntime: KmsRuntime;
   ram: RamClient;
   ramRuntime: RamRuntime;
+  /** One admin API action (POST, so the signature stays out of URLs). */
+  admin(action: string, params?: Record<string, string | number>): Promise<Record<string, any>>;
 }
+
+/** A rewrap step over a large store takes a while; pop-core's default is 3 s. */
+const ADMIN_TIMEOUT_MS = 60_000;
 
 /** Long enough for an upload part from a slow browser; ali-oss's default is 60 s. */
 const OSS_TIMEOUT_MS = 300_000;
@@ -98,6 +106,8 @@ export function upstreamFor(target: UpstreamTarget, accessKeyId: string, accessK
   const rpcConfig = { endpoint: rpc.host, protocol: rpc.protocol.slice(0, -1), accessKeyId, accessKeySecret, regionId: target.region };
   // The SDKs read plain objects; their declared parameter types are tea Model classes.
   const runtime = tls ? { ignoreSSL: true } : {};
+  const admin = new RPCClient({ endpoint: rpc.origin, apiVersion: ADMIN_VERSION, accessKeyId, accessKeySecret });
+  const adminOptions = { method: 'POST', timeout: ADMIN_TIMEOUT_MS, ...(tls ? { agent: selfTlsAgent } : {}) };
   return {
     oss: (bucket) => new OSS({
       endpoint: oss.origin, region: `oss-${target.region}`, accessKeyId, accessKeySecret, bucket, timeout: OSS_TIMEOUT_MS,
@@ -107,6 +117,7 @@ export function upstreamFor(target: UpstreamTarget, accessKeyId: string, accessK
     kmsRuntime: runtime as unknown as KmsRuntime,
     ram: new RamClient(rpcConfig as unknown as ConstructorParameters<typeof RamClient>[0]),
     ramRuntime: runtime as unknown as RamRuntime,
+    admin: (action, params = {}) => admin.request<Record<string, any>>(action, params, adminOptions),
   };
 }
 
@@ -118,6 +129,8 @@ interface SdkError {
   message?: string;
   requestId?: string;
   data?: { Code?: string; Message?: string; RequestId?: string };
+  /** pop-core: the HTTP exchange. */
+  entry?: { response?: { statusCode?: number } };
 }
 
 /**
@@ -131,7 +144,7 @@ export async function call<T>(source: Exclude<ErrorSource, 'console'>, pending: 
   } catch (raw) {
     const err = (raw ?? {}) as SdkError;
     if (err.data?.Code) {
-      const status = err.statusCode ?? Number(/\bcode: (\d{3})\b/.exec(err.message ?? '')?.[1] ?? 502);
+      const status = err.statusCode ?? err.entry?.response?.statusCode ?? Number(/\bcode: (\d{3})\b/.exec(err.message ?? '')?.[1] ?? 502);
       throw new ApiError(status, err.data.Code, err.data.Message ?? '', source, err.data.RequestId);
     }
     if (typeof err.status === 'number' && err.status >= 400 && err.code) {

@@ -325,6 +325,56 @@ test('a RAM user logs in even when refused ListBuckets, and sees each API\'s ref
   assert.equal((await new ConsoleClient(srv.consoleUrl).login(key.accessKeyId, key.accessKeySecret)).status, 401);
 });
 
+test('Server: status with the master keys, rotation, stepwise rewrap; a RAM user gets the admin API\'s refusal', async () => {
+  const root = await loggedIn();
+  const oss = srv.client({ bucket: 'console-rewrap' });
+  await oss.putBucket('console-rewrap');
+  await oss.put('sealed', Buffer.from('sealed under the first version'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+  const versionOf = async (): Promise<number> => ((await srv.running.coffer.meta.getObject('console-rewrap', 'sealed'))!.encryption as any).kek.masterKeyVersion;
+
+  const before = await root.request('GET', '/api/admin/status');
+  assert.equal(before.status, 200, before.text);
+  const stats = await srv.running.coffer.meta.stats();
+  assert.equal(before.json.status.objects, stats.objects);
+  assert.equal(before.json.status.buckets, stats.buckets);
+  const current = (st: any): number => st.masterKeys.find((k: any) => k.current).version;
+  const v1 = current(before.json.status);
+  assert.equal(await versionOf(), v1);
+  assert.match(before.json.status.masterKeys[0].createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+
+  assert.equal((await root.request('POST', '/api/admin/master-keys/rotate', { body: {}, csrf: null })).status, 403);
+  assert.equal(current((await root.request('GET', '/api/admin/status')).json.status), v1, 'no CSRF token, no rotation');
+  const rotated = await root.request('POST', '/api/admin/master-keys/rotate', { body: {} });
+  assert.equal(rotated.status, 200, rotated.text);
+  assert.equal(current(rotated.json.status), v1 + 1);
+  assert.deepEqual(rotated.json.status.masterKeys.map((k: any) => k.version), [...(await srv.running.masterKeys.list()).map((v) => v.version)]);
+
+  let marker: string | null = null;
+  let rewrapped = 0;
+  do {
+    const step = await root.request('POST', '/api/admin/master-keys/rewrap', { body: { marker } });
+    assert.equal(step.status, 200, step.text);
+    assert.equal(step.json.masterKeyVersion, v1 + 1);
+    rewrapped += step.json.objectsRewrapped;
+    marker = step.json.nextMarker;
+  } while (marker);
+  assert.ok(rewrapped >= 1);
+  assert.equal(await versionOf(), v1 + 1);
+  assert.equal((await oss.get('sealed')).content.toString(), 'sealed under the first version');
+
+  assert.equal((await root.request('POST', '/api/ram/users', { body: { userName: 'no-admin' } })).status, 200);
+  const key = (await root.request('POST', '/api/ram/users/no-admin/access-keys')).json.accessKey;
+  const user = new ConsoleClient(srv.consoleUrl);
+  assert.equal((await user.login(key.accessKeyId, key.accessKeySecret)).status, 200);
+  for (const [method, path] of [['GET', '/api/admin/status'], ['POST', '/api/admin/master-keys/rotate'], ['POST', '/api/admin/master-keys/rewrap']]) {
+    const refused = await user.request(method, path, { body: method === 'POST' ? {} : undefined });
+    assert.equal(refused.status, 403, `${method} ${path}`);
+    assert.deepEqual([refused.json.error.source, refused.json.error.code], ['admin', 'Forbidden.NoPermission']);
+    assert.match(refused.json.error.requestId, /^[0-9A-F-]{36}$/);
+  }
+  assert.equal(current((await root.request('GET', '/api/admin/status')).json.status), v1 + 1);
+});
+
 test('over TLS the console works through the server\'s own HTTPS endpoints, and the cookie is Secure', async () => {
   const dir = tempDir('coffer-console-tls-');
   const cert = path.join(dir, 'cert.pem');
@@ -346,6 +396,17 @@ test('over TLS the console works through the server\'s own HTTPS endpoints, and 
     });
     assert.equal(login.status, 200, login.body);
     assert.match(login.cookie, /; Secure$/);
+    // The admin API's client (pop-core) reaches the HTTPS endpoint too.
+    const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(`${tls.consoleUrl}/api/admin/status`, { agent, headers: { cookie: login.cookie.split(';')[0] } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status.status, 200, status.body);
+    assert.equal(JSON.parse(status.body).status.buckets, 0);
   } finally {
     await tls.close();
     rmSync(dir, { recursive: true, force: true });

@@ -293,3 +293,34 @@ test('the metrics page shows request and KMS-call counts', async (t) => {
     await shot(page, '22-metrics');
   });
 });
+
+test('root rotates the SSE-OSS master key on the Server page and re-seals the object keys the old version sealed', async (t) => {
+  const oss = srv.client({ bucket: 'server-page' });
+  await oss.putBucket('server-page');
+  for (const key of ['a', 'b', 'c']) await oss.put(key, Buffer.from(`object ${key}`), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+  const versionOf = async (key: string): Promise<number> => ((await srv.running.coffer.meta.getObject('server-page', key))!.encryption as any).kek.masterKeyVersion;
+  const before = await versionOf('a');
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Server' }).click();
+    await page.getByRole('heading', { name: 'SSE-OSS master keys' }).waitFor();
+    assert.equal(await page.locator('[data-field="current-version"]').count(), 1);
+    await page.getByRole('button', { name: 'Rotate master key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the master key' });
+    await dialog.getByText(`Add master key version ${before + 1}`).waitFor();
+    await dialog.getByRole('button', { name: 'Rotate' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('table', { name: 'Master key versions' }).getByRole('row', { name: `${before + 1}` }).getByText('Current').waitFor();
+    await page.getByRole('button', { name: 'Re-seal object keys' }).click();
+    const status = page.locator('[data-field="rewrap-status"]');
+    await status.filter({ hasText: /^Done: / }).waitFor();
+    const [, rewrapped] = /^Done: (\d+) of \d+ objects? re-sealed under version (\d+)/.exec((await status.textContent())!) ?? [];
+    assert.ok(Number(rewrapped) >= 3, await status.textContent() ?? '');
+    assert.match((await status.textContent())!, new RegExp(`under version ${before + 1}`));
+    await shot(page, '23-server-rewrap');
+  });
+  for (const key of ['a', 'b', 'c']) {
+    assert.equal(await versionOf(key), before + 1);
+    assert.equal((await oss.get(key)).content.toString(), `object ${key}`);
+  }
+});

@@ -72,9 +72,9 @@ export async function plaintextObjectKey(srv: TestServer, r: ObjectRecord): Prom
   return srv.running.coffer.encryption.objectKey(info, { bucket: r.bucket, key: r.key, caller });
 }
 
-/** Polls for up to 5 s until check() holds: for work the server finishes just after answering, such as removing replaced blobs. */
+/** Polls for up to 15 s until check() holds: for work the server finishes just after answering, such as removing replaced blobs. */
 export async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && !check(); ) await new Promise((r) => setTimeout(r, 20));
 }
 
 export interface CutResponse {

@@ -26,7 +26,12 @@ test('pop-core GET: DescribeStatus reports the version, storage use, master keys
   assert.equal(body.ServerVersion, require('../../../package.json').version);
   // pop-core parses with json-bigint, which builds null-prototype objects.
   assert.deepEqual({ ...body.Storage }, { Buckets: 1, Objects: 1, Bytes: 5, MultipartUploads: 0 });
-  assert.deepEqual({ ...body.MasterKeys }, { Count: versions.length, CurrentVersion: versions.find((v) => v.current)!.version });
+  const { Versions, ...counts } = body.MasterKeys;
+  assert.deepEqual({ ...counts }, { Count: versions.length, CurrentVersion: versions.find((v) => v.current)!.version });
+  assert.deepEqual(
+    Versions.MasterKeyVersion.map((v: Record<string, unknown>) => ({ ...v })),
+    versions.map((v) => ({ Version: v.version, CreationDate: new Date(v.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), Current: v.current })),
+  );
   assert.match(body.StartTime, RPC_TIME);
   assert.ok(Date.parse(body.StartTime) <= Date.now());
   assert.ok(Number.isInteger(body.UptimeSeconds) && body.UptimeSeconds >= 0 && body.UptimeSeconds < 600);

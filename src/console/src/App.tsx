@@ -10,6 +10,7 @@ import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { PoliciesPage } from './pages/PoliciesPage';
 import { PolicyEditorPage } from './pages/PolicyEditorPage';
+import { ServerPage } from './pages/ServerPage';
 import { UserDetailPage } from './pages/UserDetailPage';
 import { UsersPage } from './pages/UsersPage';
 import { Link, match, navigate, useLocation, type Location } from './router';
@@ -29,6 +30,7 @@ function page(loc: Location, session: SessionInfo): ReactNode {
   if (path === '/ram/policies/new') return <PolicyEditorPage />;
   if ((p = match('/ram/policies/:policyType/:policyName', path))) return <PolicyEditorPage policyType={p.policyType} policyName={p.policyName} />;
   if (path === '/dashboard') return <DashboardPage region={session.region} />;
+  if (path === '/server') return <ServerPage />;
   return (
     <section>
       <h1>Not found</h1>
@@ -87,6 +89,7 @@ export function App() {
           {root && <NavLink to="/ram/users" current={loc.path}>Users</NavLink>}
           {root && <NavLink to="/ram/policies" current={loc.path}>Policies</NavLink>}
           <NavLink to="/dashboard" current={loc.path}>Metrics</NavLink>
+          {root && <NavLink to="/server" current={loc.path}>Server</NavLink>}
         </nav>
         <div className="who">
           <span className="identity" title={`Account ${session.identity.accountId}`}>

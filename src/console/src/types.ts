@@ -2,7 +2,7 @@
 
 import type { BucketView, EncryptionChoice } from '../../console-server/contract';
 
-export type { BucketView, EncryptionChoice } from '../../console-server/contract';
+export type { BucketView, EncryptionChoice, RewrapStepView, ServerStatusView } from '../../console-server/contract';
 
 export interface ErrorInfo { source: string; code: string; message: string; requestId?: string }
 

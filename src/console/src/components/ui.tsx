@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
 
-const SOURCE_LABEL: Record<string, string> = { oss: 'OSS', kms: 'KMS', ram: 'RAM', console: 'Console' };
+const SOURCE_LABEL: Record<string, string> = { oss: 'OSS', kms: 'KMS', ram: 'RAM', admin: 'Admin API', console: 'Console' };
 
 /** An error as the API gave it: code, message, request id. */
 export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
