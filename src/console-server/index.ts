@@ -7,6 +7,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Principal } from '../iam/principal';
 import type { Logger } from '../server/log';
 import type { Metrics } from '../server/metrics';
+import type { MetadataStore } from '../store/types';
 import { ApiError, readJson, sendError, sendJson, str } from './http';
 import { Router } from './router';
 import { adminRoutes } from './routes/admin';
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
   secure: boolean;
   sessionLimits?: SessionLimits;
   now?: () => number;
+  /** Keeps sessions across restarts (the secret sealed by this key); in memory only without it. */
+  persistence?: { meta: MetadataStore; rootKey: Buffer };
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -71,14 +74,14 @@ async function login(opts: ConsoleOptions, sessions: SessionStore, req: Incoming
   const identity: Identity = principal.kind === 'user'
     ? { kind: 'user', accountId: principal.accountId, accessKeyId, userName: principal.userName }
     : { kind: 'root', accountId: principal.accountId, accessKeyId };
-  const { id, session } = sessions.create(identity, upstream);
+  const { id, session } = await sessions.create(identity, upstream, accessKeySecret);
   sendJson(res, 200, sessionView(session, opts.target, sessions.limits), { 'Set-Cookie': sessionSetCookie(id, sessions.limits, opts.secure) });
 }
 
 async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
   if (url.pathname === '/api/session' && method === 'POST') return login(opts, sessions, req, res);
-  const session = sessions.get(req);
+  const session = await sessions.get(req);
   if (!session) throw new ApiError(401, 'NotLoggedIn', 'Log in first: there is no session, or it has expired.');
   if (STATE_CHANGING.has(method) && !csrfValid(req, session)) {
     throw new ApiError(403, 'InvalidCsrfToken', 'The X-CSRF-Token header is missing or does not match the session.');
@@ -86,7 +89,7 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMe
   if (url.pathname === '/api/session') {
     if (method === 'GET') return sendJson(res, 200, sessionView(session, opts.target, sessions.limits));
     if (method === 'DELETE') {
-      sessions.destroy(req);
+      await sessions.destroy(req);
       return sendJson(res, 200, {}, { 'Set-Cookie': clearedCookie(opts.secure) });
     }
   }
@@ -103,7 +106,8 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMe
 }
 
 export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
-  const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now);
+  const persistence = opts.persistence && { ...opts.persistence, upstream: (id: string, secret: string) => upstreamFor(opts.target, id, secret) };
+  const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now, persistence);
   return (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');

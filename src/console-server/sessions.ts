@@ -1,11 +1,16 @@
 /**
- * Console sessions: kept in memory only (a restart logs everyone out). The cookie carries a random
- * id; the map is keyed by its SHA-256, so a lookup's timing says nothing about stored ids. The
- * access key pair lives only inside the session's API clients and is never sent back.
+ * Console sessions. The cookie carries a random id; sessions are keyed by its SHA-256, so neither a
+ * lookup's timing nor the store says anything about live ids. The access key pair lives inside the
+ * session's API clients and is never sent back. With persistence (the server always gives it),
+ * each session is also a document in the metadata store with its secret sealed by the root key,
+ * so a restart logs nobody out; last use is written at most once a minute, so after a restart
+ * the idle timeout may run up to that much late.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { signaturesEqual } from '../auth/constant-time';
+import { open, seal } from '../crypto/aead';
+import type { MetadataStore } from '../store/types';
 import type { Upstream } from './upstream';
 
 export const SESSION_COOKIE = 'coffer_session';
@@ -36,52 +41,133 @@ export interface Session {
   lastSeenAt: number;
 }
 
-const digest = (id: string): string => createHash('sha256').update(id).digest('base64');
+/** Where sessions outlive the process. */
+export interface SessionPersistence {
+  meta: MetadataStore;
+  rootKey: Buffer;
+  /** The API clients of a session restored from the store. */
+  upstream(accessKeyId: string, accessKeySecret: string): Upstream;
+}
+
+interface StoredSession {
+  /** Its own id (the cookie's digest): listing documents answers documents, not ids. */
+  key: string;
+  identity: Identity;
+  csrfToken: string;
+  /** The access key secret, sealed by the root key for this session only. */
+  sealedSecret: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+const DOC_KIND = 'console-session';
+/** How stale the stored last use may get before a request writes it again. */
+const TOUCH_MS = 60_000;
+/** How often a login also clears expired sessions out of the store. */
+const STORE_SWEEP_MS = 10 * 60_000;
+const PAGE = 100;
+
+const digest = (id: string): string => createHash('sha256').update(id).digest('base64url');
 const token = (): string => randomBytes(32).toString('base64url');
+const secretAad = (key: string): Buffer => Buffer.from(`coffer/v1/console-session/${key}`);
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, Session & { storedSeenAt: number }>();
+  private lastStoreSweep = -Infinity;
 
-  constructor(readonly limits: SessionLimits, private readonly now: () => number) {}
+  constructor(readonly limits: SessionLimits, private readonly now: () => number, private readonly persistence?: SessionPersistence) {}
 
-  create(identity: Identity, upstream: Upstream): { id: string; session: Session } {
-    this.sweep();
+  async create(identity: Identity, upstream: Upstream, accessKeySecret: string): Promise<{ id: string; session: Session }> {
+    await this.sweep();
     const id = token();
+    const key = digest(id);
     const at = this.now();
-    const session: Session = { identity, csrfToken: token(), upstream, createdAt: at, lastSeenAt: at };
-    this.sessions.set(digest(id), session);
+    const session = { identity, csrfToken: token(), upstream, createdAt: at, lastSeenAt: at, storedSeenAt: at };
+    if (this.persistence) {
+      const { meta, rootKey } = this.persistence;
+      const stored: StoredSession = {
+        key, identity, csrfToken: session.csrfToken, createdAt: at, lastSeenAt: at,
+        sealedSecret: seal(rootKey, Buffer.from(accessKeySecret, 'utf8'), secretAad(key)).toString('base64'),
+      };
+      await meta.transaction((tx) => tx.putDoc(DOC_KIND, key, stored));
+    }
+    this.sessions.set(key, session);
     return { id, session };
   }
 
   /** The live session the request's cookie names, touched; null when absent or expired. */
-  get(req: IncomingMessage): Session | null {
+  async get(req: IncomingMessage): Promise<Session | null> {
     const id = sessionCookie(req);
     if (!id) return null;
     const key = digest(id);
-    const s = this.sessions.get(key);
+    const s = this.sessions.get(key) ?? (await this.restore(key));
     if (!s) return null;
     const at = this.now();
     if (this.expired(s, at)) {
-      this.sessions.delete(key);
+      await this.forget(key);
       return null;
     }
     s.lastSeenAt = at;
+    if (this.persistence && at - s.storedSeenAt >= TOUCH_MS) {
+      s.storedSeenAt = at;
+      await this.persistence.meta.transaction(async (tx) => {
+        const stored = await tx.getDoc<StoredSession>(DOC_KIND, key);
+        if (stored) await tx.putDoc(DOC_KIND, key, { ...stored, lastSeenAt: at });
+      });
+    }
     return s;
   }
 
-  destroy(req: IncomingMessage): void {
+  async destroy(req: IncomingMessage): Promise<void> {
     const id = sessionCookie(req);
-    if (id) this.sessions.delete(digest(id));
+    if (id) await this.forget(digest(id));
   }
 
-  private expired(s: Session, at: number): boolean {
+  /** A session another run of the server created, from the store. */
+  private async restore(key: string): Promise<(Session & { storedSeenAt: number }) | null> {
+    if (!this.persistence) return null;
+    const stored = await this.persistence.meta.getDoc<StoredSession>(DOC_KIND, key);
+    if (!stored) return null;
+    let secret: string;
+    try {
+      secret = open(this.persistence.rootKey, Buffer.from(stored.sealedSecret, 'base64'), secretAad(key)).toString('utf8');
+    } catch {
+      // Altered in the store: no session, rather than a failing one.
+      await this.forget(key);
+      return null;
+    }
+    const s = {
+      identity: stored.identity, csrfToken: stored.csrfToken, createdAt: stored.createdAt, lastSeenAt: stored.lastSeenAt, storedSeenAt: stored.lastSeenAt,
+      upstream: this.persistence.upstream(stored.identity.accessKeyId, secret),
+    };
+    this.sessions.set(key, s);
+    return s;
+  }
+
+  private async forget(key: string): Promise<void> {
+    this.sessions.delete(key);
+    await this.persistence?.meta.transaction((tx) => tx.deleteDoc(DOC_KIND, key));
+  }
+
+  private expired(s: { createdAt: number; lastSeenAt: number }, at: number): boolean {
     return at - s.lastSeenAt >= this.limits.idleMs || at - s.createdAt >= this.limits.maxMs;
   }
 
-  /** Drops expired sessions; run at each login, the only way the map grows. */
-  private sweep(): void {
+  /** Drops expired sessions; run at each login, the only way sessions are added (the store's, now and then). */
+  private async sweep(): Promise<void> {
     const at = this.now();
     for (const [key, s] of this.sessions) if (this.expired(s, at)) this.sessions.delete(key);
+    if (!this.persistence || at - this.lastStoreSweep < STORE_SWEEP_MS) return;
+    this.lastStoreSweep = at;
+    const { meta } = this.persistence;
+    const expired: string[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await meta.listDocs<StoredSession>(DOC_KIND, { after, limit: PAGE });
+      for (const d of page) if (this.expired(d, at)) expired.push(d.key);
+      if (page.length < PAGE) break;
+      after = page.at(-1)!.key;
+    }
+    if (expired.length) await meta.transaction(async (tx) => { for (const key of expired) await tx.deleteDoc(DOC_KIND, key); });
   }
 }
 

@@ -184,6 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             return key?.active ? key.principal : null;
           },
           metrics, logger, secure: !!opts.tls, sessionLimits: opts.consoleSessions, now: opts.now,
+          persistence: { meta, rootKey: rootKey.key },
         }), opts.host, opts.consolePort, opts.tls);
         listeners.push(consoleListener);
       }

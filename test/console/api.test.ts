@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/server/log';
+import { filesContaining } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { ConsoleClient, received } from './helpers';
@@ -138,6 +139,51 @@ test('logout ends the session and clears the cookie', async () => {
   assert.equal(a.status, 200);
   assert.match(a.headers.getSetCookie()[0], /^coffer_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/);
   assert.equal((await c.request('GET', '/api/session')).status, 401);
+});
+
+test('a session survives a restart (secret sealed at rest, the same cookie and CSRF token); logout removes it from the store', async () => {
+  const dataDir = tempDir('coffer-console-restart-');
+  let first: TestServer | null = await startTestServer({ dataDir });
+  let second: TestServer | null = null;
+  try {
+    const root = new ConsoleClient(first.consoleUrl);
+    assert.equal((await root.login()).status, 200);
+    assert.equal((await root.request('POST', '/api/ram/users', { body: { userName: 'stays-logged-in' } })).status, 200);
+    const key = (await root.request('POST', '/api/ram/users/stays-logged-in/access-keys')).json.accessKey;
+    const before = new ConsoleClient(first.consoleUrl);
+    assert.equal((await before.login(key.accessKeyId, key.accessKeySecret)).status, 200);
+    assert.deepEqual(filesContaining(dataDir, [Buffer.from(key.accessKeySecret)]), []);
+    await first.close();
+    first = null;
+
+    second = await startTestServer({ dataDir });
+    const after = new ConsoleClient(second.consoleUrl);
+    after.cookie = before.cookie;
+    after.csrfToken = before.csrfToken;
+    const session = await after.request('GET', '/api/session');
+    assert.equal(session.status, 200, session.text);
+    assert.equal(session.json.identity.userName, 'stays-logged-in');
+    assert.equal(session.json.csrfToken, before.csrfToken);
+    // Signed with the restored secret: OSS checks the signature, then refuses a user without policies.
+    const create = await after.request('POST', '/api/buckets', { body: { name: 'not-allowed', acl: 'private', encryption: { method: 'None' } } });
+    assert.equal(create.status, 403, create.text);
+    assert.deepEqual([create.json.error.source, create.json.error.code], ['oss', 'AccessDenied']);
+    assert.equal((await after.request('POST', '/api/buckets', { body: {}, csrf: 'forged' })).json.error.code, 'InvalidCsrfToken');
+
+    assert.equal((await after.request('DELETE', '/api/session')).status, 200);
+    const stored = await second.running.coffer.meta.listDocs<{ identity: { accessKeyId: string } }>('console-session', { limit: 100 });
+    assert.ok(stored.length >= 1, 'the root session is still stored');
+    assert.ok(stored.every((d) => d.identity.accessKeyId !== key.accessKeyId));
+    await second.close();
+    second = await startTestServer({ dataDir });
+    const gone = new ConsoleClient(second.consoleUrl);
+    gone.cookie = before.cookie;
+    assert.equal((await gone.request('GET', '/api/session')).status, 401);
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('a refused or failed action answers the API\'s own error: status, code, message, request id', async () => {
