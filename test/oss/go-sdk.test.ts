@@ -1,0 +1,46 @@
+/**
+ * A second official SDK, in another language: Alibaba's Go OSS SDK as Debian packages it
+ * (golang-github-aliyun-aliyun-oss-go-sdk-dev, built in GOPATH mode with Debian's Go; .ci/run
+ * installs both). test/go-sdk/main.go drives a real server through buckets, SSE-OSS/SSE-KMS
+ * objects, re-encryption by copy, multipart, append, listing, deletes and error codes, with the
+ * SDK's CRC-64 checks on; this test runs it and checks what the server holds afterwards.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
+
+const GO = '/usr/bin/go';
+const GOPATH = '/usr/share/gocode';
+const PROGRAM = path.resolve(__dirname, '../../../test/go-sdk/main.go');
+
+let srv: TestServer;
+let work: string;
+before(async () => {
+  srv = await startTestServer();
+  work = tempDir('coffer-go-sdk-');
+});
+after(async () => {
+  await srv.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('the Go SDK runs its whole scenario against Coffer, and the server ends as the scenario left it', async () => {
+  assert.ok(existsSync(GO) && existsSync(path.join(GOPATH, 'src/github.com/aliyun/aliyun-oss-go-sdk/oss')),
+    'needs Debian\'s golang-go and golang-github-aliyun-aliyun-oss-go-sdk-dev (.ci/run installs them)');
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: path.join(work, 'gocache'), GOFLAGS: '' };
+  const run = await promisify(execFile)(GO, ['run', PROGRAM, srv.url, ACCESS_KEY_ID, ACCESS_KEY_SECRET, 'go-sdk-bucket', work], { env, timeout: 300_000 })
+    .catch((err: { stdout?: string; stderr?: string; message: string }) => assert.fail(`go run failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`));
+  const lines = run.stdout.trim().split('\n');
+  assert.deepEqual(lines.filter((l) => !l.startsWith('ok ')), ['done'], run.stdout);
+  assert.ok(lines.length > 50, `${lines.length} lines`);
+  for (const step of ['ok PutObject plain (SDK CRC-64 check)', 'ok GetObjectToFile AES256 (SDK CRC-64 check)', 'ok SM4 reported',
+    'ok KMS reported with a key id', 'ok GetObjectToFile multipart (SDK CRC-64 check)', 'ok wrong secret is SignatureDoesNotMatch 403']) {
+    assert.ok(lines.includes(step), `missing: ${step}`);
+  }
+  // The scenario ends by deleting everything it made.
+  assert.equal(await srv.running.coffer.meta.getBucket('go-sdk-bucket'), null);
+});
