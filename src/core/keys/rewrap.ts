@@ -29,18 +29,34 @@ export interface RewrapResult {
 
 const PAGE = 200;
 
+/**
+ * stale: a cheap test on a listed record, so only objects that need it open a transaction;
+ * resealed: the work itself, done on the record re-read inside that transaction (null: nothing to do).
+ */
+interface Rewrap {
+  stale(enc: EncryptionInfo | null): boolean;
+  resealed(enc: EncryptionInfo | null, bucket: string, key: string): EncryptionInfo | null;
+}
+
 export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKeys, step: RewrapStep): Promise<RewrapResult> {
   const current = await masterKeys.current();
   const materials = new Map<number, Buffer>();
   for (const v of await masterKeys.list()) materials.set(v.version, await masterKeys.get(v.version));
 
-  /** The re-sealed encryption, or null when there is nothing to do. Versions above ours come from a rotation another process just made: left alone. */
-  const resealed = (enc: EncryptionInfo | null, bucket: string, key: string): EncryptionInfo | null => {
-    const info = asObjectEncryption(enc);
-    if (!info || info.kek.provider !== 'oss' || info.kek.masterKeyVersion >= current.version) return null;
-    const from = materials.get(info.kek.masterKeyVersion);
-    if (!from) throw new Error(`SSE-OSS master key version ${info.kek.masterKeyVersion} is missing`);
-    return resealUnderMasterKey(info, { bucket, key }, from, current) as unknown as EncryptionInfo;
+  /** The older version that sealed it, or null. Versions above ours come from a rotation another process just made: left alone. */
+  const staleVersion = (enc: EncryptionInfo | null): number | null => {
+    const kek = asObjectEncryption(enc)?.kek;
+    return kek?.provider === 'oss' && kek.masterKeyVersion < current.version ? kek.masterKeyVersion : null;
+  };
+  const rewrap: Rewrap = {
+    stale: (enc) => staleVersion(enc) !== null,
+    resealed: (enc, bucket, key) => {
+      const version = staleVersion(enc);
+      if (version === null) return null;
+      const from = materials.get(version);
+      if (!from) throw new Error(`SSE-OSS master key version ${version} is missing`);
+      return resealUnderMasterKey(asObjectEncryption(enc)!, { bucket, key }, from, current) as unknown as EncryptionInfo;
+    },
   };
 
   const result: RewrapResult = { currentVersion: current.version, objects: { scanned: 0, rewrapped: 0 }, uploads: { scanned: 0, rewrapped: 0 }, nextMarker: null };
@@ -51,16 +67,16 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
   for await (const bucket of bucketsFrom(meta, resumeBucket)) {
     let afterKey = bucket === resumeBucket ? resumeKey : undefined;
     // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside it.
-    if (afterKey === undefined) await rewrapUploads(meta, bucket, resealed, result);
+    if (afterKey === undefined) await rewrapUploads(meta, bucket, rewrap, result);
     for (;;) {
       const page = await meta.listObjects(bucket, { after: afterKey, limit: Math.min(PAGE, step.maxObjects - result.objects.scanned) });
       for (const o of page) {
         result.objects.scanned++;
-        if (resealed(o.encryption, bucket, o.key)) {
+        if (rewrap.stale(o.encryption)) {
           // Re-read inside the transaction: a writer may have replaced the object since it was listed.
           const done = await meta.transaction(async (tx) => {
             const fresh = await tx.getObject(bucket, o.key);
-            const encryption = fresh && resealed(fresh.encryption, bucket, o.key);
+            const encryption = fresh && rewrap.resealed(fresh.encryption, bucket, o.key);
             if (!encryption) return false;
             await tx.putObject({ ...fresh, encryption });
             return true;
@@ -93,7 +109,7 @@ async function* bucketsFrom(meta: MetadataStore, first: string | undefined): Asy
 async function rewrapUploads(
   meta: MetadataStore,
   bucket: string,
-  resealed: (enc: EncryptionInfo | null, bucket: string, key: string) => EncryptionInfo | null,
+  rewrap: Rewrap,
   result: RewrapResult,
 ): Promise<void> {
   let marker: { keyMarker: string; uploadIdMarker: string } | undefined;
@@ -101,10 +117,10 @@ async function rewrapUploads(
     const page = await meta.listUploads(bucket, { ...marker, limit: PAGE });
     for (const u of page) {
       result.uploads.scanned++;
-      if (!resealed(u.encryption, bucket, u.key)) continue;
+      if (!rewrap.stale(u.encryption)) continue;
       const done = await meta.transaction(async (tx) => {
         const fresh = await tx.getUpload(u.uploadId);
-        const encryption = fresh && resealed(fresh.encryption, bucket, fresh.key);
+        const encryption = fresh && rewrap.resealed(fresh.encryption, bucket, fresh.key);
         if (!encryption) return false;
         await tx.putUpload({ ...fresh, encryption });
         return true;
