@@ -1,8 +1,8 @@
 /**
- * Storage interfaces. Everything above src/store talks to these, never to a backend:
- * the embedded default is SQLite + files; a PostgreSQL/S3 pair can implement the same contracts
- * (the conformance suite in test/store runs against every implementation).
- * Both are asynchronous although better-sqlite3 is not, because the next backends will not be.
+ * Storage interfaces. Everything above src/store talks to these, never to a backend: the
+ * embedded default is SQLite + files, a cluster uses PostgreSQL + an S3-compatible store, and the
+ * conformance suites in test/store run against every implementation.
+ * Both are asynchronous although better-sqlite3 is not, because the other backends are not.
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -96,6 +96,28 @@ export interface PartRecord {
   segment: Segment;
 }
 
+/** One KMS audit record: who used or changed which key, never key material. */
+export interface AuditRecord {
+  time: string;
+  /** The node that served the call. */
+  node: string;
+  identity: string;
+  action: string;
+  keyId: string;
+  keyVersionId?: string;
+  via: string;
+  bucket?: string;
+  object?: string;
+  outcome: string;
+}
+
+/** An audit record with its place in the cluster-wide order. */
+export interface AuditEntry extends AuditRecord {
+  seq: number;
+}
+
+export type BlobState = 'live' | 'retired' | null;
+
 export interface ListObjectsQuery {
   prefix?: string;
   /** Exclusive lower bound. */
@@ -134,9 +156,15 @@ export interface MetadataReader {
   getDoc<T>(kind: string, id: string): Promise<T | null>;
   listDocs<T>(kind: string, query: { after?: string; limit: number }): Promise<T[]>;
   countDocs(kind: string): Promise<number>;
-  /** Blob ids retired by committed transactions and not yet removed from the blob store. */
-  retiredBlobs(limit: number): Promise<string[]>;
-  isLiveBlob(blobId: string): Promise<boolean>;
+  /**
+   * Blob ids retired by committed transactions at or before `retiredBefore` (Unix ms; default:
+   * any time) and not yet removed from the blob store.
+   */
+  retiredBlobs(limit: number, retiredBefore?: number): Promise<string[]>;
+  /** 'live' when a committed record names the blob, 'retired' when one did, null when none ever did. */
+  blobState(blobId: string): Promise<BlobState>;
+  /** The KMS audit trail in its one cluster-wide order, after `after` (a seq). */
+  listAudit(query: { after?: number; limit: number }): Promise<AuditEntry[]>;
   /** Storage use, for status reporting. */
   stats(): Promise<{ buckets: number; objects: number; bytes: number; uploads: number }>;
 }
@@ -165,18 +193,33 @@ export interface MetadataTx extends MetadataReader {
   putDoc<T>(kind: string, id: string, doc: T): Promise<void>;
   /** Returns whether a document was removed. */
   deleteDoc(kind: string, id: string): Promise<boolean>;
-  /** Marks blobs written but not kept (e.g. a failed request) for collection. */
+  /** Marks blobs written but not kept (e.g. a failed request) for collection, retired now. */
   retireBlobs(blobIds: string[]): Promise<void>;
   /** Forgets retired blobs once their files are gone. */
   forgetBlobs(blobIds: string[]): Promise<void>;
+  /**
+   * Tells every process watching this store (this one included) after the transaction commits;
+   * nothing when it rolls back. Used to drop caches (credentials, master keys, KMS keys).
+   */
+  notify(channel: string, message: string): Promise<void>;
+  appendAudit(records: AuditRecord[]): Promise<void>;
 }
 
 export interface MetadataStore extends MetadataReader {
+  /** 'sqlite' | 'postgres': for status reports only; nothing decides on it. */
+  readonly backend: string;
   /**
-   * Runs fn in one serialized write transaction. fn must only await tx calls (no network or file
-   * I/O), so transactions stay short; it commits when fn resolves and rolls back when it throws.
+   * Runs fn in one serializable write transaction: its outcome is as if no other transaction, in
+   * any process, ran at the same time. A backend may run fn again after a conflict, so fn must
+   * only await tx calls (no network or file I/O, no side effects outside tx); it commits when fn
+   * resolves and rolls back when it throws.
    */
   transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+  /**
+   * Calls listener for every notify() committed by any process on this store, this one included,
+   * in commit order per process, within about a second. Returns the unsubscribe function.
+   */
+  watch(listener: (channel: string, message: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -184,13 +227,21 @@ export interface MetadataStore extends MetadataReader {
 export interface BlobWriter {
   readonly blobId: string;
   readonly stream: Writable;
-  /** Call after the stream finished: makes the bytes and the file's directory entry durable (fsync). */
+  /** Call after the stream finished: makes the blob durable (fsync; an S3 PUT or multipart completion). */
   commit(): Promise<{ size: number }>;
   /** Discards whatever was written. Safe to call at any point, also after commit() failed. */
   abort(): Promise<void>;
 }
 
+export interface ListedBlob {
+  blobId: string;
+  /** When the blob was last written (Unix ms): an upload in flight looks young. */
+  modifiedAt: number;
+}
+
 export interface BlobStore {
+  /** 'fs' | 's3': for status reports only. */
+  readonly backend: string;
   create(): Promise<BlobWriter>;
   /**
    * Reads bytes [start, end] inclusive; the whole blob when omitted. `chunkSize` asks for chunks
@@ -199,7 +250,12 @@ export interface BlobStore {
   read(blobId: string, range?: { start: number; end: number }, chunkSize?: number): Readable;
   size(blobId: string): Promise<number>;
   delete(blobId: string): Promise<void>;
-  /** Every blob id present, for orphan collection at start-up. */
-  list(): AsyncIterable<string>;
+  /** Every blob present, in blob id order, starting after `after`: the orphan scan walks it in steps. */
+  list(after?: string): AsyncIterable<ListedBlob>;
+  /**
+   * Removes what writes that never reached commit() or abort() left outside list() (an S3 store's
+   * incomplete multipart uploads) when started before `startedBefore` (Unix ms); returns how many.
+   */
+  collectPartial(startedBefore: number): Promise<number>;
   close(): Promise<void>;
 }
