@@ -33,11 +33,12 @@ const COFFER_BIN = path.resolve(__dirname, '../../bin/coffer.js');
  * `coffer server` on free ports, its data in a fresh bench directory; `env` holds the root
  * credentials and key, `nodeArgs` go to node before the script (e.g. --cpu-prof).
  */
-export async function startCoffer(name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ server: ServerProcess; readyFile: string }> {
+export async function startCoffer(name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], serverArgs: string[] = ['--workers', '1']): Promise<{ server: ServerProcess; readyFile: string }> {
   const dir = tempDir(name);
   const readyFile = path.join(dir, 'ready.json');
   const server = await ServerProcess.start(name, [
     ...nodeArgs, COFFER_BIN, 'server', '--data-dir', path.join(dir, 'data'), '--oss-port', '0', '--kms-port', '0', '--console-port', '0', '--ready-file', readyFile, '--log-level', 'warn',
+    ...serverArgs,
   ], { dir, readyFile, urlField: 'oss', env });
   return { server, readyFile };
 }

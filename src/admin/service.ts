@@ -3,22 +3,29 @@
  *   RotateMasterKey — adds an SSE-OSS master-key version and makes it current;
  *   RewrapMasterKeys — re-seals, in bounded steps, the object keys an older master-key version sealed
  *                      under the current one (src/core/keys/rewrap.ts);
- *   DescribeStatus  — server version, uptime, storage use, master-key versions.
+ *   DescribeStatus  — server version, node, backends, uptime, storage use, master-key versions;
+ *   CollectBlobs    — collects, now, the blobs whose grace has passed (retired and orphaned);
+ *   ExportAuditLog  — the KMS audit trail of the whole cluster, in order, page by page.
  * The CLI (`coffer admin`) and the console's Server page drive it.
  * All are for the account root until RAM policies can grant them.
  */
+import type { BlobCollector } from '../core/blob-collector';
 import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys';
 import { CofferError } from '../core/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
 import type { RpcContext, RpcService } from '../rpc';
 import { integerParam, invalidParameter } from '../rpc/params';
-import type { MetadataStore } from '../store/types';
+import type { BlobStore, MetadataStore } from '../store/types';
 
 export const ADMIN_VERSION = '2026-11-01';
 
 export interface AdminDeps {
   meta: MetadataStore;
   masterKeys: MasterKeys;
+  blobs: BlobStore;
+  collector: BlobCollector;
+  /** This node's name. */
+  node: string;
   /** When the server started (ms since the epoch). */
   startedAt: number;
 }
@@ -64,11 +71,38 @@ export function adminService(deps: AdminDeps): RpcService {
         };
       },
 
+      async CollectBlobs(ctx) {
+        requireRoot(ctx);
+        const r = await deps.collector.collectAll();
+        return { GraceSeconds: deps.collector.graceMs / 1000, Retired: r.retired, Orphans: r.orphans, PartialWrites: r.partial, Scanned: r.scanned };
+      },
+
+      async ExportAuditLog(ctx) {
+        requireRoot(ctx);
+        const after = integerParam(ctx.params, 'After', { min: 0, max: Number.MAX_SAFE_INTEGER }, 0);
+        const limit = integerParam(ctx.params, 'MaxResults', { min: 1, max: 1000 }, 100);
+        const events = await deps.meta.listAudit({ after, limit });
+        const truncated = events.length === limit;
+        return {
+          Events: {
+            Event: events.map((e) => ({
+              Seq: e.seq, Time: e.time, Node: e.node, Identity: e.identity, Action: e.action, KeyId: e.keyId,
+              KeyVersionId: e.keyVersionId, Via: e.via, Bucket: e.bucket, Object: e.object, Outcome: e.outcome,
+            })),
+          },
+          Truncated: truncated,
+          ...(events.length ? { NextAfter: events.at(-1)!.seq } : {}),
+        };
+      },
+
       async DescribeStatus(ctx) {
         requireRoot(ctx);
         const [stats, versions] = await Promise.all([deps.meta.stats(), deps.masterKeys.list()]);
         return {
           ServerVersion: SERVER_VERSION,
+          Node: deps.node,
+          MetadataBackend: deps.meta.backend,
+          BlobBackend: deps.blobs.backend,
           StartTime: isoSeconds(deps.startedAt),
           UptimeSeconds: Math.floor((Date.now() - deps.startedAt) / 1000),
           Storage: { Buckets: stats.buckets, Objects: stats.objects, Bytes: stats.bytes, MultipartUploads: stats.uploads },

@@ -16,7 +16,7 @@ import { kmsRoutes } from './routes/kms';
 import { objectRoutes } from './routes/objects';
 import { ramRoutes } from './routes/ram';
 import {
-  DEFAULT_SESSION_LIMITS, SessionStore, clearedCookie, csrfValid, sessionSetCookie, type Identity, type Session, type SessionLimits,
+  DEFAULT_SESSION_LIMITS, SESSIONS_CHANNEL, SessionStore, clearedCookie, csrfValid, sessionSetCookie, type Identity, type Session, type SessionLimits,
 } from './sessions';
 import { STATIC_DIR, serveStatic } from './static';
 import { call, upstreamFor, type UpstreamTarget } from './upstream';
@@ -108,6 +108,11 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMe
 export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
   const persistence = opts.persistence && { ...opts.persistence, upstream: (id: string, secret: string) => upstreamFor(opts.target, id, secret) };
   const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now, persistence);
+  // A session ended on another process (logout, expiry) must not live on here.
+  opts.persistence?.meta.watch((channel, message) => {
+    if (channel === SESSIONS_CHANNEL) sessions.dropped(message);
+    else if (channel === '*') sessions.dropped('*');
+  });
   return (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');

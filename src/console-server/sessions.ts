@@ -61,6 +61,8 @@ interface StoredSession {
 }
 
 const DOC_KIND = 'console-session';
+/** Notified when a session ends, so that no other process keeps serving it from memory. */
+export const SESSIONS_CHANNEL = 'console-session';
 /** How stale the stored last use may get before a request writes it again. */
 const TOUCH_MS = 60_000;
 /** How often a login also clears expired sessions out of the store. */
@@ -146,7 +148,16 @@ export class SessionStore {
 
   private async forget(key: string): Promise<void> {
     this.sessions.delete(key);
-    await this.persistence?.meta.transaction((tx) => tx.deleteDoc(DOC_KIND, key));
+    await this.persistence?.meta.transaction(async (tx) => {
+      await tx.deleteDoc(DOC_KIND, key);
+      await tx.notify(SESSIONS_CHANNEL, key);
+    });
+  }
+
+  /** Another process ended a session (logout, expiry): drop this process's copy; '*' drops all. */
+  dropped(key: string): void {
+    if (key === '*') this.sessions.clear();
+    else this.sessions.delete(key);
   }
 
   private expired(s: { createdAt: number; lastSeenAt: number }, at: number): boolean {

@@ -15,7 +15,7 @@ import { CofferError } from './errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
-import { discardSegments, writeSegment, type UploadBody } from './segment-writer';
+import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -76,7 +76,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   const cipher = info
     ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller }) }
     : null;
-  const w = await writeSegment(c.blobs, req, cipher);
+  const w = await writeSegment(c, req, cipher);
   const part: PartRecord = {
     uploadId: req.uploadId,
     partNumber: req.partNumber,
@@ -86,14 +86,15 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
     lastModified: Date.now(),
     segment: w.segment,
   };
+  let committed = false;
   try {
     await c.meta.transaction(async (tx) => {
       if (!(await tx.getUpload(req.uploadId))) throw noSuchUpload();
       await tx.putPart(part);
     });
-  } catch (err) {
-    await discardSegments(c.blobs, [w.segment]);
-    throw err;
+    committed = true;
+  } finally {
+    await settleSegments(c, [w], committed);
   }
   c.collector.sweepSoon();
   return { part, upload };

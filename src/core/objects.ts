@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import type { ObjectAcl, ObjectRecord, Segment, StoredHeaders } from '../store/types';
+import type { ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
 import { LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -16,7 +16,7 @@ import { CofferError } from './errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
-import { discardSegments, writeSegment, type SegmentCipher, type UploadBody } from './segment-writer';
+import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type WrittenSegment } from './segment-writer';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -61,19 +61,20 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
 async function commitObject(
   c: Coffer,
   record: ObjectRecord,
-  fresh: Segment[],
+  fresh: WrittenSegment[],
   check?: (current: ObjectRecord | null) => void,
 ): Promise<ObjectRecord | null> {
+  let committed = false;
   try {
     const replaced = await c.meta.transaction(async (tx) => {
       check?.(await tx.getObject(record.bucket, record.key));
       return tx.putObject(record);
     });
+    committed = true;
     if (replaced) c.collector.sweepSoon();
     return replaced;
-  } catch (err) {
-    await discardSegments(c.blobs, fresh);
-    throw err;
+  } finally {
+    await settleSegments(c, fresh, committed);
   }
 }
 
@@ -95,7 +96,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
   const check = req.forbidOverwrite ? forbidOverwrite(req.key) : undefined;
   if (check) check(await c.meta.getObject(req.bucket, req.key));
   const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
-  const w = await writeSegment(c.blobs, req, enc?.cipher ?? null);
+  const w = await writeSegment(c, req, enc?.cipher ?? null);
   const record: ObjectRecord = {
     bucket: req.bucket,
     key: req.key,
@@ -112,7 +113,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
   };
-  await commitObject(c, record, record.segments, check);
+  await commitObject(c, record, [w], check);
   return record;
 }
 
@@ -203,10 +204,10 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
   const srcCipher = await objectCipher(c, src, req.caller);
   const enc = await newCipher(c, choice, ctx);
-  const w = await writeSegment(c.blobs, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
+  const w = await writeSegment(c, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
   const md5 = hex(w.md5);
   if (w.crc64.toString() !== src.crc64 || (src.type === 'Normal' && md5 !== src.etag)) {
-    await discardSegments(c.blobs, [w.segment]);
+    await settleSegments(c, [w], false);
     throw new CofferError('DataIntegrityError', 'The source object failed its checksum while being copied.');
   }
   const multipart = src.type === 'Multipart';
@@ -220,7 +221,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
   };
-  await commitObject(c, record, record.segments, check);
+  await commitObject(c, record, [w], check);
   return { notModified: false, object: record };
 }
 
@@ -257,7 +258,7 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     encryption = enc?.info ?? null;
     cipher = enc?.cipher ?? null;
   }
-  const w = await writeSegment(c.blobs, req, cipher);
+  const w = await writeSegment(c, req, cipher);
   const size = length + w.segment.size;
   const crc = existing ? crc64Combine(BigInt(existing.crc64), w.crc64, w.segment.size) : w.crc64;
   const record: ObjectRecord = {
@@ -276,7 +277,7 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     encryption: encryption ? { ...encryption } : null,
     segments: [...(existing?.segments ?? []), w.segment],
   };
-  await commitObject(c, record, [w.segment], (current) => {
+  await commitObject(c, record, [w], (current) => {
     if ((current?.size ?? 0) !== length || (current && current.type !== 'Appendable')) throw positionError(current?.size ?? 0);
   });
   return record;

@@ -1,14 +1,16 @@
 /**
  * The write half of the data path: body → MD5 + CRC-64 of the plaintext → (encryption) → blob.
  * Streams end to end, so memory does not grow with object size. The blob is durable when this
- * returns, but owned by nobody until a metadata transaction names it.
+ * returns, but owned by nobody until a metadata transaction names it; until the caller settles
+ * it (settleSegments), this process's collector leaves it alone.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../crypto/checksum-stream';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
-import type { BlobStore, Segment } from '../store/types';
+import type { Segment } from '../store/types';
+import type { Coffer } from './coffer';
 import { CofferError } from './errors';
 
 export interface SegmentCipher { suite: Suite; objectKey: Buffer }
@@ -17,6 +19,8 @@ export interface WrittenSegment {
   segment: Segment;
   md5: Buffer;
   crc64: bigint;
+  /** Ends the collector lease taken while the blob was written. */
+  release: () => void;
 }
 
 /** A request body to store, and what is known about it up front. */
@@ -40,8 +44,9 @@ class SizeLimit extends Transform {
   }
 }
 
-export async function writeSegment(blobs: BlobStore, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
-  const writer = await blobs.create();
+export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
+  const writer = await c.blobs.create();
+  const release = c.collector.lease([writer.blobId]);
   const checksum = new ChecksumStream();
   const salt = cipher ? generateSalt() : undefined;
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
@@ -59,14 +64,30 @@ export async function writeSegment(blobs: BlobStore, input: UploadBody, cipher: 
       segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64') },
       md5,
       crc64: checksum.crc64(),
+      release,
     };
   } catch (err) {
     await writer.abort();
+    release();
     throw err;
   }
 }
 
-/** For segments written by a request whose metadata commit then failed: nobody owns them. */
-export async function discardSegments(blobs: BlobStore, segments: Segment[]): Promise<void> {
-  await Promise.all(segments.map((s) => blobs.delete(s.blobId).catch(() => undefined)));
+/**
+ * After the metadata transaction that was to name freshly written segments: ends their leases,
+ * and when it failed hands them to the collector. They are retired only if no record names them,
+ * because a failure reported by a remote database can hide a commit that happened; if even that
+ * fails, the orphan scan finds them.
+ */
+export async function settleSegments(c: Pick<Coffer, 'meta' | 'collector'>, written: WrittenSegment[], committed: boolean): Promise<void> {
+  try {
+    if (committed || written.length === 0) return;
+    const ids = written.map((w) => w.segment.blobId);
+    await c.meta.transaction(async (tx) => {
+      for (const id of ids) if ((await tx.blobState(id)) === null) await tx.retireBlobs([id]);
+    }).catch(() => undefined);
+    c.collector.sweepSoon();
+  } finally {
+    for (const w of written) w.release();
+  }
 }

@@ -1,12 +1,13 @@
 /**
  * Accounting of KMS use: every call, from the KMS API or from the object server's SSE-KMS data
  * path, is counted per action, key and outcome (metrics; KMS calls are billed in Alibaba Cloud)
- * and written to the audit log: one JSON line per key use or key change, never key material.
+ * and written to the cluster-wide audit trail: one record per key use or key change, never key
+ * material.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { isCofferError } from '../core/errors';
 import type { Principal } from '../iam/principal';
 import type { Metrics } from '../server/metrics';
+import type { AuditTrail } from './audit-trail';
 
 export interface KmsCallOrigin {
   principal: Principal;
@@ -22,15 +23,8 @@ const identity = (p: Principal): string =>
   p.kind === 'anonymous' ? 'anonymous' : p.kind === 'root' ? `root:${p.accountId}` : `user:${p.userName}`;
 
 export class KmsAccounting {
-  private readonly auditFd: number | null;
-
-  constructor(private readonly metrics: Metrics, auditFile: string | null) {
+  constructor(private readonly metrics: Metrics, private readonly audit: AuditTrail | null) {
     metrics.counter(KMS_CALLS, 'KMS calls by action, key and outcome');
-    this.auditFd = auditFile ? openSync(auditFile, 'a', 0o600) : null;
-  }
-
-  close(): void {
-    if (this.auditFd !== null) closeSync(this.auditFd);
   }
 
   /** Runs one KMS call and accounts for it; keyHint names the key when the result does not. */
@@ -47,14 +41,13 @@ export class KmsAccounting {
       const r = (result ?? {}) as { KeyId?: unknown; KeyVersionId?: unknown; KeyMetadata?: { KeyId?: unknown } };
       const keyId = String(r.KeyId ?? r.KeyMetadata?.KeyId ?? keyHint ?? '');
       this.metrics.inc(KMS_CALLS, { action, key: keyId, outcome, via: origin.via });
-      if (this.auditFd !== null) {
-        const line = {
+      if (this.audit) {
+        // Committed before the call's result is used: a crash cannot lose the record of a key use.
+        await this.audit.append({
           time: new Date().toISOString(), identity: identity(origin.principal), action, keyId,
           keyVersionId: r.KeyVersionId === undefined ? undefined : String(r.KeyVersionId),
           via: origin.via, bucket: origin.bucket, object: origin.object, outcome,
-        };
-        // Written before the call's result is used: a crash cannot lose the record of a key use.
-        writeSync(this.auditFd, JSON.stringify(line) + '\n');
+        });
       }
     }
   }

@@ -1,39 +1,55 @@
 /**
- * Starts Coffer: opens the data directory, checks the root key, wires the core, and brings up
- * the listeners. Used by `coffer server` and by the integration tests (port 0, temp data dir).
+ * Starts Coffer: opens the stores, checks the root key, wires the core, and brings up the
+ * listeners. Used by `coffer server` (each worker process runs one) and by the integration tests
+ * (port 0, temp data dir). Any number of these may share one store: background jobs run under
+ * cluster-wide leases, caches drop what other processes change (MetadataStore.watch).
  */
 import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ADMIN_VERSION, adminService } from '../admin/service';
 import { createConsoleHandler, type SessionLimits } from '../console-server';
 import { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
+import { ClusterJobs } from '../core/jobs';
 import { KmsKeyProvider } from '../core/sse-kms';
-import { MasterKeys } from '../core/keys/master-keys';
+import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
 import { ramApi, RAM_VERSION } from '../iam/ram/api';
-import { RamStore } from '../iam/ram/store';
+import { RAM_CHANNEL, RamStore } from '../iam/ram/store';
 import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
 import { KmsAccounting } from '../kms/accounting';
+import { AuditTrail } from '../kms/audit-trail';
 import { kmsApi, KMS_VERSION } from '../kms/api';
 import { KmsService } from '../kms/service';
 import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
-import { FsBlobStore } from '../store/fs/blob-store';
-import { SqliteMetadataStore } from '../store/sqlite/metadata-store';
+import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
+import type { BlobStore, MetadataStore } from '../store/types';
+import { healthHandler } from './health';
 import { listen, type Listener, type TlsFiles } from './listener';
 import { createLogger, type Level, type Logger } from './log';
 import { Metrics } from './metrics';
 
-/** The KMS audit log: one JSON line per key use or key change. */
-export const AUDIT_LOG_FILE = 'kms-audit.log';
-
 export interface ServerOptions {
+  /** The embedded store's directory (SQLite + blob files, generated root key and credentials). */
   dataDir: string;
+  /** A postgres:// URL for the metadata store; the embedded SQLite file when absent. */
+  metadata?: string;
+  /** An s3:// URL for the blob store; files in the data directory when absent. */
+  blobs?: string;
+  /** This node's name in metrics, logs, the audit trail and job leases (default: the host name). */
+  nodeName?: string;
+  /**
+   * How long a retired or never-committed blob is kept before collection (ms). It must exceed the
+   * longest request: a process that looked an object up just before it was overwritten may still
+   * read its blobs for that long. 0 is safe only when one process serves the store.
+   */
+  blobGraceMs?: number;
   host: string;
   ossPort: number;
   /** The RPC-style API port: the KMS API, and the Coffer admin API. */
@@ -71,6 +87,8 @@ export interface RunningServer {
   metrics: Metrics;
   rootCredentials: RootCredentials;
   rootKey: Pick<LoadedRootKey, 'origin' | 'generatedAt'>;
+  jobs: ClusterJobs;
+  audit: AuditTrail;
   /** Drains in-flight requests, then closes the stores. */
   close(): Promise<void>;
 }
@@ -78,8 +96,11 @@ export interface RunningServer {
 const DAY_MS = 86_400_000;
 /** How often deletion windows, expired imported material and due KMS rotations are swept. */
 const KMS_SWEEP_MS = 60_000;
+/** How often retired blobs are swept and an orphan-scan step runs. */
+const BLOB_SWEEP_MS = 10_000;
+export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
 
-async function accountId(meta: SqliteMetadataStore): Promise<string> {
+async function accountId(meta: MetadataStore): Promise<string> {
   const existing = await meta.getSetting('account-id');
   if (existing) return existing;
   const id = String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join('');
@@ -91,76 +112,111 @@ async function accountId(meta: SqliteMetadataStore): Promise<string> {
   });
 }
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const startedAt = Date.now();
-  const logger = opts.logger ?? createLogger(opts.logLevel);
+/** What a store must have before a server can run on it: a verified root key, the root's key pair, an account id. */
+export interface PreparedStore {
+  meta: MetadataStore;
+  rootKey: LoadedRootKey;
+  rootCredentials: RootCredentials;
+  accountId: string;
+}
+
+/**
+ * Opens the metadata store and makes it ready: checks (or, on a fresh embedded store, generates)
+ * the root key, and loads or generates the root credentials and account id. Idempotent; with
+ * --workers the primary runs it once before forking, so workers never race to generate.
+ */
+export async function prepareStore(opts: Pick<ServerOptions, 'dataDir' | 'metadata' | 'env' | 'rootKeyFile'>): Promise<PreparedStore> {
+  const embedded = opts.metadata === undefined;
   await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-  const dbFile = path.join(opts.dataDir, 'meta.db');
-  const existed = await fs.stat(dbFile).then(() => true, () => false);
-  const meta = SqliteMetadataStore.open(dbFile);
+  const existed = embedded && (await fs.stat(path.join(opts.dataDir, METADATA_FILE)).then(() => true, () => false));
+  const meta = await openMetadataStore(opts.metadata, opts.dataDir);
   try {
     const initialized = (await meta.getSetting('root-key-check')) !== null;
-    if (initialized && !opts.env.COFFER_ROOT_KEY && !opts.rootKeyFile) {
+    if (!opts.env.COFFER_ROOT_KEY && !opts.rootKeyFile) {
+      // A generated key lives on one machine: every node of a cluster must be given the same key.
+      if (!embedded) throw new Error('a shared metadata store needs the same root key on every node: set COFFER_ROOT_KEY or --root-key-file. Nothing was written.');
       const present = await fs.stat(path.join(opts.dataDir, GENERATED_ROOT_KEY_FILE)).then(() => true, () => false);
-      if (!present) throw new Error('this data directory is encrypted under a root key that was not supplied; set COFFER_ROOT_KEY or --root-key-file. Nothing was written.');
+      if (initialized && !present) throw new Error('this data directory is encrypted under a root key that was not supplied; set COFFER_ROOT_KEY or --root-key-file. Nothing was written.');
     }
     const rootKey = await loadRootKey({ env: opts.env.COFFER_ROOT_KEY, file: opts.rootKeyFile, dataDir: opts.dataDir });
     if (rootKey.origin === 'generated' && existed && initialized) throw new Error('unreachable: root key generated for an initialized store');
     await verifyRootKey(meta, rootKey.key);
+    const rootCredentials = await loadRootCredentials(embedded
+      ? { env: opts.env, dataDir: opts.dataDir }
+      : { env: opts.env, store: { meta, rootKey: rootKey.key } });
+    return { meta, rootKey, rootCredentials, accountId: await accountId(meta) };
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
+}
 
-    const rootCredentials = await loadRootCredentials(opts.dataDir, opts.env);
-    const account = await accountId(meta);
-    const blobs = await FsBlobStore.open(opts.dataDir);
-    const collector = new BlobCollector(meta, blobs);
-    const collected = await collector.collectOrphans();
-    if (collected.orphans) logger.log('info', 'collected leftovers of interrupted writes', collected);
-    collector.start();
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const logger = opts.logger ?? createLogger(opts.logLevel);
+  const node = opts.nodeName ?? os.hostname();
+  const { meta, rootKey, rootCredentials, accountId: account } = await prepareStore(opts);
+  let blobs: BlobStore | undefined;
+  try {
+    blobs = await openBlobStore(opts.blobs, opts.dataDir, opts.env);
+    const blobStore = blobs;
+    const collector = new BlobCollector(meta, blobStore, { graceMs: opts.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS });
+    // Unique per process: two workers of one node must not share a lease.
+    const jobs = new ClusterJobs(meta, `${node}/${process.pid}/${startedAt}`, (msg, fields) => logger.log('error', msg, fields));
+    jobs.every('blob-collection', BLOB_SWEEP_MS, async () => {
+      const retired = await collector.sweepRetired();
+      const scan = await collector.scanStep();
+      if (retired || scan.orphans || scan.partial) logger.log('info', 'collected blobs', { retired, orphans: scan.orphans, partial: scan.partial });
+    });
 
     const masterKeys = new MasterKeys(meta, rootKey.key);
-    const rotate = (): void => {
-      masterKeys.rotateIfOlderThan(opts.masterKeyRotationDays).then((v) => {
-        if (v !== null) logger.log('info', 'rotated the SSE-OSS master key on schedule', { version: v });
-      }, (err) => logger.log('error', 'scheduled master key rotation failed', { error: String(err) }));
-    };
-    rotate();
-    const rotation = setInterval(rotate, Math.min(DAY_MS, opts.masterKeyRotationDays * DAY_MS) / 4);
-    rotation.unref();
+    const rotationCheckMs = Math.min(DAY_MS, opts.masterKeyRotationDays * DAY_MS) / 4;
+    jobs.every('master-key-rotation', rotationCheckMs, async () => {
+      const v = await masterKeys.rotateIfOlderThan(opts.masterKeyRotationDays);
+      if (v !== null) logger.log('info', 'rotated the SSE-OSS master key on schedule', { version: v });
+    }, 0);
 
-    const metrics = new Metrics();
-    const accounting = new KmsAccounting(metrics, path.join(opts.dataDir, AUDIT_LOG_FILE));
+    const metrics = new Metrics({ node });
+    const audit = new AuditTrail(meta, node);
+    const accounting = new KmsAccounting(metrics, audit);
     const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now });
-    const sweepKms = (): void => {
-      Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]).then(([purged, rotated]) => {
-        if (purged || rotated) logger.log('info', 'KMS housekeeping', { destroyedKeys: purged, rotatedKeys: rotated });
-      }, (err) => logger.log('error', 'KMS housekeeping failed', { error: String(err) }));
-    };
-    const kmsSweep = setInterval(sweepKms, KMS_SWEEP_MS);
-    kmsSweep.unref();
+    jobs.every('kms-housekeeping', KMS_SWEEP_MS, async () => {
+      const [purged, rotated] = await Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]);
+      if (purged || rotated) logger.log('info', 'KMS housekeeping', { destroyedKeys: purged, rotatedKeys: rotated });
+    }, KMS_SWEEP_MS);
 
     const coffer: Coffer = {
-      meta, blobs, collector, region: opts.region, accountId: account,
+      meta, blobs: blobStore, collector, region: opts.region, accountId: account,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     const ram = new RamStore(meta, rootKey.key, account);
     const credentials = new CredentialStore(account, rootCredentials, ram);
     ram.onChange(() => credentials.invalidate());
+    // What other processes change reaches this one's caches; '*' means notifications may have been lost.
+    const unwatch = meta.watch((channel) => {
+      if (channel === RAM_CHANNEL || channel === '*') credentials.invalidate();
+      if (channel === MASTER_KEYS_CHANNEL || channel === '*') masterKeys.forgetCurrent();
+    });
     const listeners: Listener[] = [];
+    let draining = false;
     const stop = async (): Promise<void> => {
-      clearInterval(rotation);
-      clearInterval(kmsSweep);
+      draining = true;
+      unwatch();
       await Promise.all(listeners.map((l) => l.drain()));
+      await jobs.stop();
       await collector.stop();
-      await blobs.close();
-      accounting.close();
+      await audit.close();
+      await blobStore.close();
     };
     let oss: Listener;
     let kmsListener: Listener;
     let consoleListener: Listener | undefined;
     try {
-      oss = await listen(
-        createOssHandler({ coffer, credentials, logger, domain: opts.domain, metrics }),
-        opts.host, opts.ossPort, opts.tls,
-      );
+      const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
+      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, metrics });
+      oss = await listen((req, res) => {
+        if (!health(req, res)) ossHandler(req, res);
+      }, opts.host, opts.ossPort, opts.tls);
       listeners.push(oss);
       kmsListener = await listen(
         createRpcHandler({
@@ -169,7 +225,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           metrics,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
-            [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt }),
+            [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt, blobs: blobStore, collector, node }),
             [RAM_VERSION]: ramApi(ram),
           },
         }),
@@ -202,12 +258,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics,
       rootCredentials,
       rootKey: { origin: rootKey.origin, generatedAt: rootKey.generatedAt },
+      jobs,
+      audit,
       close: () => {
         closing ??= stop().then(() => meta.close());
         return closing;
       },
     };
   } catch (err) {
+    await blobs?.close().catch(() => undefined);
     await meta.close();
     throw err;
   }

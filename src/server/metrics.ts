@@ -9,6 +9,9 @@ const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\
 export class Metrics {
   private readonly counters = new Map<string, Counter>();
 
+  /** `constant` labels go on every series rendered, e.g. the node, so a cluster's scrapes stay apart. */
+  constructor(private readonly constant: Labels = {}) {}
+
   /** Declares a counter; incrementing an undeclared one is a programming error. */
   counter(name: string, help: string): void {
     if (!this.counters.has(name)) this.counters.set(name, { help, values: new Map() });
@@ -33,7 +36,7 @@ export class Metrics {
     for (const [name, c] of this.counters) {
       lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
       for (const { labels, value } of c.values.values()) {
-        const l = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
+        const l = Object.entries({ ...this.constant, ...labels }).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
         lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
       }
     }

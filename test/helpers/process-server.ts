@@ -31,6 +31,8 @@ export interface SpawnOptions {
   dataDir: string;
   /** Extra environment; the test root credentials and root key are set by default. */
   env?: NodeJS.ProcessEnv;
+  /** Extra server flags; by default one process (--workers 1) that collects blobs at once (--blob-grace-seconds 0). */
+  args?: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const readyFile = path.join(readyDir, 'ready.json');
   const child = spawn(process.execPath, [
     COFFER, 'server', '--data-dir', opts.dataDir, '--oss-port', '0', '--kms-port', '0', '--console-port', '0',
-    '--ready-file', readyFile, '--log-level', 'warn',
+    '--ready-file', readyFile, '--log-level', 'warn', '--workers', '1', '--blob-grace-seconds', '0', ...(opts.args ?? []),
   ], {
     env: {
       ...process.env,

@@ -42,6 +42,12 @@ export function ossClient(url: string, region: string, options: Record<string, u
   });
 }
 
+/** The KMS audit trail as plain records (no seq), in order, as the admin API would export it. */
+export async function auditRecords(srv: TestServer): Promise<Array<Record<string, string>>> {
+  const entries = await srv.running.coffer.meta.listAudit({ limit: 1_000_000 });
+  return entries.map(({ seq: _seq, ...rest }) => JSON.parse(JSON.stringify(rest)) as Record<string, string>);
+}
+
 export function tempDir(name = 'coffer-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), name));
 }
@@ -56,6 +62,8 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     consolePort: 0,
     region: 'cn-hangzhou',
     masterKeyRotationDays: 90,
+    // One process serves the store, and its own leases protect what it reads and writes.
+    blobGraceMs: 0,
     logLevel: 'error',
     logger: createLogger('error'),
     env: { COFFER_ROOT_ACCESS_KEY_ID: ACCESS_KEY_ID, COFFER_ROOT_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, COFFER_ROOT_KEY: ROOT_KEY },

@@ -1,17 +1,14 @@
 /**
  * Accounting of KMS API calls over the wire: the coffer_kms_calls_total counter per action, key
- * and outcome (via "api"), and the audit log <dataDir>/kms-audit.log — one JSON line per call
- * that reached an action, never any plaintext, data key or imported material.
+ * and outcome (via "api"), and the audit trail in the metadata store — one record per call that
+ * reached an action, never any plaintext, data key or imported material.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { KMS_CALLS } from '../../src/kms/accounting';
-import { AUDIT_LOG_FILE } from '../../src/server/app';
 import { createKey, Kms, kmsClient } from '../helpers/kms';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { auditRecords, startTestServer, type TestServer } from '../helpers/server';
 import { wrapMaterial } from '../kms/helpers';
 import { kmsV1Request, okBody, popCaller, rejectsWith, v3Caller } from './helpers';
 
@@ -87,9 +84,8 @@ test('coffer_kms_calls_total counts each call by action, key and outcome, via ap
   assert.equal(rendered.match(new RegExp(`^${KMS_CALLS}\\{`, 'gm'))?.length, expected.size, 'no series for the call with a bad signature');
 });
 
-test('the audit log has one JSON line per call: time, root identity, action, keyId, keyVersionId for crypto, outcome', () => {
-  const text = readFileSync(path.join(srv.dataDir, AUDIT_LOG_FILE), 'utf8');
-  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+test('the audit trail has one record per call: time, node, root identity, action, keyId, keyVersionId for crypto, outcome', async () => {
+  const lines = await auditRecords(srv);
   assert.deepEqual(lines.map((l) => [l.action, l.keyId, l.outcome]), calls);
   const cryptoOk = new Set(['Encrypt', 'Decrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext']);
   for (const line of lines) {
@@ -98,13 +94,14 @@ test('the audit log has one JSON line per call: time, root identity, action, key
     assert.equal(line.identity, `root:${srv.running.coffer.accountId}`);
     assert.equal(line.via, 'api');
     const hasVersion = cryptoOk.has(line.action!) && line.outcome === 'ok';
-    assert.deepEqual(Object.keys(line).sort(), ['action', 'identity', 'keyId', ...(hasVersion ? ['keyVersionId'] : []), 'outcome', 'time', 'via']);
+    assert.deepEqual(Object.keys(line).sort(), ['action', 'identity', 'keyId', ...(hasVersion ? ['keyVersionId'] : []), 'node', 'outcome', 'time', 'via']);
+    assert.equal(line.node, srv.running.jobs.holder.split('/')[0]);
     if (hasVersion) assert.equal(line.keyVersionId, version);
   }
 });
 
-test('the audit log never holds a plaintext, a data key or imported material', () => {
-  const text = readFileSync(path.join(srv.dataDir, AUDIT_LOG_FILE), 'utf8');
+test('the audit trail never holds a plaintext, a data key or imported material', async () => {
+  const text = JSON.stringify(await auditRecords(srv));
   assert.equal(secrets.length, 6);
   for (const s of secrets) assert.equal(text.includes(s), false, `the log holds ${s}`);
 });

@@ -1,17 +1,14 @@
 /**
  * What SSE-KMS leaves on disk: neither the plaintext, nor any data key (GenerateDataKey's
  * plaintext), nor any object key is in a file under the data directory (blobs, meta.db and its
- * WAL, kms-audit.log); the audit log has a line per GenerateDataKey and Decrypt naming the
- * bucket, object and key, via "oss", and never any key material.
+ * WAL, which also hold the audit trail); the audit trail has a record per GenerateDataKey and
+ * Decrypt naming the bucket, object and key, via "oss", and never any key material.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { AUDIT_LOG_FILE } from '../../src/server/app';
 import { filesContaining, listFiles } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { auditRecords, startTestServer, type TestServer } from '../helpers/server';
 import { SSE, encodings, encryptionOf, eventually, marker, newBucket, plaintextObjectKey, record } from '../helpers/sse';
 import { kmsDenied, kmsHeaders, multipart } from './helpers';
 
@@ -61,7 +58,7 @@ test('every object reads back as its plaintext and is stored SSE-KMS', async () 
 
 test('the plaintext is in no file under the data directory; the unencrypted control object is', async () => {
   const files = listFiles(srv.dataDir);
-  for (const f of ['meta.db', 'meta.db-wal', AUDIT_LOG_FILE]) assert.ok(files.includes(f), `the scan must cover ${f}`);
+  for (const f of ['meta.db', 'meta.db-wal']) assert.ok(files.includes(f), `the scan must cover ${f}`);
   const found = filesContaining(srv.dataDir, [control.token]);
   assert.equal(found.length, 1, 'the scan must find the plaintext of the unencrypted object');
   assert.match(found[0], /^blobs\//);
@@ -88,18 +85,18 @@ test('no data key and no object key is in any file', async () => {
 });
 
 test('the audit log: one GenerateDataKey per object and a Decrypt per read, naming bucket, object and key, via "oss"; no key material', async () => {
-  const audit = () => readFileSync(path.join(srv.dataDir, AUDIT_LOG_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+  const audit = () => auditRecords(srv);
   const of = (lines: Array<Record<string, string>>, object: string, action: string) =>
     lines.filter((l) => l.via === 'oss' && l.bucket === BUCKET && l.object === object && l.action === action);
-  const before = audit();
+  const before = await audit();
   await c.get('put-cmk');
-  const lines = audit();
+  const lines = await audit();
 
-  const fields = new Set(['time', 'identity', 'action', 'keyId', 'keyVersionId', 'via', 'bucket', 'object', 'outcome']);
+  const fields = new Set(['time', 'node', 'identity', 'action', 'keyId', 'keyVersionId', 'via', 'bucket', 'object', 'outcome']);
   for (const line of lines) assert.deepEqual(Object.keys(line).filter((k) => !fields.has(k)), [], JSON.stringify(line));
   const root = `root:${srv.running.coffer.accountId}`;
   for (const key of objects.keys()) assert.equal(of(lines, key, 'GenerateDataKey').length, 1, key);
-  const { time, keyVersionId, ...gdk } = of(lines, 'put-cmk', 'GenerateDataKey')[0];
+  const { time, keyVersionId, node: _node, ...gdk } = of(lines, 'put-cmk', 'GenerateDataKey')[0];
   assert.deepEqual(gdk, { identity: root, action: 'GenerateDataKey', keyId: cmk, via: 'oss', bucket: BUCKET, object: 'put-cmk', outcome: 'ok' });
   assert.ok(!Number.isNaN(Date.parse(time)));
   assert.match(keyVersionId, /^[0-9a-f-]{36}$/);

@@ -1,14 +1,16 @@
 /**
  * SSE-OSS master keys: versioned 256-bit keys sealed by the root key, stored in the metadata
  * store. New objects use the current version; every version stays for decryption.
- * The current version is cached for CURRENT_TTL_MS, so a rotation made by another process over
- * the same metadata store takes effect here within that bound.
+ * The current version is cached; a rotation by any process notifies every process on the store
+ * (MASTER_KEYS_CHANNEL), which drops its cache, and CURRENT_TTL_MS bounds staleness should a
+ * notification be lost.
  */
 import { randomBytes } from 'node:crypto';
 import { open, seal } from '../../crypto/aead';
 import type { MetadataStore } from '../../store/types';
 
 const SETTING = 'sse-oss-master-keys';
+export const MASTER_KEYS_CHANNEL = 'sse-oss-master-keys';
 const CURRENT_TTL_MS = 30_000;
 
 interface StoredVersion { version: number; createdAt: number; sealed: string }
@@ -70,11 +72,17 @@ export class MasterKeys {
       stored.versions.push({ version: next, createdAt: Date.now(), sealed: seal(this.rootKey, key, aad(next)).toString('base64') });
       stored.current = next;
       await tx.setSetting(SETTING, JSON.stringify(stored));
+      await tx.notify(MASTER_KEYS_CHANNEL, String(next));
       return next;
     });
     this.unsealed.set(version, key);
     this.currentCache = null;
     return version;
+  }
+
+  /** Forgets which version is current (another process rotated); sealed versions never change. */
+  forgetCurrent(): void {
+    this.currentCache = null;
   }
 
   /** Rotates when the current version is older than maxAgeDays; returns the new version if it did. */

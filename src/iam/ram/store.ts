@@ -49,6 +49,9 @@ export function viewOfCustom(rec: PolicyRecord): PolicyView {
   };
 }
 
+/** Notified on every RAM change, so every process drops its cached credentials and policies. */
+export const RAM_CHANNEL = 'ram';
+
 export class RamStore {
   private readonly compiled = new Map<string, Policy>();
   private readonly listeners: Array<() => void> = [];
@@ -57,14 +60,21 @@ export class RamStore {
     if (rootKey.length !== 32) throw new Error('the root key must be 32 bytes');
   }
 
-  /** `listener` runs after every change made through this store (commit or rollback). */
+  /**
+   * `listener` runs after every change made through this store (commit or rollback), at once;
+   * other processes on the same metadata store hear of it through RAM_CHANNEL.
+   */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
 
   async mutate<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
     try {
-      return await this.meta.transaction(fn);
+      return await this.meta.transaction(async (tx) => {
+        const result = await fn(tx);
+        await tx.notify(RAM_CHANNEL, '');
+        return result;
+      });
     } finally {
       for (const listener of this.listeners) listener();
     }
