@@ -34,6 +34,7 @@ function statusText(body: Body, endpoint: string): string {
   const keys = body.MasterKeys;
   return [
     `Coffer ${body.ServerVersion} at ${endpoint}`,
+    `  Node         ${body.Node} (metadata: ${body.MetadataBackend}, blobs: ${body.BlobBackend})`,
     `  Up since     ${body.StartTime} (${formatDuration(body.UptimeSeconds)})`,
     `  Buckets      ${s.Buckets}`,
     `  Objects      ${s.Objects} (${formatBytes(s.Bytes)})`,
@@ -84,6 +85,30 @@ async function rewrap(ctx: Context<RewrapFlags>): Promise<void> {
   ].join('\n'));
 }
 
+interface AuditFlags extends CommonFlags { after: string; limit?: string }
+
+/**
+ * Prints the cluster's KMS audit trail, oldest first, one JSON object per line (`--json`: one
+ * array), fetched page by page from ExportAuditLog; `--after SEQ` resumes where a previous export
+ * ended.
+ */
+async function audit(ctx: Context<AuditFlags>): Promise<void> {
+  const after = Number(ctx.flags.after);
+  if (!Number.isInteger(after) || after < 0) throw new UsageError(`--after must be a record number (0 or more), got ${JSON.stringify(ctx.flags.after)}`);
+  const limit = ctx.flags.limit === undefined ? Infinity : Number(ctx.flags.limit);
+  if (!(limit >= 1)) throw new UsageError(`--limit must be 1 or more, got ${JSON.stringify(ctx.flags.limit)}`);
+  const events: Body[] = [];
+  let cursor = after;
+  while (events.length < limit) {
+    const page = await call(ctx, 'ExportAuditLog', { After: cursor, MaxResults: Math.min(1000, limit - events.length) });
+    const got = (page.Events?.Event ?? []) as Body[];
+    events.push(...got);
+    if (!page.Truncated || got.length === 0) break;
+    cursor = page.NextAfter;
+  }
+  ctx.print(events, () => events.map((e) => JSON.stringify(e)).join('\n'));
+}
+
 export function registerAdmin(program: Command): void {
   const admin = program
     .command('admin')
@@ -107,5 +132,15 @@ export function registerAdmin(program: Command): void {
     'coffer admin rewrap-master-keys --kms-endpoint http://127.0.0.1:9002 --access-key-id LTAI… --access-key-secret …',
     'coffer admin rotate-master-key && coffer admin rewrap-master-keys --batch 500 --json');
   rewrapCmd.action(action<RewrapFlags>(rewrap));
-  command('status', 'show the server version, uptime, storage use and master key versions', 'DescribeStatus', (body, ctx) => statusText(body, ctx.endpoint('kms').origin));
+  command('status', 'show the server version, node, backends, uptime, storage use and master key versions', 'DescribeStatus', (body, ctx) => statusText(body, ctx.endpoint('kms').origin));
+  command('collect-blobs', 'delete now the blobs no object owns whose grace period has passed (the server also does this in the background)', 'CollectBlobs',
+    (body) => `Collected ${body.Retired} retired and ${body.Orphans} orphaned blob(s) and ${body.PartialWrites} partial write(s) (grace ${body.GraceSeconds} s; ${body.Scanned} blob(s) scanned).`);
+  const auditCmd = connectionOptions(admin.command('audit'), 'kms')
+    .description('export the KMS audit trail of the whole cluster (who used or changed which key), oldest first (account root only)')
+    .option('--after <seq>', 'only records after this record number (the Seq of the last record already exported)', '0')
+    .option('--limit <n>', 'at most this many records');
+  examples(auditCmd,
+    'coffer admin audit --kms-endpoint http://127.0.0.1:9002 > audit.jsonl',
+    'coffer admin audit --after 1200 --limit 100 --json');
+  auditCmd.action(action<AuditFlags>(audit));
 }

@@ -16,7 +16,7 @@ export interface Credentials {
 }
 
 /** A client for the server's KMS listener, signed with the test root key unless `creds` say otherwise. */
-export function kmsClient(srv: TestServer, creds: Credentials = {}): KmsClient {
+export function kmsClient(srv: Pick<TestServer, 'kmsUrl'>, creds: Credentials = {}): KmsClient {
   const config = { endpoint: new URL(srv.kmsUrl).host, protocol: 'http', accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...creds };
   // The client reads a plain object; its declared Config type is a class (tea Model).
   return new KmsClient(config as unknown as ConstructorParameters<typeof KmsClient>[0]);

@@ -16,6 +16,8 @@ export interface Exit { code: number | null; signal: NodeJS.Signals | null }
 
 export interface ServerProcess {
   url: string;
+  /** The RPC-style listener: KMS API, admin API, RAM API. */
+  kmsUrl: string;
   region: string;
   pid: number;
   child: ChildProcess;
@@ -72,6 +74,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
       if (ready) {
         return {
           url: ready.oss,
+          kmsUrl: ready.kms,
           region: ready.region,
           pid: child.pid!,
           child,
@@ -91,7 +94,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   }
 }
 
-function readReady(file: string): { oss: string; region: string } | null {
+function readReady(file: string): { oss: string; kms: string; region: string } | null {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {

@@ -15,7 +15,7 @@ export interface Credentials {
 }
 
 /** A RAM client for the server's RPC listener, signed with the test root key unless `creds` say otherwise. */
-export function ramClient(srv: TestServer, creds?: Credentials): RamClient {
+export function ramClient(srv: Pick<TestServer, 'kmsUrl' | 'region'>, creds?: Credentials): RamClient {
   const config = {
     endpoint: new URL(srv.kmsUrl).host, protocol: 'http', regionId: srv.region,
     accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, ...creds,
@@ -47,7 +47,7 @@ export async function attachPolicy(ram: RamClient, userName: string, spec: Polic
 }
 
 /** A RAM user with one access key and the given policies attached; returns the key. */
-export async function newRamUser(srv: TestServer, userName: string, policies: PolicySpec[] = []): Promise<Credentials> {
+export async function newRamUser(srv: Pick<TestServer, 'kmsUrl' | 'region'>, userName: string, policies: PolicySpec[] = []): Promise<Credentials> {
   const ram = ramClient(srv);
   await ram.createUser(new Ram.CreateUserRequest({ userName }));
   const key = (await ram.createAccessKey(new Ram.CreateAccessKeyRequest({ userName }))).body!.accessKey!;
