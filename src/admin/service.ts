@@ -11,7 +11,7 @@
  */
 import type { BlobCollector } from '../core/blob-collector';
 import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
 import type { RpcContext, RpcService } from '../rpc';
 import { integerParam, invalidParameter } from '../rpc/params';

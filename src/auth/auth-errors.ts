@@ -1,4 +1,4 @@
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { invalidArgument } from './auth-errors';
 import { v4CanonicalQuery, v4CanonicalUri } from './canonical-resource';
 import { type Claim, queryParam, requiredQueryParam } from './claim';

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Level } from '../server/log';
+import type { Level } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
 

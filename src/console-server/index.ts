@@ -4,9 +4,9 @@
  * RPC endpoints with it), and GET /metrics (Prometheus text).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Principal } from '../iam/principal';
-import type { Logger } from '../server/log';
-import type { Metrics } from '../server/metrics';
+import type { Principal } from '../common/principal';
+import type { Logger } from '../common/log';
+import type { Metrics } from '../common/metrics';
 import type { MetadataStore } from '../store/types';
 import { ApiError, readJson, sendError, sendJson, str } from './http';
 import { Router } from './router';

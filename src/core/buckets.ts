@@ -1,8 +1,8 @@
 /** Bucket lifecycle and configuration. */
-import type { Principal } from '../iam/principal';
+import type { Principal } from '../common/principal';
 import type { BucketAcl, BucketRecord, EncryptionRule } from '../store/types';
 import { LIMITS, type Coffer } from './coffer';
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 import { checkBucketName } from './names';
 
 export async function requireBucket(c: Coffer, name: string): Promise<BucketRecord> {

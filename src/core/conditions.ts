@@ -1,6 +1,6 @@
 /** HTTP preconditions (If-Match and friends), for GetObject/HeadObject and copy sources. */
 import type { ObjectRecord } from '../store/types';
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 
 export interface Conditions {
   ifMatch?: string;

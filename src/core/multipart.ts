@@ -11,7 +11,7 @@ import { requireBucket } from './buckets';
 import { LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import { asObjectEncryption, resolveSse, type SseChoice } from './encryption';
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';

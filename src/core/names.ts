@@ -1,5 +1,5 @@
 /** Bucket and object name rules. */
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 import { LIMITS } from './coffer';
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;

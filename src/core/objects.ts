@@ -12,7 +12,7 @@ import { requireBucket } from './buckets';
 import { LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import { asObjectEncryption, resolveSse, suiteOf, type KeyContext, type ObjectEncryption, type SseChoice } from './encryption';
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { readObject } from './object-reader';

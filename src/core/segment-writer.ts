@@ -11,7 +11,7 @@ import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { Segment } from '../store/types';
 import type { Coffer } from './coffer';
-import { CofferError } from './errors';
+import { CofferError } from '../common/errors';
 
 export interface SegmentCipher { suite: Suite; objectKey: Buffer }
 

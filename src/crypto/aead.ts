@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 const NONCE_SIZE = 12;
 const TAG_SIZE = 16;

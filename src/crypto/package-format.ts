@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { packageCipher, TAG_SIZE, type PackageCipher, type Suite } from './suites';
 
 export { TAG_SIZE } from './suites';

@@ -6,7 +6,7 @@ import {
   hkdfSync,
   timingSafeEqual,
 } from 'node:crypto';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 /*
  * The AEADs that seal packages (see package-format.ts). Both bind every package to its index

@@ -4,7 +4,7 @@
  * For OSS, bucket and object ACLs then grant as OSS does: a public ACL lets anyone (RAM users
  * too) read or write, but never past a user's explicit Deny.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { BucketRecord, ObjectAcl } from '../store/types';
 import type { Caller } from './caller';
 import { normalizeIp, type ConditionValues, type Decision } from './policy';

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { AccessKey } from './credentials';
 import type { ConditionValues, PolicySet } from './policy';
-import { ANONYMOUS, type Principal } from './principal';
+import { ANONYMOUS, type Principal } from '../common/principal';
 
 export interface Caller {
   principal: Principal;

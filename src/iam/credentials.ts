@@ -9,7 +9,7 @@
  * within CREDENTIAL_CACHE_TTL_MS.
  */
 import type { PolicySet } from './policy';
-import type { Principal } from './principal';
+import type { Principal } from '../common/principal';
 
 export interface AccessKey {
   accessKeyId: string;

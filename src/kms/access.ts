@@ -4,7 +4,7 @@
  * `kms:<Action>` on each. A key named by alias or ARN is judged by the key behind it;
  * `kms:tag/<TagKey>` conditions see the key's tags (read only when a policy asks for them).
  */
-import { CofferError, isCofferError } from '../core/errors';
+import { CofferError, isCofferError } from '../common/errors';
 import { decide } from '../iam/authorize';
 import type { Caller } from '../iam/caller';
 import { parseBlob } from './ciphertext-blob';

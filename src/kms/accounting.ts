@@ -4,9 +4,9 @@
  * and written to the cluster-wide audit trail: one record per key use or key change, never key
  * material.
  */
-import { isCofferError } from '../core/errors';
-import type { Principal } from '../iam/principal';
-import type { Metrics } from '../server/metrics';
+import { isCofferError } from '../common/errors';
+import type { Principal } from '../common/principal';
+import type { Metrics } from '../common/metrics';
 import type { AuditTrail } from './audit-trail';
 
 export interface KmsCallOrigin {

@@ -4,7 +4,7 @@
  * key; a key may have many. `alias/acs/…` is reserved for keys the service manages itself
  * (ensureServiceKey): users can neither create, retarget nor delete such aliases.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { MetadataTx } from '../store/types';
 import { pageOf, scanDocs } from './docs';
 import { aliasNotFound, invalidParameter } from './errors';

@@ -32,7 +32,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { scanDocs } from './docs';
 import { invalidParameter, unsupportedOrigin } from './errors';
 import { MATERIAL_SIZE, type KeyStore } from './key-store';

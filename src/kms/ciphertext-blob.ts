@@ -12,7 +12,7 @@
  * The fresh random salt gives every blob its own derived key and nonce. The context is not stored.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { packageCipher, SUITE_HASH, TAG_SIZE, type PackageCipher, type Suite } from '../crypto/suites';
 import { invalidParameter } from './errors';
 import type { KeySpec } from './types';

@@ -1,5 +1,5 @@
 /** The KMS error codes (reference §2.1) this service raises more than once, with uniform messages. */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 export const missingParameter = (name: string): CofferError =>
   new CofferError('MissingParameter', `The parameter ${name} is required.`);

@@ -10,7 +10,7 @@
  */
 import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { open, seal } from '../crypto/aead';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { MetadataReader, MetadataStore, MetadataTx } from '../store/types';
 import { scanDocs } from './docs';
 import { aliasNotFound, keyNotFound, keyVersionNotFound } from './errors';

@@ -7,7 +7,7 @@
  * Only symmetric keys exist: Aliyun_AES_256 (32-byte material) and Aliyun_SM4 (16-byte).
  */
 import { randomUUID } from 'node:crypto';
-import { CofferError, isCofferError } from '../core/errors';
+import { CofferError, isCofferError } from '../common/errors';
 import type { MetadataTx } from '../store/types';
 import { aliasNameParam, bindAlias } from './aliases';
 import { pageOf, scanDocs } from './docs';

@@ -5,7 +5,7 @@
  * periodically. Old versions stay and keep decrypting. Only Aliyun_KMS keys rotate; an EXTERNAL
  * key's material comes from its owner.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { invalidParameter, missingParameter } from './errors';
 import type { KeyStore } from './key-store';
 import { requireString } from './params';

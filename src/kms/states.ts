@@ -2,7 +2,7 @@
  * Key states (reference §4.1): the state in force, what each action may do in it, and the
  * time-driven transitions (deletion window over, imported material expired, rotation due).
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { KeyRecord } from './records';
 import type { KeyState } from './types';
 

@@ -3,7 +3,7 @@
  * Rules as Alibaba Cloud tags: key 1–128 characters, not starting with `aliyun` or `acs:`;
  * value 0–256 characters; at most 20 tags per key.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { invalidParameter, missingParameter } from './errors';
 import type { KeyStore } from './key-store';
 import { jsonParam } from './params';

@@ -1,6 +1,6 @@
 /** Small request bodies (XML documents): bounded, and checked against Content-MD5 when sent. */
 import { createHash } from 'node:crypto';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { LIMITS } from '../core/coffer';
 import { header, type OssRequest } from './request';
 

@@ -1,7 +1,7 @@
 /** PutBucketAcl, GetBucketAcl. */
 import { requireBucket, updateBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { authorizeBucket } from './access';
 import { owner } from './bucket';
 import { bucketAclFrom } from './object-headers';

@@ -2,7 +2,7 @@
 import { requireBucket, updateBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { resolveSse } from '../core/encryption';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { EncryptionRule } from '../store/types';
 import { authorizeBucket } from './access';
 import { readSmallBody } from './body';

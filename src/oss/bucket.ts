@@ -1,7 +1,7 @@
 /** PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation. */
 import { createBucket, deleteBucket, requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { authorize } from '../iam/authorize';
 import type { EncryptionRule } from '../store/types';
 import { authorizeBucket, ossResource } from './access';

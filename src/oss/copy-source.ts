@@ -2,7 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { authorizeObject } from './access';
 import { header, type OssRequest } from './request';
 

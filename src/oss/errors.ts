@@ -1,5 +1,5 @@
 /** The OSS error catalogue: HTTP status and default message for each code, and error rendering. */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { toXml } from './xml';
 
 interface Entry {

@@ -1,7 +1,7 @@
 /** ListObjects (v1) and ListObjectsV2. */
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { listObjects } from '../core/objects';
 import type { ObjectRecord } from '../store/types';
 import { authorizeBucket } from './access';

@@ -1,7 +1,7 @@
 /** InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads. */
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import {
   abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy,
 } from '../core/multipart';

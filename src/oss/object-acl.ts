@@ -1,7 +1,7 @@
 /** PutObjectAcl, GetObjectAcl. */
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { getObjectRecord, setObjectAcl } from '../core/objects';
 import { authorizeObject } from './access';
 import { owner } from './bucket';

@@ -1,6 +1,6 @@
 /** AppendObject. */
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { appendObject } from '../core/objects';
 import { uploadLength } from './body';
 import { quoteEtag } from './format';

@@ -1,6 +1,6 @@
 /** CopyObject (also how ali-oss putMeta and oss2 update_object_meta change metadata and encryption). */
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { copyObject } from '../core/objects';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag } from './format';

@@ -1,7 +1,7 @@
 /** DeleteObject, DeleteMultipleObjects. */
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { deleteObject, deleteObjects } from '../core/objects';
 import { authorizeObject } from './access';
 import { readSmallBody } from './body';

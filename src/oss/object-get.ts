@@ -3,7 +3,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { evaluateConditions } from '../core/conditions';
 import { asObjectEncryption } from '../core/encryption';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
 import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';

@@ -1,5 +1,5 @@
 /** Object attributes from request headers, and the headers GET/HEAD answer with. */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { LIMITS } from '../core/coffer';
 import type { ObjectAttributes } from '../core/objects';
 import type { BucketAcl, ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';

@@ -2,7 +2,7 @@
  * Request routing: which bucket and key a request names (path or virtual-hosted style, and the
  * forms the SDKs really send), and which OSS operation it is.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 export interface Target { bucket?: string; key?: string }
 

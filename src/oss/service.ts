@@ -1,7 +1,7 @@
 /** ListBuckets (GetService). */
 import { listBuckets } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { authorize } from '../iam/authorize';
 import { ossResource } from './access';
 import { isoTime } from './format';

@@ -1,5 +1,5 @@
 /** The x-oss-server-side-encryption request headers, and the ones every response about an encrypted object carries. */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { asObjectEncryption, type SseChoice } from '../core/encryption';
 import type { EncryptionInfo } from '../store/types';
 import { header, type OssRequest } from './request';

@@ -1,6 +1,6 @@
 /** XML for the OSS wire: a tiny writer for responses, a validating parser for request bodies. */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
 export interface XmlObject { [name: string]: XmlValue }

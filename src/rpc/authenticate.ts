@@ -5,7 +5,7 @@
  */
 import { MAX_SKEW_MS } from '../auth/auth-errors';
 import { signaturesEqual } from '../auth/constant-time';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { AccessKey } from '../iam/credentials';
 import type { NonceCache } from './nonces';
 import type { RpcHttpRequest } from './request';

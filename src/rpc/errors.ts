@@ -3,7 +3,7 @@
  * Services throw CofferError(code, message); a code missing here is a bug and is answered as
  * InternalFailure, so every code a service throws must be listed.
  */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 interface Entry { status: number; message: string }
 

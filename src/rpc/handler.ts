@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { MAX_SKEW_MS } from '../auth/auth-errors';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import { callerOf } from '../iam/caller';
 import type { CredentialStore } from '../iam/credentials';
-import type { Logger } from '../server/log';
-import type { Metrics } from '../server/metrics';
+import type { Logger } from '../common/log';
+import type { Metrics } from '../common/metrics';
 import { authenticateRpc, singleHeader } from './authenticate';
 import { renderRpcError } from './errors';
 import { NonceCache } from './nonces';

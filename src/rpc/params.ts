@@ -1,5 +1,5 @@
 /** Reading action parameters with the KMS-style errors: MissingParameter / InvalidParameter naming the param. */
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 
 export type Params = ReadonlyMap<string, string>;
 

@@ -3,7 +3,7 @@
  * application/x-www-form-urlencoded body (pop-core's POST sends everything in the body).
  */
 import type { IncomingMessage } from 'node:http';
-import { CofferError } from '../core/errors';
+import { CofferError } from '../common/errors';
 import type { Pair } from './signature';
 
 /** Far above any KMS request (the largest, ImportKeyMaterial, is a few KiB). */

@@ -32,8 +32,8 @@ import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
 import type { BlobStore, MetadataStore } from '../store/types';
 import { healthHandler } from './health';
 import { listen, type Listener, type TlsFiles } from './listener';
-import { createLogger, type Level, type Logger } from './log';
-import { Metrics } from './metrics';
+import { createLogger, type Level, type Logger } from '../common/log';
+import { Metrics } from '../common/metrics';
 
 export interface ServerOptions {
   /** The embedded store's directory (SQLite + blob files, generated root key and credentials). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { authenticate, type AuthRequest } from '../../src/auth';
-import { CofferError } from '../../src/core/errors';
+import { CofferError } from '../../src/common/errors';
 import { AK, BUCKET, ENDPOINTS, SECRET, aliClient, captureCall, capturePresigned, lookup, useRecorder, toAuthRequest } from './capture';
 
 const recorder = useRecorder();

@@ -11,7 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { createLogger } from '../../src/server/log';
+import { createLogger } from '../../src/common/log';
 import { filesContaining } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';

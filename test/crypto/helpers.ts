@@ -1,7 +1,7 @@
 import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import assert from 'node:assert/strict';
-import { CofferError } from '../../src/core/errors';
+import { CofferError } from '../../src/common/errors';
 
 /** Output of a transform fed `input` in chunks of `chunkSize`, plus the error it ended with, if any. */
 export async function runTransform(

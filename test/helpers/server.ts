@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app';
-import { createLogger } from '../../src/server/log';
+import { createLogger } from '../../src/common/log';
 
 // ali-oss ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CofferError } from '../../src/core/errors';
+import { CofferError } from '../../src/common/errors';
 import { parsePolicy, SYSTEM_POLICIES } from '../../src/iam/policy';
 import { seedPolicies } from '../helpers/seed-policies';
 

@@ -3,7 +3,7 @@ import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:cry
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CofferError } from '../../src/core/errors';
+import { CofferError } from '../../src/common/errors';
 import { KmsService } from '../../src/kms/service';
 import type { WrappingAlgorithm } from '../../src/kms/types';
 import { SqliteMetadataStore } from '../../src/store/sqlite/metadata-store';

@@ -1,7 +1,7 @@
 /** Param helpers and the error catalogue: the codes, statuses and messages actions rely on. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CofferError } from '../../src/core/errors';
+import { CofferError } from '../../src/common/errors';
 import { renderRpcError } from '../../src/rpc/errors';
 import { enumParam, integerParam, requiredParam } from '../../src/rpc/params';
 

@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync, readSync, truncateSync, writeSync } 
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { PACKAGE_SIZE, TAG_SIZE } from '../../src/crypto/package-format';
-import { createLogger } from '../../src/server/log';
+import { createLogger } from '../../src/common/log';
 import { blobFile, filesContaining, listFiles } from '../helpers/data-dir';
 import { localhostClient } from '../helpers/oss-clients';
 import { bytes } from '../helpers/oss-http';

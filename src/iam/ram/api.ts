@@ -2,7 +2,7 @@
  * The RAM API (version 2015-05-01) on the RPC front, as @alicloud/ram20150501 calls it. Only the
  * account root manages RAM: any RAM user gets Forbidden.NoPermission, whatever its policies say.
  */
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import type { Params, RpcResult, RpcService } from '../../rpc';
 import * as groups from './groups';
 import * as policies from './policies';

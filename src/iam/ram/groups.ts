@@ -4,7 +4,7 @@
  * At most 50 groups, and a user is in at most five; a group is deleted only once it has no
  * member and no policy left (DeleteConflict.Group.*).
  */
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import type { Params, RpcResult } from '../../rpc';
 import { groupNameParam, numericId, pageOf, pageParams, ramDate, textParam, userNameParam } from './params';
 import { idOf, KIND, type GroupRecord, type UserRecord } from './records';

@@ -3,7 +3,7 @@
  * .InvalidChars, .Format, naming the parameter), paging (Marker, MaxItems) and response dates.
  */
 import { randomBytes } from 'node:crypto';
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import { enumParam, integerParam, missingParameter, requiredParam, type Params } from '../../rpc';
 import { POLICY_TYPES, type PolicyType } from './records';
 

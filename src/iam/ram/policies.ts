@@ -5,7 +5,7 @@
  * ListEntitiesForPolicy). Documents are validated on the way in (MalformedPolicyDocument naming
  * the fault); custom policies have at most five versions, the default one in force.
  */
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import { scanDocs } from '../../kms/docs';
 import { enumParam, requiredParam, type Params, type RpcResult } from '../../rpc';
 import type { MetadataReader, MetadataTx } from '../../store/types';

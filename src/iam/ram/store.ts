@@ -9,7 +9,7 @@
  * Every change runs through mutate(), which tells the listeners (the credential cache) once it is done.
  */
 import { open, seal } from '../../crypto/aead';
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import type { MetadataReader, MetadataStore, MetadataTx } from '../../store/types';
 import type { AccessKey } from '../credentials';
 import { parsePolicy, PolicySet, systemPolicy, type Policy } from '../policy';

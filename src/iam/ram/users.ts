@@ -4,7 +4,7 @@
  * returned once, by CreateAccessKey, and kept only sealed. A user is deleted only once it has no
  * access key, policy or group left (DeleteConflict.User.*), as RAM requires.
  */
-import { CofferError } from '../../core/errors';
+import { CofferError } from '../../common/errors';
 import { enumParam, requiredParam, type Params, type RpcResult } from '../../rpc';
 import type { MetadataTx } from '../../store/types';
 import {

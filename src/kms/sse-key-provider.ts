@@ -14,7 +14,7 @@ import type { Caller } from '../iam/caller';
 import { keyResource, kmsAllowed } from '../kms/access';
 import type { KmsAccounting } from '../kms/accounting';
 import type { KmsService } from '../kms/service';
-import { CofferError, isCofferError } from './errors';
+import { CofferError, isCofferError } from '../common/errors';
 import type { KekRef, KeyContext, KeyProvider, SseChoice } from './encryption';
 
 export const MANAGED_OSS_KEY = 'alias/acs/oss';
