@@ -1,5 +1,5 @@
 /**
- * SSE-KMS: the key-encryption material of an object is a KMS data key. One GenerateDataKey per
+ * SSE-KMS, the KMS side of the core's KeyProvider: the key-encryption material of an object is a KMS data key. One GenerateDataKey per
  * new object key (a PUT, a multipart upload, a re-keying copy) and one Decrypt per read; the
  * ciphertext blob and the CMK id are kept with the object. The encryption context names the
  * bucket and object, so a blob cannot be replayed for another object.
@@ -10,12 +10,12 @@
  * kms:DescribeKey and kms:ListAliasesByKeyId. The managed key alias/acs/oss needs none: OSS uses
  * it on its own behalf.
  */
-import type { Caller } from '../iam/caller';
-import { keyResource, kmsAllowed } from '../kms/access';
-import type { KmsAccounting } from '../kms/accounting';
-import type { KmsService } from '../kms/service';
 import { CofferError, isCofferError } from '../common/errors';
-import type { KekRef, KeyContext, KeyProvider, SseChoice } from './encryption';
+import type { KekRef, KeyContext, KeyProvider, SseChoice } from '../core/encryption';
+import type { Caller } from '../iam/caller';
+import { keyResource, kmsAllowed } from './access';
+import type { KmsAccounting } from './accounting';
+import type { KmsService } from './service';
 
 export const MANAGED_OSS_KEY = 'alias/acs/oss';
 
