@@ -2,6 +2,7 @@
  * `coffer admin …`: calls a running server's admin API (RPC style, version ADMIN_VERSION, on the
  * KMS endpoint) with the generic Alibaba RPC client (pop-core).
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ADMIN_VERSION } from '../admin/service';
 import { action, connectionOptions, examples, type CommonFlags, type Context } from './context';
@@ -109,6 +110,29 @@ async function audit(ctx: Context<AuditFlags>): Promise<void> {
   ctx.print(events, () => events.map((e) => JSON.stringify(e)).join('\n'));
 }
 
+interface MigrateFlags extends CommonFlags { dataDir: string; toMetadata: string; toBlobs: string; rootKeyFile?: string }
+
+/** Copies the embedded store in --data-dir into cluster stores; runs here, against the stores, not through a server. */
+async function migrateStore(ctx: Context<MigrateFlags>): Promise<void> {
+  const { migrate }: typeof import('../server/migrate') = require('../server/migrate');
+  const report = await migrate({
+    dataDir: path.resolve(ctx.flags.dataDir),
+    toMetadata: ctx.flags.toMetadata,
+    toBlobs: ctx.flags.toBlobs,
+    rootKeyFile: ctx.flags.rootKeyFile,
+    env: process.env,
+    progress: ctx.flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+  });
+  ctx.print(report, () => [
+    'Migrated and verified: every record and every blob of the embedded store is in the cluster stores.',
+    `  Buckets     ${report.buckets}`,
+    `  Objects     ${report.objects} (${report.uploads} unfinished multipart upload(s), ${report.parts} part(s))`,
+    `  Blobs       ${report.blobs.total}: ${report.blobs.copied} copied (${formatBytes(report.blobs.bytes)}), ${report.blobs.skipped} already there`,
+    `  Keys, users and other documents ${report.documents}; settings ${report.settings}; audit records ${report.auditRecords}`,
+    'Start the cluster nodes with the same root key (COFFER_ROOT_KEY or --root-key-file).',
+  ].join('\n'));
+}
+
 export function registerAdmin(program: Command): void {
   const admin = program
     .command('admin')
@@ -143,4 +167,14 @@ export function registerAdmin(program: Command): void {
     'coffer admin audit --kms-endpoint http://127.0.0.1:9002 > audit.jsonl',
     'coffer admin audit --after 1200 --limit 100 --json');
   auditCmd.action(action<AuditFlags>(audit));
+  const migrateCmd = admin.command('migrate')
+    .description('copy an embedded store (SQLite + files in --data-dir) into cluster stores (PostgreSQL + S3), as it is, then verify every record and blob; resumable. Stop the server first.')
+    .option('--data-dir <dir>', 'the embedded store to copy', './data')
+    .requiredOption('--to-metadata <url>', 'target metadata store: postgres://user:password@host:port/db')
+    .requiredOption('--to-blobs <url>', 'target blob store: s3://bucket[/prefix]?endpoint=http://host:port&region=REGION (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)')
+    .option('--root-key-file <file>', 'the store\'s root key (default: COFFER_ROOT_KEY, else <data-dir>/root.key)')
+    .option('--json', 'print the report as JSON');
+  examples(migrateCmd,
+    "coffer admin migrate --data-dir ./data --to-metadata postgres://coffer:secret@db:5432/coffer --to-blobs 's3://coffer-blobs?endpoint=http://rgw:7480&region=us-east-1'");
+  migrateCmd.action(action<MigrateFlags>(migrateStore));
 }

@@ -27,6 +27,8 @@ export interface RootCredentialPlace {
   dataDir?: string;
   /** Cluster: the metadata store keeps it, sealed by the root key. */
   store?: { meta: MetadataStore; rootKey: Buffer };
+  /** A pair to keep when the store has none yet, instead of a generated one (migration). */
+  adopt?: { accessKeyId: string; secret: string };
 }
 
 const generate = (): { accessKeyId: string; secret: string } => ({
@@ -41,7 +43,7 @@ export async function loadRootCredentials(place: RootCredentialPlace): Promise<R
     if (!id || !secret) throw new Error('set both COFFER_ROOT_ACCESS_KEY_ID and COFFER_ROOT_ACCESS_KEY_SECRET, or neither');
     return { accessKeyId: id, secret, origin: 'env' };
   }
-  if (place.store) return fromStore(place.store.meta, place.store.rootKey);
+  if (place.store) return fromStore(place.store.meta, place.store.rootKey, place.adopt ?? generate());
   if (!place.dataDir) throw new Error('root credentials need a data directory or a metadata store');
   const file = path.join(place.dataDir, ROOT_CREDENTIALS_FILE);
   try {
@@ -55,8 +57,7 @@ export async function loadRootCredentials(place: RootCredentialPlace): Promise<R
   return { ...generated, origin: 'generated' };
 }
 
-async function fromStore(meta: MetadataStore, rootKey: Buffer): Promise<RootCredentials> {
-  const candidate = generate();
+async function fromStore(meta: MetadataStore, rootKey: Buffer, candidate: { accessKeyId: string; secret: string }): Promise<RootCredentials> {
   const sealed = seal(rootKey, Buffer.from(JSON.stringify(candidate)), AAD).toString('base64');
   // Nodes starting at once race here; the first commit wins and the others read its pair.
   const { stored, created } = await meta.transaction(async (tx) => {

@@ -155,7 +155,13 @@ export interface MetadataReader {
    */
   getDoc<T>(kind: string, id: string): Promise<T | null>;
   listDocs<T>(kind: string, query: { after?: string; limit: number }): Promise<T[]>;
+  /** Documents with their ids (for copying a store). */
+  listDocEntries<T>(kind: string, query: { after?: string; limit: number }): Promise<Array<{ id: string; doc: T }>>;
+  /** The kinds that have at least one document (for copying a store). */
+  docKinds(): Promise<string[]>;
   countDocs(kind: string): Promise<number>;
+  /** Every setting (for copying a store). */
+  listSettings(): Promise<Array<{ name: string; value: string }>>;
   /**
    * Blob ids retired by committed transactions at or before `retiredBefore` (Unix ms; default:
    * any time) and not yet removed from the blob store.
@@ -242,7 +248,8 @@ export interface ListedBlob {
 export interface BlobStore {
   /** 'fs' | 's3': for status reports only. */
   readonly backend: string;
-  create(): Promise<BlobWriter>;
+  /** A new blob under a random id, or under `blobId` when copying a store (it must not exist yet). */
+  create(blobId?: string): Promise<BlobWriter>;
   /**
    * Reads bytes [start, end] inclusive; the whole blob when omitted. `chunkSize` asks for chunks
    * of that size (the last one shorter), e.g. whole encrypted packages.
