@@ -4,9 +4,17 @@
  * transaction is open never observes its uncommitted writes.
  * Object keys are stored as BLOBs of their UTF-8 bytes so that ordering and prefix ranges are
  * bytewise, as OSS lists them.
+ *
+ * Several processes may share one file (`coffer server --workers N`): transactions serialize on
+ * SQLite's write lock (BEGIN IMMEDIATE), the schema is migrated under that lock, and notify()
+ * travels through a `changes` table that every watching store polls.
  */
+import { chmodSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
+  AuditEntry,
+  AuditRecord,
+  BlobState,
   BucketRecord,
   ListObjectsQuery,
   ListUploadsQuery,
@@ -17,7 +25,12 @@ import type {
   UploadRecord,
 } from '../types';
 
-const SCHEMA = `
+/**
+ * Schema version 1: the tables as they were before versioning (such data directories have
+ * user_version 0 and all these tables; every statement is IF NOT EXISTS, so for them it changes
+ * nothing). Never edit a step that has shipped: add one.
+ */
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL, data TEXT NOT NULL,
@@ -33,6 +46,32 @@ CREATE INDEX IF NOT EXISTS blobs_retired ON blobs (live) WHERE live = 0;
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 `;
+
+/** Migration steps: MIGRATIONS[i] takes a database from user_version i to i + 1. */
+const MIGRATIONS: ((db: Handle, now: number) => void)[] = [
+  (db) => db.exec(SCHEMA_V1),
+  // 2: retirement times (grace-delayed collection), the KMS audit trail, cross-process notify.
+  (db, now) => {
+    db.exec(`
+ALTER TABLE blobs ADD COLUMN retired_at INTEGER;
+DROP INDEX IF EXISTS blobs_retired;
+CREATE INDEX blobs_retired_at ON blobs (retired_at) WHERE live = 0;
+CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL);
+`);
+    // Blobs retired before times were kept count as retired now: their grace delay starts here.
+    db.prepare('UPDATE blobs SET retired_at = ? WHERE live = 0').run(now);
+  },
+];
+const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** How often a store with watchers looks for new notifications, and how long they are kept. */
+const POLL_MS = 200;
+const CHANGES_KEPT_MS = 60_000;
+const PRUNE_EVERY_MS = 10_000;
+/** How long a transaction waits for another connection's write lock before failing. */
+const LOCK_WAIT_MS = 30_000;
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -201,17 +240,39 @@ class Reader {
     return this.many('SELECT data FROM docs WHERE kind = ? AND id > ? ORDER BY id LIMIT ?', kind, q.after ?? '', q.limit);
   }
 
+  async listDocEntries<T>(kind: string, q: { after?: string; limit: number }): Promise<Array<{ id: string; doc: T }>> {
+    return (this.stmt('SELECT id, data FROM docs WHERE kind = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(kind, q.after ?? '', q.limit) as { id: string; data: string }[])
+      .map((r) => ({ id: r.id, doc: JSON.parse(r.data) as T }));
+  }
+
+  async docKinds(): Promise<string[]> {
+    return (this.stmt('SELECT DISTINCT kind FROM docs ORDER BY kind').all() as { kind: string }[]).map((r) => r.kind);
+  }
+
+  async listSettings(): Promise<Array<{ name: string; value: string }>> {
+    return this.stmt('SELECT name, value FROM settings ORDER BY name').all() as { name: string; value: string }[];
+  }
+
   async countDocs(kind: string): Promise<number> {
     return (this.stmt('SELECT count(*) AS n FROM docs WHERE kind = ?').get(kind) as { n: number }).n;
   }
 
-  async retiredBlobs(limit: number): Promise<string[]> {
-    return (this.stmt('SELECT blob_id FROM blobs WHERE live = 0 LIMIT ?').all(limit) as { blob_id: string }[])
+  async retiredBlobs(limit: number, retiredBefore?: number): Promise<string[]> {
+    return (this.stmt('SELECT blob_id FROM blobs WHERE live = 0 AND retired_at <= ? ORDER BY retired_at, blob_id LIMIT ?')
+      .all(retiredBefore ?? Number.MAX_SAFE_INTEGER, limit) as { blob_id: string }[])
       .map((r) => r.blob_id);
   }
 
-  async isLiveBlob(blobId: string): Promise<boolean> {
-    return !!this.stmt('SELECT 1 FROM blobs WHERE blob_id = ? AND live = 1').get(blobId);
+  async blobState(blobId: string): Promise<BlobState> {
+    const row = this.stmt('SELECT live FROM blobs WHERE blob_id = ?').get(blobId) as { live: number } | undefined;
+    return row ? (row.live ? 'live' : 'retired') : null;
+  }
+
+  async listAudit(q: { after?: number; limit: number }): Promise<AuditEntry[]> {
+    return (this.stmt('SELECT seq, data FROM audit WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(q.after ?? 0, q.limit) as { seq: number; data: string }[])
+      .map((r) => ({ seq: r.seq, ...(JSON.parse(r.data) as AuditRecord) }));
   }
 
   async stats(): Promise<{ buckets: number; objects: number; bytes: number; uploads: number }> {
@@ -222,6 +283,10 @@ class Reader {
 }
 
 class Tx extends Reader implements MetadataTx {
+  /** Set by notify(): the store polls right after the commit instead of at its next tick. */
+  notified = false;
+  private lastPrune = 0;
+
   async putBucket(b: BucketRecord): Promise<void> {
     this.stmt('INSERT OR REPLACE INTO buckets (name, data) VALUES (?, ?)').run(b.name, JSON.stringify(b));
   }
@@ -231,18 +296,42 @@ class Tx extends Reader implements MetadataTx {
   }
 
   private live(blobIds: Iterable<string>): void {
-    const s = this.stmt('INSERT INTO blobs (blob_id, live) VALUES (?, 1) ON CONFLICT (blob_id) DO UPDATE SET live = 1');
+    const s = this.stmt(
+      'INSERT INTO blobs (blob_id, live, retired_at) VALUES (?, 1, NULL) ON CONFLICT (blob_id) DO UPDATE SET live = 1, retired_at = NULL',
+    );
     for (const id of blobIds) s.run(id);
   }
 
   async retireBlobs(blobIds: Iterable<string>): Promise<void> {
-    const s = this.stmt('INSERT INTO blobs (blob_id, live) VALUES (?, 0) ON CONFLICT (blob_id) DO UPDATE SET live = 0');
-    for (const id of blobIds) s.run(id);
+    const s = this.stmt(
+      'INSERT INTO blobs (blob_id, live, retired_at) VALUES (?, 0, ?) ON CONFLICT (blob_id) DO UPDATE SET live = 0, retired_at = excluded.retired_at',
+    );
+    const now = Date.now();
+    for (const id of blobIds) s.run(id, now);
   }
 
   async forgetBlobs(blobIds: string[]): Promise<void> {
     const s = this.stmt('DELETE FROM blobs WHERE blob_id = ? AND live = 0');
     for (const id of blobIds) s.run(id);
+  }
+
+  async notify(channel: string, message: string): Promise<void> {
+    const now = Date.now();
+    this.stmt('INSERT INTO changes (channel, message, at) VALUES (?, ?, ?)').run(channel, message, now);
+    this.notified = true;
+    // Every watcher polls several times a second: what is older than a minute has been read.
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.stmt('DELETE FROM changes WHERE at < ?').run(now - CHANGES_KEPT_MS);
+    }
+  }
+
+  async appendAudit(records: AuditRecord[]): Promise<void> {
+    const s = this.stmt('INSERT INTO audit (data) VALUES (?)');
+    for (const r of records) {
+      const { seq: _seq, ...record } = r as AuditRecord & { seq?: number };
+      s.run(JSON.stringify(record));
+    }
   }
 
   async putObject(o: ObjectRecord): Promise<ObjectRecord | null> {
@@ -297,21 +386,89 @@ class Tx extends Reader implements MetadataTx {
   }
 }
 
+function isBusy(err: unknown): boolean {
+  return typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+}
+
+/** Creates the file 0600 if absent, and makes an existing one (and its WAL files) 0600. */
+function restrictMode(file: string, suffixes: string[]): void {
+  if (file === ':memory:' || file === '') return;
+  for (const suffix of suffixes) {
+    try {
+      chmodSync(file + suffix, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 function open(file: string): Handle {
+  if (file !== ':memory:' && file !== '') {
+    try {
+      writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    restrictMode(file, ['']);
+  }
   const db = new Database(file);
+  // First, so that switching to WAL and migrating wait for another process that holds a lock.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a process crash loses nothing committed; blobs are fsync'd before commit.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // Deleted rows (destroyed KMS key material, retired secrets) are overwritten, not left in free pages.
   db.pragma('secure_delete = ON');
+  // SQLite gives the WAL files the main file's mode; files left by an older version may differ.
+  restrictMode(file, ['-wal', '-shm']);
   return db;
 }
 
+/**
+ * Brings the schema to SCHEMA_VERSION. Other processes may open the same file at the same time:
+ * the steps run under the write lock (BEGIN IMMEDIATE), and the version is read again once it is
+ * held, so exactly one of them migrates.
+ */
+function migrate(db: Handle, file: string): void {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  const check = (v: number): void => {
+    if (v > SCHEMA_VERSION) {
+      throw new Error(`${file}: metadata schema version ${v} is newer than this Coffer's (${SCHEMA_VERSION})`);
+    }
+  };
+  check(version());
+  if (version() === SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    let v = version();
+    check(v);
+    for (; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db, Date.now());
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Watcher {
+  listener: (channel: string, message: string) => void;
+  /** Deliver only changes after this seq: a watcher sees nothing committed before watch(). */
+  from: number;
+}
+
 export class SqliteMetadataStore extends Reader implements MetadataStore {
+  readonly backend = 'sqlite';
   private readonly writer: Handle;
   private readonly tx: Tx;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly watchers = new Set<Watcher>();
+  private timer: NodeJS.Timeout | null = null;
+  /** The last seq of `changes` delivered to watchers. */
+  private lastSeq = 0;
+  private closed = false;
 
   private constructor(reader: Handle, writer: Handle) {
     super(reader);
@@ -321,16 +478,41 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
 
   static open(file: string): SqliteMetadataStore {
     const writer = open(file);
-    writer.exec(SCHEMA);
-    return new SqliteMetadataStore(open(file), writer);
+    try {
+      migrate(writer, file);
+      // From here on, waiting for another process's write lock happens in transaction(), which
+      // retries without blocking the event loop (a blocked loop could never let this process's
+      // own other store instance commit and release the lock).
+      writer.pragma('busy_timeout = 0');
+      return new SqliteMetadataStore(open(file), writer);
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+  }
+
+  /** BEGIN IMMEDIATE, waiting asynchronously while another connection holds the write lock. */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw err;
+        await sleep(Math.random() * Math.min(50, 2 ** attempt));
+      }
+    }
   }
 
   transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      this.writer.exec('BEGIN IMMEDIATE');
+      await this.begin();
+      this.tx.notified = false;
       try {
         const result = await fn(this.tx);
         this.writer.exec('COMMIT');
+        if (this.tx.notified && this.watchers.size) setImmediate(() => this.pollSafely());
         return result;
       } catch (err) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
@@ -342,7 +524,72 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
     return next;
   }
 
+  watch(listener: (channel: string, message: string) => void): () => void {
+    if (this.closed) return () => undefined;
+    // The highest seq ever allocated, even when pruning emptied the table.
+    const row = this.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").get() as { seq: number } | undefined;
+    const current = row?.seq ?? 0;
+    if (!this.timer) {
+      this.lastSeq = current;
+      this.timer = setInterval(() => this.pollSafely(), POLL_MS);
+      this.timer.unref();
+    }
+    const w: Watcher = { listener, from: current };
+    this.watchers.add(w);
+    return () => {
+      this.watchers.delete(w);
+      if (!this.watchers.size) this.stopPolling();
+    };
+  }
+
+  private stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private pollSafely(): void {
+    try {
+      this.poll();
+    } catch (err) {
+      // e.g. the file briefly locked: the next tick tries again, nothing is lost meanwhile.
+      process.emitWarning(err as Error);
+    }
+  }
+
+  /** Delivers the changes committed since the last poll, in seq (= commit) order. */
+  private poll(): void {
+    if (this.closed || !this.watchers.size) return;
+    for (;;) {
+      const rows = this.stmt('SELECT seq, channel, message FROM changes WHERE seq > ? ORDER BY seq LIMIT 500')
+        .all(this.lastSeq) as { seq: number; channel: string; message: string }[];
+      for (const r of rows) {
+        // Seqs are allocated without gaps (one writer; a rollback also rolls back the counter),
+        // so a gap means rows were pruned before this process read them (it stalled for a
+        // minute): tell watchers to drop every cache, as the PostgreSQL store does on reconnect.
+        if (r.seq > this.lastSeq + 1) this.deliver('*', '', r.seq - 1);
+        this.lastSeq = r.seq;
+        this.deliver(r.channel, r.message, r.seq);
+      }
+      if (rows.length < 500) return;
+    }
+  }
+
+  private deliver(channel: string, message: string, seq: number): void {
+    for (const w of [...this.watchers]) {
+      if (seq <= w.from || !this.watchers.has(w)) continue;
+      try {
+        w.listener(channel, message);
+      } catch (err) {
+        // One failing listener must not keep the others from hearing about the change.
+        process.emitWarning(err as Error);
+      }
+    }
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    this.stopPolling();
+    this.watchers.clear();
     await this.queue;
     this.db.close();
     this.writer.close();
