@@ -6,7 +6,8 @@
  *
  * Env: BENCH_QUICK=1 smoke run with small sizes; BENCH_OUT=<file> (default ./bench-results.json);
  * BENCH_TARGETS=coffer,s3rver,… to run a subset (cli: the `coffer cp` vs ali-oss section,
- * bench/cli-upload.ts); BENCH_CPU_PROF=<dir> to write a V8 CPU profile of each Coffer server there.
+ * bench/cli-upload.ts; scale: embedded-1 vs --workers 2 vs a 2-node cluster, bench/scaling.ts;
+ * listing: a 100,000-object bucket on SQLite and PostgreSQL, bench/listing.ts); BENCH_CPU_PROF=<dir> to write a V8 CPU profile of each Coffer server there.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,8 @@ import { cliUpload, cliUploadTable, CLI_UPLOAD_CONFIG } from './cli-upload';
 import { CofferDriver, COFFER_ENV, S3Driver, type Driver, type Sse } from './clients';
 import { cleanUp, ServerProcess, startCoffer, tempDir } from './proc';
 import { kmsApiBench, kmsApiTable, type KmsApiResult } from './kms';
+import { listingBench, listingTable, type ListingResult } from './listing';
+import { scalingBench, scalingTable, SCALING_NOTE, type ScalingResult } from './scaling';
 import { createBenchUser } from './ram';
 import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResult } from './report';
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
@@ -27,8 +30,8 @@ const ONLY = process.env.BENCH_TARGETS ? new Set(process.env.BENCH_TARGETS.split
 // Large-object c1 cases run up to `ops` objects or `seconds`, whichever ends first (at least one);
 // c16 cases run one object per worker. Each target's result per case is the best of `rounds`.
 const CONFIG = QUICK
-  ? { rounds: 1, bigBytes: 8 * MiB, bigC1: { ops: 3, seconds: 1 }, smallBytes: 4096, smallSeconds: 0.5, largeBytes: 128 * MiB, rangeReads: 10, wholeReads: 2 }
-  : { rounds: 2, bigBytes: 64 * MiB, bigC1: { ops: 8, seconds: 2 }, smallBytes: 4096, smallSeconds: 1.5, largeBytes: 1024 * MiB, rangeReads: 20, wholeReads: 2 };
+  ? { rounds: 1, bigBytes: 8 * MiB, bigC1: { ops: 3, seconds: 1 }, smallBytes: 4096, smallSeconds: 0.5, largeBytes: 128 * MiB, rangeReads: 10, wholeReads: 2, listObjects: 10_000 }
+  : { rounds: 2, bigBytes: 64 * MiB, bigC1: { ops: 8, seconds: 2 }, smallBytes: 4096, smallSeconds: 1.5, largeBytes: 1024 * MiB, rangeReads: 20, wholeReads: 2, listObjects: 100_000 };
 const CONCURRENCY = [1, 16] as const;
 /** RSS growth allowed while streaming the large upload: 100 MB. */
 const LARGE_GROWTH_LIMIT_MIB = 100e6 / MiB;
@@ -179,6 +182,10 @@ async function main(): Promise<void> {
   }
   // After the other servers are down, so that the CLI and ali-oss have the machine to themselves.
   const cli = !ONLY || ONLY.has('cli') ? await cliUpload(CLI_UPLOAD_CONFIG, progress) : null;
+  const scaling: ScalingResult[] | null = !ONLY || ONLY.has('scale')
+    ? await scalingBench({ bigBytes: CONFIG.bigBytes, smallSeconds: CONFIG.smallSeconds }, progress, () => true)
+    : null;
+  const listing: ListingResult[] | null = !ONLY || ONLY.has('listing') ? await listingBench(CONFIG.listObjects, progress) : null;
 
   const targets: TargetResult[] = running.map((t) => ({
     name: t.spec.name,
@@ -221,7 +228,10 @@ async function main(): Promise<void> {
   if (kmsApi) lines.push(kmsApiTable(kmsApi), '');
   if (rs.length) lines.push(ratioTable(rs), '');
   if (cli) lines.push(cliUploadTable(cli), '');
-  const misses = rs.filter((r) => r.pass === false).length + largeRows.filter((l) => !l.pass).length + (cli && !cli.pass ? 1 : 0);
+  if (scaling) lines.push(scalingTable(scaling), SCALING_NOTE, '');
+  if (listing) lines.push(listingTable(listing), '');
+  const misses = rs.filter((r) => r.pass === false).length + largeRows.filter((l) => !l.pass).length + (cli && !cli.pass ? 1 : 0)
+    + (listing ?? []).filter((l) => !l.pass).length;
   lines.push(`${misses === 0 ? 'All targets met.' : `${misses} target(s) missed.`} Raw figures: ${OUT}`);
   process.stdout.write(lines.join('\n') + '\n');
 
@@ -235,6 +245,8 @@ async function main(): Promise<void> {
     ratios: rs,
     kmsApi,
     cliUpload: cli,
+    scaling,
+    listing,
   }, null, 2) + '\n');
 }
 

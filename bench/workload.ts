@@ -22,7 +22,7 @@ export const sizeLabel = (bytes: number): string =>
  * `concurrency` workers each issue one operation at a time until `ops` have started or
  * `seconds` have passed; returns when all started operations have finished.
  */
-async function closedLoop(
+export async function closedLoop(
   concurrency: number,
   limit: { ops?: number; seconds?: number },
   op: (i: number) => Promise<number>,
