@@ -85,8 +85,8 @@ test('a worker killed with SIGKILL is replaced; requests go on and nothing ackno
   const writer = (async () => {
     for (let n = 0; !stop; n++) {
       const data = bytes(30 * 1024 + n, n);
-      // A request on the killed worker's connection may fail; it was not acknowledged.
-      await client().put(`load-${n}`, data).then(() => acked.set(`load-${n}`, data), () => undefined);
+      // A request on the killed worker's connection fails or times out; it was not acknowledged.
+      await client({ timeout: 5000 }).put(`load-${n}`, data).then(() => acked.set(`load-${n}`, data), () => undefined);
     }
   })();
   await sleep(300);

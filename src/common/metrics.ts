@@ -36,7 +36,7 @@ export class Metrics {
     for (const [name, c] of this.counters) {
       lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
       for (const { labels, value } of c.values.values()) {
-        const l = Object.entries({ ...this.constant, ...labels }).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
+        const l = Object.entries({ ...labels, ...this.constant }).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
         lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
       }
     }

@@ -20,7 +20,7 @@ interface ScanState { cursor: string; passStartedAt: number; lastPassEndedAt: nu
 
 export interface CollectorOptions {
   graceMs: number;
-  /** Pause between two complete orphan scans. */
+  /** Pause between two complete orphan scans; a process also starts one if none began since it started (a crash may have left orphans). */
   scanEveryMs?: number;
   now?: () => number;
 }
@@ -34,11 +34,13 @@ export class BlobCollector {
   readonly graceMs: number;
   private readonly scanEveryMs: number;
   private readonly now: () => number;
+  private readonly startedAt: number;
 
   constructor(private readonly meta: MetadataStore, private readonly blobs: BlobStore, opts: CollectorOptions) {
     this.graceMs = opts.graceMs;
     this.scanEveryMs = opts.scanEveryMs ?? 3_600_000;
     this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
   }
 
   /** Holds blobs against collection in this process while a request reads or writes them; returns the release function. */
@@ -80,7 +82,8 @@ export class BlobCollector {
     const raw = await this.meta.getSetting(CURSOR);
     const state: ScanState = raw ? JSON.parse(raw) : { cursor: '', passStartedAt: 0, lastPassEndedAt: 0 };
     const report = { orphans: 0, partial: 0, scanned: 0, passComplete: false };
-    if (!state.cursor && !force && state.lastPassEndedAt && now - state.lastPassEndedAt < this.scanEveryMs) return report;
+    const due = force || state.passStartedAt < this.startedAt || now - state.lastPassEndedAt >= this.scanEveryMs;
+    if (!state.cursor && !due) return report;
     if (!state.cursor) {
       state.passStartedAt = now;
       report.partial = await this.blobs.collectPartial(cutoff);

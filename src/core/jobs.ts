@@ -15,11 +15,34 @@ export interface JobLog {
   (msg: string, fields: Record<string, unknown>): void;
 }
 
+/** Holders are "<node>/<pid>/<start ms>". */
+export const holderName = (node: string, pid: number, startedAt: number): string => `${node}/${pid}/${startedAt}`;
+
+/**
+ * Whether `holder` is a process of this node that no longer runs (killed, crashed): its lease
+ * need not be waited out. Another node's holder is never judged from here.
+ */
+function goneFromThisNode(holder: string, mine: string): boolean {
+  const [node, pid] = holder.split('/');
+  const [myNode, myPid] = mine.split('/');
+  if (node !== myNode || pid === myPid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Takes or renews the named lease for `holder`; false while another live holder has it. */
 export async function takeLease(meta: MetadataStore, name: string, holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+  const cur = await meta.getDoc<Lease>(KIND, name);
+  // Looked at before the transaction: it runs no system calls, and may run more than once.
+  const orphanedHolder = cur?.holder;
+  const orphaned = !!cur && goneFromThisNode(cur.holder, holder);
   return meta.transaction(async (tx) => {
     const cur = await tx.getDoc<Lease>(KIND, name);
-    if (cur && cur.holder !== holder && cur.until > now) return false;
+    if (cur && cur.holder !== holder && cur.until > now && !(orphaned && cur.holder === orphanedHolder)) return false;
     await tx.putDoc<Lease>(KIND, name, { holder, until: now + ttlMs });
     return true;
   });
@@ -39,7 +62,7 @@ export class ClusterJobs {
   private readonly jobs: Job[] = [];
   private stopped = false;
 
-  /** `holder` names this process uniquely in the cluster (node name + pid + start time). */
+  /** `holder` names this process uniquely in the cluster (holderName: node name, pid, start time). */
   constructor(private readonly meta: MetadataStore, readonly holder: string, private readonly onError: JobLog) {}
 
   /**

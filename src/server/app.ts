@@ -13,7 +13,7 @@ import { createConsoleHandler, type SessionLimits } from '../console-server';
 import { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
-import { ClusterJobs } from '../core/jobs';
+import { ClusterJobs, holderName } from '../core/jobs';
 import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
@@ -162,7 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const blobStore = blobs;
     const collector = new BlobCollector(meta, blobStore, { graceMs: opts.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS });
     // Unique per process: two workers of one node must not share a lease.
-    const jobs = new ClusterJobs(meta, `${node}/${process.pid}/${startedAt}`, (msg, fields) => logger.log('error', msg, fields));
+    const jobs = new ClusterJobs(meta, holderName(node, process.pid, startedAt), (msg, fields) => logger.log('error', msg, fields));
     jobs.every('blob-collection', BLOB_SWEEP_MS, async () => {
       const retired = await collector.sweepRetired();
       const scan = await collector.scanStep();
@@ -170,6 +170,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
 
     const masterKeys = new MasterKeys(meta, rootKey.key);
+    // Version 1 exists before the first request (and before a status report lists the versions).
+    await masterKeys.current();
     const rotationCheckMs = Math.min(DAY_MS, opts.masterKeyRotationDays * DAY_MS) / 4;
     jobs.every('master-key-rotation', rotationCheckMs, async () => {
       const v = await masterKeys.rotateIfOlderThan(opts.masterKeyRotationDays);

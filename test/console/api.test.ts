@@ -342,11 +342,12 @@ test('/metrics serves Prometheus text with OSS and RPC request counters and KMS 
   assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
   assert.match(text, /^# TYPE coffer_oss_requests_total counter$/m);
-  assert.match(text, /^coffer_oss_requests_total\{operation="ListBuckets",status="200"\} [1-9]\d*$/m);
-  assert.match(text, /^coffer_oss_requests_total\{operation="GetBucketInfo",status="404"\} [1-9]\d*$/m);
+  // Every series also names the node that serves it.
+  assert.match(text, /^coffer_oss_requests_total\{operation="ListBuckets",status="200",node="[^"]+"\} [1-9]\d*$/m);
+  assert.match(text, /^coffer_oss_requests_total\{operation="GetBucketInfo",status="404",node="[^"]+"\} [1-9]\d*$/m);
   assert.match(text, /^# TYPE coffer_rpc_requests_total counter$/m);
-  assert.match(text, new RegExp(`^coffer_rpc_requests_total\\{version="2016-01-20",action="CreateKey",status="200"\\} ${before + 1}$`, 'm'));
-  assert.match(text, /^coffer_kms_calls_total\{action="CreateKey",key="[0-9a-f-]{36}",outcome="ok",via="api"\} 1$/m);
+  assert.match(text, new RegExp(`^coffer_rpc_requests_total\\{version="2016-01-20",action="CreateKey",status="200",node="[^"]+"\\} ${before + 1}$`, 'm'));
+  assert.match(text, /^coffer_kms_calls_total\{action="CreateKey",key="[0-9a-f-]{36}",outcome="ok",via="api",node="[^"]+"\} 1$/m);
 });
 
 test('a RAM user logs in even when refused ListBuckets, and sees each API\'s refusal', async () => {

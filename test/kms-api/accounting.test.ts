@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { KMS_CALLS } from '../../src/kms/accounting';
 import { createKey, Kms, kmsClient } from '../helpers/kms';
@@ -80,7 +81,7 @@ test('coffer_kms_calls_total counts each call by action, key and outcome, via ap
   for (const [labels, count] of expected) assert.equal(srv.running.metrics.value(KMS_CALLS, JSON.parse(labels)), count, labels);
   assert.equal(srv.running.metrics.value(KMS_CALLS, { action: 'Encrypt', key: keyId, outcome: 'ok', via: 'oss' }), 0);
   const rendered = srv.running.metrics.render();
-  assert.ok(rendered.includes(`${KMS_CALLS}{action="Decrypt",key="${keyId}",outcome="Rejected.Disabled",via="api"} 1\n`), rendered);
+  assert.ok(rendered.includes(`${KMS_CALLS}{action="Decrypt",key="${keyId}",outcome="Rejected.Disabled",via="api",node="${os.hostname()}"} 1\n`), rendered);
   assert.equal(rendered.match(new RegExp(`^${KMS_CALLS}\\{`, 'gm'))?.length, expected.size, 'no series for the call with a bad signature');
 });
 

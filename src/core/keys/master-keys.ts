@@ -40,12 +40,12 @@ export class MasterKeys {
     return key;
   }
 
-  /** The version new objects are sealed with; the first call creates version 1. */
+  /** The version new objects are sealed with; the first call on a fresh store creates version 1. */
   async current(now = Date.now()): Promise<{ version: number; key: Buffer }> {
     if (!this.currentCache || now - this.currentCache.at > CURRENT_TTL_MS) {
       let stored = await this.load();
       if (!stored) {
-        await this.rotate();
+        await this.rotate(true);
         stored = await this.load();
       }
       const cur = stored!.versions.find((v) => v.version === stored!.current)!;
@@ -62,20 +62,24 @@ export class MasterKeys {
     return this.unseal(v);
   }
 
-  /** Adds a new version and makes it current; returns its number. */
-  async rotate(): Promise<number> {
+  /**
+   * Adds a new version and makes it current; returns its number. `onlyFirst`: only when there is
+   * none yet (processes starting together on a fresh store then agree on one version 1).
+   */
+  async rotate(onlyFirst = false): Promise<number> {
     const key = randomBytes(32);
-    const version = await this.meta.transaction(async (tx) => {
+    const { version, created } = await this.meta.transaction(async (tx) => {
       const raw = await tx.getSetting(SETTING);
+      if (raw && onlyFirst) return { version: (JSON.parse(raw) as StoredKeys).current, created: false };
       const stored: StoredKeys = raw ? JSON.parse(raw) : { current: 0, versions: [] };
       const next = stored.versions.reduce((m, v) => Math.max(m, v.version), 0) + 1;
       stored.versions.push({ version: next, createdAt: Date.now(), sealed: seal(this.rootKey, key, aad(next)).toString('base64') });
       stored.current = next;
       await tx.setSetting(SETTING, JSON.stringify(stored));
       await tx.notify(MASTER_KEYS_CHANNEL, String(next));
-      return next;
+      return { version: next, created: true };
     });
-    this.unsealed.set(version, key);
+    if (created) this.unsealed.set(version, key);
     this.currentCache = null;
     return version;
   }
