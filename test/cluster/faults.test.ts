@@ -78,23 +78,17 @@ async function segmentsOf(c: Cluster, bucket: string, key: string): Promise<stri
 }
 
 /**
- * Reads an object through `node` slowly: the first segment's bytes, then waits for `pause` before
- * reading the rest (later segments' blobs are opened only then).
+ * Reads an object slowly: the first chunk, then nothing until `pause` resolves (the paused stream
+ * holds the server back, so the later segments' blobs are opened only then), then the rest.
  */
-async function slowRead(url: string, client: any, key: string, pause: Promise<void>): Promise<Buffer> {
-  const signed = client.signatureUrl(key, { expires: 600 });
-  const res = await fetch(signed.replace(/^https?:\/\/[^/]+/, url.replace(/\/$/, '')), { headers: { host: new URL(signed).host } });
-  assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
+async function slowRead(client: any, key: string, pause: Promise<void>): Promise<Buffer> {
+  const { stream } = await client.getStream(key);
   const chunks: Buffer[] = [];
-  const first = await reader.read();
-  chunks.push(Buffer.from(first.value!));
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  chunks.push(first.value);
   await pause;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(Buffer.from(value));
-  }
+  for (let r = await it.next(); !r.done; r = await it.next()) chunks.push(r.value);
   return Buffer.concat(chunks);
 }
 
@@ -115,7 +109,7 @@ test('a reader on one node keeps its blobs while another node overwrites the obj
   const oldBlobs = await segmentsOf(c, bucket, 'big');
   assert.equal(oldBlobs.length, 3);
   let resume!: () => void;
-  const reading = slowRead(c.nodes[0].url, a, 'big', new Promise<void>((r) => (resume = r)));
+  const reading = slowRead(a, 'big', new Promise<void>((r) => (resume = r)));
   await sleep(200);
   await b.put('big', Buffer.from('overwritten'));
   let inStore = await blobsInStore(c);
