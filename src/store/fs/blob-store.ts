@@ -2,9 +2,9 @@
  * BlobStore on the local filesystem: one file per blob, blobs/<2 hex>/<id>.
  * A blob's random name is referenced by nothing until a metadata commit names it, so the file is
  * written in place: no temp file and rename are needed for atomicity, and a crash leaves at
- * worst an unnamed file, which start-up collection removes. commit() makes both the file's
- * bytes and its directory entry durable before the metadata may name it; BlobFileStream starts
- * writing the bytes back while they arrive.
+ * worst an unnamed file, which list() shows to the orphan scan (so collectPartial has nothing to
+ * do). commit() makes both the file's bytes and its directory entry durable before the metadata
+ * may name it; BlobFileStream starts writing the bytes back while they arrive.
  */
 import { randomBytes } from 'node:crypto';
 import { close as fsClose, createReadStream, fsync, open as fsOpen, promises as fs } from 'node:fs';
@@ -12,10 +12,11 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import type { BlobStore, BlobWriter } from '../types';
+import type { BlobStore, BlobWriter, ListedBlob } from '../types';
 import { BlobFileStream } from './blob-file-stream';
 
 const ID = /^[0-9a-f]{32}$/;
+const FAN_OUT = /^[0-9a-f]{2}$/;
 const READ_CHUNK = 512 * 1024;
 const openFd = promisify(fsOpen);
 const closeFd = promisify(fsClose);
@@ -26,6 +27,7 @@ const ignoreMissing = (err: NodeJS.ErrnoException): void => {
 };
 
 export class FsBlobStore implements BlobStore {
+  readonly backend = 'fs';
   private readonly blobDir: string;
 
   /** Open descriptors of the 256 fan-out directories, kept for fsync after each new file. */
@@ -50,10 +52,11 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.blobDir, blobId.slice(0, 2), blobId);
   }
 
-  async create(): Promise<BlobWriter> {
-    const blobId = randomBytes(16).toString('hex');
+  async create(id?: string): Promise<BlobWriter> {
+    const blobId = id ?? randomBytes(16).toString('hex');
     const file = this.file(blobId);
-    // A numeric fd: the stream leaves it open (autoClose false) so that commit can fsync it.
+    // 'wx': a given id must not exist yet (EEXIST). A numeric fd: the stream leaves it open
+    // (autoClose false) so that commit can fsync it.
     const fd = await openFd(file, 'wx', 0o600);
     const stream = new BlobFileStream(fd, READ_CHUNK);
     let closed = false;
@@ -96,12 +99,27 @@ export class FsBlobStore implements BlobStore {
     await fs.unlink(this.file(blobId)).catch(ignoreMissing);
   }
 
-  async *list(): AsyncIterable<string> {
-    for (const dir of await fs.readdir(this.blobDir)) {
-      for (const name of await fs.readdir(path.join(this.blobDir, dir))) {
-        if (ID.test(name)) yield name;
+  /** Fan-out directories and names sorted, so blob id order; one directory read at a time. */
+  async *list(after?: string): AsyncIterable<ListedBlob> {
+    if (after !== undefined && !ID.test(after)) throw new Error(`invalid blob id ${JSON.stringify(after)}`);
+    const from = after?.slice(0, 2) ?? '';
+    const dirs = (await fs.readdir(this.blobDir)).filter((d) => FAN_OUT.test(d) && d >= from).sort();
+    for (const dir of dirs) {
+      const names = (await fs.readdir(path.join(this.blobDir, dir)).catch((err) => {
+        ignoreMissing(err);
+        return [] as string[];
+      })).filter((n) => ID.test(n) && n.startsWith(dir) && (after === undefined || n > after)).sort();
+      for (const name of names) {
+        // A blob deleted since the directory was read is simply not listed.
+        const st = await fs.stat(path.join(this.blobDir, dir, name)).catch((err) => ignoreMissing(err));
+        if (st) yield { blobId: name, modifiedAt: st.mtimeMs };
       }
     }
+  }
+
+  /** A crashed write leaves an ordinary file, which list() finds: nothing else to remove. */
+  async collectPartial(_startedBefore: number): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {
