@@ -52,17 +52,17 @@ ours() {
 }
 
 stop_daemon() {
-  local pidfile=$1 pid i
+  local pidfile=$1 pid _
   [ -s "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
   if ours "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     # SIGTERM can take ~5 s (the OSD tears down its store); a throwaway cluster need not wait longer.
-    for i in $(seq 50); do ours "$pid" || break; sleep 0.1; done
+    for _ in $(seq 50); do ours "$pid" || break; sleep 0.1; done
     if ours "$pid"; then
-      log "$(basename "$pidfile" .pid) ($pid) ignored SIGTERM; sending SIGKILL"
+      log "$(basename "$pidfile" .pid) ($pid) still runs 5 s after SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      for i in $(seq 20); do ours "$pid" || break; sleep 0.1; done
+      for _ in $(seq 20); do ours "$pid" || break; sleep 0.1; done
     fi
   fi
   rm -f "$pidfile"
@@ -150,6 +150,7 @@ EOF
 # own timeout (something else on the port may accept and never answer), and the poll gives up
 # as soon as radosgw (PID $2) is gone: it logs "failed to bind" and exits when the port is taken.
 wait_s3() {
+  # shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
   (cd "$REPO" && node --no-warnings -e '
     const { readFileSync } = require("fs");
     const { S3Client, ListBucketsCommand } = require("@aws-sdk/client-s3");
@@ -169,8 +170,16 @@ wait_s3() {
     })();' "$1" "$2" "$ACCESS_KEY" "$SECRET_KEY" "$REGION")
 }
 
+on_failed_start() {
+  local rc=$?
+  [ "$rc" -ne 0 ] || return 0
+  log "start failed; logs in $DIR/log"
+  tail -n 20 "$DIR"/log/*.log >&2 2>/dev/null || true
+  stop_all
+}
+
 start() {
-  local t0 ports mon_port rgw_port port_min fsid osd_uuid osd_id i up rgw_pid attempt
+  local t0 ports mon_port rgw_port port_min fsid osd_uuid osd_id up rgw_pid attempt
   t0=$EPOCHREALTIME
   for bin in monmaptool ceph-mon ceph-osd ceph radosgw radosgw-admin node; do
     command -v "$bin" >/dev/null || die "$bin not found: install ceph-mon ceph-osd radosgw ceph-common (and node)"
@@ -181,7 +190,7 @@ start() {
   fi
   mkdir -p "$DIR"/{run,log,crash,mon,osd/ceph-0,rgw}
   # From here on, a failure stops whatever already started and shows the logs' tails.
-  trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed; logs in $DIR/log"; tail -n 20 "$DIR"/log/*.log >&2 2>/dev/null || true; stop_all; fi' EXIT
+  trap on_failed_start EXIT
 
   mapfile -t ports < <(free_ports 2)
   mon_port=${ports[0]}
@@ -202,7 +211,7 @@ start() {
   ceph-osd -c "$CONF" -i 0 >>"$DIR/log/mkfs-osd.log" 2>&1
 
   up=0
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     up=$(ceph_ osd stat -f json 2>>"$DIR/log/ceph-cli.log" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).num_up_osds))') || up=0
     [ "$up" = 1 ] && break
     sleep 0.1
@@ -219,7 +228,7 @@ start() {
   for attempt in 1 2 3; do
     rm -f "$DIR/run/ceph-$RGW_NAME.pid"
     radosgw -c "$CONF" -n "$RGW_NAME" >>"$DIR/log/radosgw-start.log" 2>&1
-    for i in $(seq 50); do [ -s "$DIR/run/ceph-$RGW_NAME.pid" ] && break; sleep 0.1; done
+    for _ in $(seq 50); do [ -s "$DIR/run/ceph-$RGW_NAME.pid" ] && break; sleep 0.1; done
     [ -s "$DIR/run/ceph-$RGW_NAME.pid" ] || die "radosgw wrote no PID file"
     rgw_pid=$(cat "$DIR/run/ceph-$RGW_NAME.pid")
     # An answer from another server on a taken port does not count, hence the second check.
