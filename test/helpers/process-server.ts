@@ -19,6 +19,8 @@ export interface ServerProcess {
   /** The RPC-style listener: KMS API, admin API, RAM API. */
   kmsUrl: string;
   region: string;
+  /** What the server printed so far (its banner). */
+  stdout(): string;
   pid: number;
   child: ChildProcess;
   /** An ali-oss client on the IP endpoint. */
@@ -55,8 +57,10 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
       COFFER_ROOT_KEY: ROOT_KEY,
       ...opts.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
   // Passed through, so that a server-side error (its log goes to stderr) shows in the test output.
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
@@ -76,6 +80,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
           url: ready.oss,
           kmsUrl: ready.kms,
           region: ready.region,
+          stdout: () => stdout,
           pid: child.pid!,
           child,
           client: (options = {}) => ossClient(ready.oss, ready.region, options),
