@@ -105,7 +105,10 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMe
   if (!res.headersSent) sendJson(res, 200, result ?? {});
 }
 
-export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
+/** The console's request handler, and the sweep of expired sessions out of the store. */
+export type ConsoleHandler = RequestListener & { sweepSessions(): Promise<number> };
+
+export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const persistence = opts.persistence && { ...opts.persistence, upstream: (id: string, secret: string) => upstreamFor(opts.target, id, secret) };
   const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now, persistence);
   // A session ended on another process (logout, expiry) must not live on here.
@@ -113,7 +116,7 @@ export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
     if (channel === SESSIONS_CHANNEL) sessions.dropped(message);
     else if (channel === '*') sessions.dropped('*');
   });
-  return (req, res) => {
+  const handler: RequestListener = (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'same-origin');
@@ -146,4 +149,5 @@ export function createConsoleHandler(opts: ConsoleOptions): RequestListener {
       sendError(res, e);
     });
   };
+  return Object.assign(handler, { sweepSessions: () => sessions.sweepStore() });
 }

@@ -65,8 +65,6 @@ const DOC_KIND = 'console-session';
 export const SESSIONS_CHANNEL = 'console-session';
 /** How stale the stored last use may get before a request writes it again. */
 const TOUCH_MS = 60_000;
-/** How often a login also clears expired sessions out of the store. */
-const STORE_SWEEP_MS = 10 * 60_000;
 const PAGE = 100;
 
 const digest = (id: string): string => createHash('sha256').update(id).digest('base64url');
@@ -75,7 +73,6 @@ const secretAad = (key: string): Buffer => Buffer.from(`coffer/v1/console-sessio
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session & { storedSeenAt: number }>();
-  private lastStoreSweep = -Infinity;
 
   constructor(readonly limits: SessionLimits, private readonly now: () => number, private readonly persistence?: SessionPersistence) {}
 
@@ -164,12 +161,19 @@ export class SessionStore {
     return at - s.lastSeenAt >= this.limits.idleMs || at - s.createdAt >= this.limits.maxMs;
   }
 
-  /** Drops expired sessions; run at each login, the only way sessions are added (the store's, now and then). */
+  /** Drops this process's expired sessions; run at each login, the only way sessions are added. */
   private async sweep(): Promise<void> {
     const at = this.now();
     for (const [key, s] of this.sessions) if (this.expired(s, at)) this.sessions.delete(key);
-    if (!this.persistence || at - this.lastStoreSweep < STORE_SWEEP_MS) return;
-    this.lastStoreSweep = at;
+  }
+
+  /**
+   * Deletes expired sessions from the store; returns how many. A cluster-wide background job
+   * (src/core/jobs.ts) runs it on one process at a time.
+   */
+  async sweepStore(): Promise<number> {
+    if (!this.persistence) return 0;
+    const at = this.now();
     const { meta } = this.persistence;
     const expired: string[] = [];
     for (let after: string | undefined; ;) {
@@ -179,6 +183,7 @@ export class SessionStore {
       after = page.at(-1)!.key;
     }
     if (expired.length) await meta.transaction(async (tx) => { for (const key of expired) await tx.deleteDoc(DOC_KIND, key); });
+    return expired.length;
   }
 }
 

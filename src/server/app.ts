@@ -96,6 +96,8 @@ export interface RunningServer {
 const DAY_MS = 86_400_000;
 /** How often deletion windows, expired imported material and due KMS rotations are swept. */
 const KMS_SWEEP_MS = 60_000;
+/** How often expired console sessions are cleared out of the store. */
+const SESSION_SWEEP_MS = 10 * 60_000;
 /** How often retired blobs are swept and an orphan-scan step runs. */
 const BLOB_SWEEP_MS = 10_000;
 export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
@@ -235,7 +237,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       );
       listeners.push(kmsListener);
       if (opts.consolePort !== undefined) {
-        consoleListener = await listen(createConsoleHandler({
+        const consoleHandler = createConsoleHandler({
           target: { oss: oss.url, kms: kmsListener.url, region: opts.region },
           identify: async (id) => {
             const key = await credentials.lookup(id);
@@ -243,7 +245,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           },
           metrics, logger, secure: !!opts.tls, sessionLimits: opts.consoleSessions, now: opts.now,
           persistence: { meta, rootKey: rootKey.key },
-        }), opts.host, opts.consolePort, opts.tls);
+        });
+        consoleListener = await listen(consoleHandler, opts.host, opts.consolePort, opts.tls);
+        jobs.every('console-session-sweep', SESSION_SWEEP_MS, async () => {
+          const n = await consoleHandler.sweepSessions();
+          if (n) logger.log('info', 'removed expired console sessions', { sessions: n });
+        });
         listeners.push(consoleListener);
       }
     } catch (err) {

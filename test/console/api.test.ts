@@ -11,6 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/common/log';
 import { filesContaining } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
@@ -179,6 +180,35 @@ test('a session survives a restart (secret sealed at rest, the same cookie and C
     const gone = new ConsoleClient(second.consoleUrl);
     gone.cookie = before.cookie;
     assert.equal((await gone.request('GET', '/api/session')).status, 401);
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('expired sessions are cleared out of the store by the background sweep, live ones stay', async () => {
+  const dataDir = tempDir('coffer-console-sweep-');
+  let clock = Date.now();
+  const limits = { idleMs: 60_000, maxMs: 3_600_000 };
+  let first: TestServer | null = await startTestServer({ dataDir, now: () => clock, consoleSessions: limits });
+  let second: TestServer | null = null;
+  try {
+    assert.equal((await new ConsoleClient(first.consoleUrl).login()).status, 200);
+    assert.equal((await first.running.coffer.meta.listDocs('console-session', { limit: 10 })).length, 1);
+    await first.close();
+    first = null;
+    // The next server's clock is past the idle limit: its sweep, soon after start, removes the session.
+    clock += limits.idleMs + 1;
+    second = await startTestServer({ dataDir, now: () => clock, consoleSessions: limits });
+    const fresh = new ConsoleClient(second.consoleUrl);
+    assert.equal((await fresh.login()).status, 200);
+    const meta = second.running.coffer.meta;
+    const deadline = Date.now() + 10_000;
+    while ((await meta.listDocs('console-session', { limit: 10 })).length !== 1 && Date.now() < deadline) await sleep(100);
+    const left = await meta.listDocs<{ lastSeenAt: number }>('console-session', { limit: 10 });
+    assert.equal(left.length, 1, 'only the new session is stored');
+    assert.equal(left[0].lastSeenAt, clock);
   } finally {
     await first?.close();
     await second?.close();
