@@ -27,6 +27,7 @@ import type {
   PartRecord,
   UploadRecord,
 } from '../types';
+import { objectKeyRange, uploadKeyRange, utf8 } from '../key-range';
 import { MIGRATIONS } from './migrations';
 
 /** pg_advisory_lock key held while migrating ("coffer-m" as a big-endian int64). */
@@ -37,20 +38,6 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_RETRIES = 20;
 /** How often the LISTEN connection proves it is alive. */
 const HEARTBEAT_MS = 10_000;
-
-const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-/** The smallest byte string greater than every string starting with `prefix`. */
-function prefixEnd(prefix: Buffer): Buffer | null {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] !== 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return null;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sqlState = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
@@ -114,36 +101,19 @@ class Reader implements MetadataReader {
     return this.one('SELECT data FROM objects WHERE bucket = $1 AND key = $2', bucket, utf8(key));
   }
 
-  /** The same bounds as the SQLite store: key >(=) lo [AND key < hi], one range of the primary key. */
+  /** One range of the primary key (src/store/key-range.ts). */
   async listObjects(bucket: string, q: ListObjectsQuery): Promise<ObjectRecord[]> {
-    let after: Buffer | null = q.after !== undefined ? utf8(q.after) : null;
-    let inclusive = false;
-    if (q.skipPrefix !== undefined) {
-      const end = prefixEnd(utf8(q.skipPrefix));
-      if (!end) return [];
-      if (!after || Buffer.compare(end, after) > 0) {
-        after = end;
-        inclusive = true;
-      }
-    }
-    const p = utf8(q.prefix ?? '');
-    let lo = p;
-    let loIncl = true;
-    if (after && Buffer.compare(after, lo) >= 0) {
-      lo = after;
-      loIncl = inclusive;
-    }
-    const hi = p.length ? prefixEnd(p) : null;
-    const loOp = loIncl ? '>=' : '>';
-    if (hi) {
+    const r = objectKeyRange(q);
+    if (!r) return [];
+    if (r.hi) {
       return this.many(
-        `SELECT data FROM objects WHERE bucket = $1 AND key ${loOp} $2 AND key < $3 ORDER BY key LIMIT $4`,
-        bucket, lo, hi, q.limit,
+        `SELECT data FROM objects WHERE bucket = $1 AND key ${r.loOp} $2 AND key < $3 ORDER BY key LIMIT $4`,
+        bucket, r.lo, r.hi, q.limit,
       );
     }
     return this.many(
-      `SELECT data FROM objects WHERE bucket = $1 AND key ${loOp} $2 ORDER BY key LIMIT $3`,
-      bucket, lo, q.limit,
+      `SELECT data FROM objects WHERE bucket = $1 AND key ${r.loOp} $2 ORDER BY key LIMIT $3`,
+      bucket, r.lo, q.limit,
     );
   }
 
@@ -152,25 +122,9 @@ class Reader implements MetadataReader {
   }
 
   async listUploads(bucket: string, q: ListUploadsQuery): Promise<UploadRecord[]> {
-    const p = utf8(q.prefix ?? '');
-    const hi = p.length ? prefixEnd(p) : null;
-    let key = p;
-    let idAfter = '';
-    let keyOp = '>=';
-    if (q.keyMarker !== undefined && Buffer.compare(utf8(q.keyMarker), key) >= 0) {
-      key = utf8(q.keyMarker);
-      if (q.uploadIdMarker) idAfter = q.uploadIdMarker;
-      else keyOp = '>';
-    }
-    if (q.skipPrefix !== undefined) {
-      const end = prefixEnd(utf8(q.skipPrefix));
-      if (!end) return [];
-      if (Buffer.compare(end, key) > 0) {
-        key = end;
-        keyOp = '>=';
-        idAfter = '';
-      }
-    }
+    const r = uploadKeyRange(q);
+    if (!r) return [];
+    const { lo: key, loOp: keyOp, hi, idAfter } = r;
     const where = ['bucket = $1'];
     const values: unknown[] = [bucket];
     if (idAfter) {

@@ -24,6 +24,7 @@ import type {
   PartRecord,
   UploadRecord,
 } from '../types';
+import { objectKeyRange, uploadKeyRange, utf8 } from '../key-range';
 
 /**
  * Schema version 1: the tables as they were before versioning (such data directories have
@@ -72,20 +73,6 @@ const CHANGES_KEPT_MS = 60_000;
 const PRUNE_EVERY_MS = 10_000;
 /** How long a transaction waits for another connection's write lock before failing. */
 const LOCK_WAIT_MS = 30_000;
-
-const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-/** The smallest byte string greater than every string starting with `prefix`. */
-function prefixEnd(prefix: Buffer): Buffer | null {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] !== 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return null;
-}
 
 type Row = { data: string };
 type Handle = Database.Database;
@@ -138,39 +125,18 @@ class Reader {
     return this.one('SELECT data FROM objects WHERE bucket = ? AND key = ?', bucket, utf8(key));
   }
 
-  /** Builds "key > lower AND key < upper" bounds from prefix, after and skipPrefix. */
-  private keyRange(prefix: string | undefined, after: Buffer | null): { lo: Buffer; loIncl: boolean; hi: Buffer | null } {
-    const p = utf8(prefix ?? '');
-    let lo = p;
-    let loIncl = true;
-    if (after && Buffer.compare(after, lo) >= 0) {
-      lo = after;
-      loIncl = false;
-    }
-    return { lo, loIncl, hi: p.length ? prefixEnd(p) : null };
-  }
-
+  /** One range of the primary key (src/store/key-range.ts). */
   async listObjects(bucket: string, q: ListObjectsQuery): Promise<ObjectRecord[]> {
-    let after: Buffer | null = q.after !== undefined ? utf8(q.after) : null;
-    let inclusive = false;
-    if (q.skipPrefix !== undefined) {
-      const end = prefixEnd(utf8(q.skipPrefix));
-      if (!end) return [];
-      if (!after || Buffer.compare(end, after) > 0) {
-        after = end;
-        inclusive = true;
-      }
-    }
-    const r = this.keyRange(q.prefix, after);
-    const loOp = r.loIncl || inclusive ? '>=' : '>';
+    const r = objectKeyRange(q);
+    if (!r) return [];
     if (r.hi) {
       return this.many(
-        `SELECT data FROM objects WHERE bucket = ? AND key ${loOp} ? AND key < ? ORDER BY key LIMIT ?`,
+        `SELECT data FROM objects WHERE bucket = ? AND key ${r.loOp} ? AND key < ? ORDER BY key LIMIT ?`,
         bucket, r.lo, r.hi, q.limit,
       );
     }
     return this.many(
-      `SELECT data FROM objects WHERE bucket = ? AND key ${loOp} ? ORDER BY key LIMIT ?`,
+      `SELECT data FROM objects WHERE bucket = ? AND key ${r.loOp} ? ORDER BY key LIMIT ?`,
       bucket, r.lo, q.limit,
     );
   }
@@ -180,25 +146,9 @@ class Reader {
   }
 
   async listUploads(bucket: string, q: ListUploadsQuery): Promise<UploadRecord[]> {
-    const p = utf8(q.prefix ?? '');
-    const hi = p.length ? prefixEnd(p) : null;
-    let key = p;
-    let idAfter = '';
-    let keyOp = '>=';
-    if (q.keyMarker !== undefined && Buffer.compare(utf8(q.keyMarker), key) >= 0) {
-      key = utf8(q.keyMarker);
-      if (q.uploadIdMarker) idAfter = q.uploadIdMarker;
-      else keyOp = '>';
-    }
-    if (q.skipPrefix !== undefined) {
-      const end = prefixEnd(utf8(q.skipPrefix));
-      if (!end) return [];
-      if (Buffer.compare(end, key) > 0) {
-        key = end;
-        keyOp = '>=';
-        idAfter = '';
-      }
-    }
+    const r = uploadKeyRange(q);
+    if (!r) return [];
+    const { lo: key, loOp: keyOp, hi, idAfter } = r;
     const where = ['bucket = ?'];
     const args: unknown[] = [bucket];
     if (idAfter) {
