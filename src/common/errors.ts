@@ -17,3 +17,12 @@ export class CofferError extends Error {
 export function isCofferError(err: unknown): err is CofferError {
   return err instanceof CofferError;
 }
+
+/**
+ * Whether an error says the disk is full: ENOSPC from a file write or fsync, SQLITE_FULL from the
+ * embedded metadata store. The OSS edge answers it as InsufficientStorage, not as InternalError.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT';
+}

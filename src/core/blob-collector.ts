@@ -10,6 +10,7 @@
  * the blob store in bounded steps, resuming from a cursor kept in the metadata store.
  */
 import type { BlobStore, MetadataStore } from '../store/types';
+import { FREES_SPACE } from './coffer';
 
 const BATCH = 500;
 /** Blobs looked at per orphan-scan step. */
@@ -66,7 +67,7 @@ export class BlobCollector {
       const ids = due.filter((id) => !this.leases.has(id));
       if (ids.length === 0) return removed;
       await Promise.all(ids.map((id) => this.blobs.delete(id)));
-      await this.meta.transaction((tx) => tx.forgetBlobs(ids));
+      await this.meta.transaction((tx) => tx.forgetBlobs(ids), FREES_SPACE);
       removed += ids.length;
       if (due.length < BATCH) return removed;
     }

@@ -1,7 +1,7 @@
 /** Bucket lifecycle and configuration. */
 import type { Principal } from '../common/principal';
 import type { BucketAcl, BucketRecord, EncryptionRule } from '../store/types';
-import { LIMITS, type Coffer } from './coffer';
+import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { CofferError } from '../common/errors';
 import { checkBucketName } from './names';
 
@@ -50,7 +50,7 @@ export async function deleteBucket(c: Coffer, name: string): Promise<void> {
     if (!(await tx.getBucket(name))) throw new CofferError('NoSuchBucket', '', { BucketName: name });
     if (!(await tx.bucketIsEmpty(name))) throw new CofferError('BucketNotEmpty', '', { BucketName: name });
     await tx.deleteBucket(name);
-  });
+  }, FREES_SPACE);
 }
 
 /** Applies a change to one bucket's record in a single transaction. */

@@ -1,5 +1,5 @@
 /** Everything the object service needs, wired once at start-up and passed to each operation. */
-import type { BlobStore, MetadataStore } from '../store/types';
+import type { BlobStore, MetadataStore, TransactionOptions } from '../store/types';
 import type { BlobCollector } from './blob-collector';
 import type { Encryption } from './encryption';
 
@@ -24,3 +24,6 @@ export const LIMITS = {
   maxDeleteKeys: 1000,
   maxListKeys: 1000,
 } as const;
+
+/** For transactions that delete: on a full disk they may use the store's reserved space. */
+export const FREES_SPACE: TransactionOptions = { freesSpace: true };

@@ -8,7 +8,7 @@ import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../store/types';
 import { requireBucket } from './buckets';
-import { LIMITS, type Coffer } from './coffer';
+import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import { asObjectEncryption, resolveSse, type SseChoice } from './encryption';
 import { CofferError } from '../common/errors';
@@ -213,7 +213,7 @@ export async function abortUpload(c: Coffer, bucket: string, key: string, upload
   await c.meta.transaction(async (tx) => {
     if (!(await tx.getUpload(uploadId))) throw noSuchUpload();
     await tx.deleteUpload(uploadId);
-  });
+  }, FREES_SPACE);
   c.collector.sweepSoon();
 }
 

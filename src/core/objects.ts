@@ -9,7 +9,7 @@ import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
 import type { ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
-import { LIMITS, type Coffer } from './coffer';
+import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import { asObjectEncryption, resolveSse, suiteOf, type KeyContext, type ObjectEncryption, type SseChoice } from './encryption';
 import { CofferError } from '../common/errors';
@@ -119,7 +119,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
 
 export async function deleteObject(c: Coffer, bucket: string, key: string): Promise<void> {
   await requireBucket(c, bucket);
-  const removed = await c.meta.transaction((tx) => tx.deleteObject(bucket, key));
+  const removed = await c.meta.transaction((tx) => tx.deleteObject(bucket, key), FREES_SPACE);
   if (removed) c.collector.sweepSoon();
 }
 
@@ -131,7 +131,7 @@ export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): 
     let n = 0;
     for (const key of keys) if (await tx.deleteObject(bucket, key)) n++;
     return n;
-  });
+  }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
   return keys;
 }

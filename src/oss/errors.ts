@@ -1,5 +1,5 @@
 /** The OSS error catalogue: HTTP status and default message for each code, and error rendering. */
-import { CofferError } from '../common/errors';
+import { CofferError, isStorageFull } from '../common/errors';
 import { toXml } from './xml';
 
 interface Entry {
@@ -45,6 +45,8 @@ const CATALOGUE: Record<string, Entry> = {
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.', ec: '0026-00000004' },
   DataIntegrityError: { status: 500, message: 'Stored data failed its integrity check.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
+  // No OSS code covers a self-hosted disk running full; 507 is HTTP's own status for it.
+  InsufficientStorage: { status: 507, message: 'The server has no space left to store this request; delete objects to free space.' },
   ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },
 };
 
@@ -55,7 +57,9 @@ export function statusOf(code: string): number {
 export interface RenderedError { status: number; body: string; code: string; headers: Record<string, string> }
 
 export function renderError(err: unknown, requestId: string, hostId: string): RenderedError {
-  const e = err instanceof CofferError ? err : new CofferError('InternalError', CATALOGUE.InternalError.message);
+  const e = err instanceof CofferError ? err
+    : isStorageFull(err) ? new CofferError('InsufficientStorage', CATALOGUE.InsufficientStorage.message)
+      : new CofferError('InternalError', CATALOGUE.InternalError.message);
   const entry = CATALOGUE[e.code] ?? CATALOGUE.InternalError;
   const ec = e.extras.EC ?? entry.ec;
   const fields: Record<string, string> = {

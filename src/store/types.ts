@@ -211,6 +211,14 @@ export interface MetadataTx extends MetadataReader {
   appendAudit(records: AuditRecord[]): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * The transaction deletes (objects, uploads, buckets, blob records). On a full disk a store may
+   * spend space it holds in reserve on it, so that space can always be freed through the API.
+   */
+  freesSpace?: boolean;
+}
+
 export interface MetadataStore extends MetadataReader {
   /** 'sqlite' | 'postgres': for status reports only; nothing decides on it. */
   readonly backend: string;
@@ -220,7 +228,7 @@ export interface MetadataStore extends MetadataReader {
    * only await tx calls (no network or file I/O, no side effects outside tx); it commits when fn
    * resolves and rolls back when it throws.
    */
-  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /**
    * Calls listener for every notify() committed by any process on this store, this one included,
    * in commit order per process, within about a second. Returns the unsubscribe function.

@@ -22,9 +22,11 @@ import type {
   MetadataTx,
   ObjectRecord,
   PartRecord,
+  TransactionOptions,
   UploadRecord,
 } from '../types';
 import { objectKeyRange, uploadKeyRange, utf8 } from '../key-range';
+import { DiskReserve } from './disk-reserve';
 
 /**
  * Schema version 1: the tables as they were before versioning (such data directories have
@@ -420,7 +422,7 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
   private lastSeq = 0;
   private closed = false;
 
-  private constructor(reader: Handle, writer: Handle) {
+  private constructor(reader: Handle, writer: Handle, private readonly reserve: DiskReserve) {
     super(reader);
     this.writer = writer;
     this.tx = new Tx(writer);
@@ -434,7 +436,7 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
       // retries without blocking the event loop (a blocked loop could never let this process's
       // own other store instance commit and release the lock).
       writer.pragma('busy_timeout = 0');
-      return new SqliteMetadataStore(open(file), writer);
+      return new SqliteMetadataStore(open(file), writer, new DiskReserve(`${file}.reserve`));
     } catch (err) {
       writer.close();
       throw err;
@@ -455,8 +457,8 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
     }
   }
 
-  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    const attempt = async (): Promise<T> => {
       await this.begin();
       this.tx.notified = false;
       try {
@@ -466,6 +468,17 @@ export class SqliteMetadataStore extends Reader implements MetadataStore {
         return result;
       } catch (err) {
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    };
+    const run = async (): Promise<T> => {
+      try {
+        const result = await attempt();
+        this.reserve.keep();
+        return result;
+      } catch (err) {
+        // A delete on a full disk: give SQLite the reserved space and try once more.
+        if (opts.freesSpace && (err as { code?: string }).code === 'SQLITE_FULL' && this.reserve.release()) return attempt();
         throw err;
       }
     };
