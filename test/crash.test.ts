@@ -19,14 +19,19 @@ import type { ObjectRecord } from '../src/store/types';
 import { blobFile, listFiles } from './helpers/data-dir';
 import { spawnServer, type ServerProcess } from './helpers/process-server';
 import { tempDir } from './helpers/server';
+import { popClient } from './rpc/helpers';
 
 const BUCKET = 'crash-test';
 const SSE = 'x-oss-server-side-encryption';
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const ROUNDS = 8;
+/** `npm run crash-campaign` sets CRASH_ROUNDS=100. */
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 8);
 const PUT_KEYS = Array.from({ length: 12 }, (_, i) => `obj/${i}`);
 const APPEND_KEYS = ['app/0', 'app/1'];
+/** Written once before the first round and never changed, so that a copy's content is known. */
+const COPY_SOURCES = Array.from({ length: 4 }, (_, i) => `src/${i}`);
+const COPY_TARGETS = Array.from({ length: 4 }, (_, i) => `copy/${i}`);
 /** An appendable object is deleted and started over after this many appends, to bound its size. */
 const MAX_APPENDS = 12;
 
@@ -226,7 +231,7 @@ class Model {
   private clock = 0;
   readonly keys = new Map<string, KeyHistory>();
   uploads: Upload[] = [];
-  readonly stats = { writes: 0, acked: 0, cut: 0, completesAcked: 0, completesCut: 0, uploadsResumed: 0, uploadsAborted: 0, blobLeftovers: 0 };
+  readonly stats = { rewraps: 0, writes: 0, acked: 0, cut: 0, completesAcked: 0, completesCut: 0, uploadsResumed: 0, uploadsAborted: 0, blobLeftovers: 0 };
 
   history(key: string): KeyHistory {
     let h = this.keys.get(key);
@@ -370,6 +375,32 @@ async function multipartLoop(m: Model, c: any, round: number): Promise<void> {
   }
 }
 
+/**
+ * CopyObject onto a few target keys, switching the encryption on or off (a re-encrypting copy
+ * writes the data again under a new key); the sources never change, so the content is known.
+ */
+async function copyLoop(m: Model, c: any): Promise<void> {
+  while (!m.killed) {
+    const sourceKey = pick(COPY_SOURCES);
+    const source = m.history(sourceKey).state!;
+    const target = pick(COPY_TARGETS);
+    const sse = Math.random() < 0.5;
+    const v = version('Normal', sse, source.pieces);
+    await m.write(target, v, () => c.copy(target, sourceKey, { headers: sseHeaders(sse) }));
+  }
+}
+
+/** Master-key rotations and rewrap passes (metadata only) racing with everything else. */
+async function rewrapLoop(m: Model, srv: ServerProcess): Promise<void> {
+  const admin = popClient(srv.kmsUrl);
+  while (!m.killed) {
+    const action = Math.random() < 0.3 ? 'RotateMasterKey' : 'RewrapMasterKeys';
+    const done = await m.call(() => admin.request(action, action === 'RewrapMasterKeys' ? { MaxObjects: 20 } : {}, { method: 'POST', timeout: 30_000 }));
+    if (done !== undefined) m.stats.rewraps++;
+    await sleep(50);
+  }
+}
+
 /** Reads racing with the writers: each GET must be one whole version ever written to the key. */
 async function readLoop(m: Model, c: any): Promise<void> {
   while (!m.killed) {
@@ -409,6 +440,8 @@ async function crashRound(m: Model, srv: ServerProcess, round: number): Promise<
     ...Array.from({ length: 3 }, () => slowPut(m, c)),
     ...APPEND_KEYS.map((key) => appendLoop(m, c, key)),
     ...Array.from({ length: 2 }, () => multipartLoop(m, c, round)),
+    copyLoop(m, c),
+    rewrapLoop(m, srv),
     readLoop(m, c),
   ]);
   assert.deepEqual(await srv.exited, { code: null, signal: 'SIGKILL' });
@@ -508,7 +541,7 @@ function useDataDir(t: TestContext): string {
   return dir;
 }
 
-test(`SIGKILL during uploads, appends, deletes and Completes, ${ROUNDS} times: after each restart every object is one whole written version`, async (t) => {
+test(`SIGKILL during uploads, appends, deletes, Completes, re-encrypting copies and rewraps, ${ROUNDS} times: after each restart every object is one whole written version`, async (t) => {
   // urllib (under ali-oss) console.warns about every socket a kill cuts; keep the report readable.
   const warn = console.warn;
   console.warn = (...args: unknown[]) => { if (!String(args[0]).startsWith('[urllib:warn]')) warn(...args); };
@@ -518,6 +551,8 @@ test(`SIGKILL during uploads, appends, deletes and Completes, ${ROUNDS} times: a
   t.after(() => srv.kill('SIGKILL'));
   await srv.client({ bucket: BUCKET }).putBucket(BUCKET);
   const m = new Model();
+  for (const key of COPY_SOURCES) assert.ok(await putVersion(m, srv.client({ bucket: BUCKET }), key, rand(1, 300 * KiB)));
+  for (const key of COPY_SOURCES) m.history(key).state = m.history(key).writes[0].version;
   for (let round = 1; round <= ROUNDS; round++) {
     await crashRound(m, srv, round);
     const named = namedBlobs(dataDir);
@@ -529,6 +564,7 @@ test(`SIGKILL during uploads, appends, deletes and Completes, ${ROUNDS} times: a
   // The run proves something only if kills really cut writes and left files to collect.
   assert.ok(m.stats.acked > 0 && m.stats.cut > 0, 'some writes were acknowledged and some cut by the kills');
   assert.ok(m.stats.blobLeftovers > 0, 'the kills left unnamed blob files for start-up to collect');
+  assert.ok(m.stats.rewraps > 0, 'rotations and rewraps ran during the rounds');
 });
 
 test('SIGTERM drains: uploads in flight finish with 200, the process exits 0, and the objects are intact after restart', async (t) => {
