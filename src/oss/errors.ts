@@ -54,12 +54,20 @@ export function statusOf(code: string): number {
   return CATALOGUE[code]?.status ?? 500;
 }
 
+/** A system error from the stores (EIO, ENOENT of a blob, …) named in the message: an operator can act on it. */
+function storageFailure(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)
+    ? `The server's storage failed (${code}); the request was not completed.`
+    : null;
+}
+
 export interface RenderedError { status: number; body: string; code: string; headers: Record<string, string> }
 
 export function renderError(err: unknown, requestId: string, hostId: string): RenderedError {
   const e = err instanceof CofferError ? err
     : isStorageFull(err) ? new CofferError('InsufficientStorage', CATALOGUE.InsufficientStorage.message)
-      : new CofferError('InternalError', CATALOGUE.InternalError.message);
+      : new CofferError('InternalError', storageFailure(err) ?? CATALOGUE.InternalError.message);
   const entry = CATALOGUE[e.code] ?? CATALOGUE.InternalError;
   const ec = e.extras.EC ?? entry.ec;
   const fields: Record<string, string> = {

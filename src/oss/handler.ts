@@ -160,6 +160,9 @@ function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMe
   baseHeaders(res, requestId);
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   res.statusCode = e.status;
+  // A body the failure left unread (a write error stops the pipeline that consumed it) may be
+  // gone with its socket: the client must not send its next request on this connection.
+  if (!raw.complete) res.setHeader('Connection', 'close');
   if (raw.method === 'HEAD') {
     res.setHeader('x-oss-err', Buffer.from(e.body).toString('base64'));
     res.end();

@@ -37,6 +37,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra server flags; by default one process (--workers 1) that collects blobs at once (--blob-grace-seconds 0). */
   args?: string[];
+  /** Options for node itself, before the script (e.g. --require of a fault injector). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -47,7 +49,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const readyDir = tempDir('coffer-ready-');
   const readyFile = path.join(readyDir, 'ready.json');
   const child = spawn(process.execPath, [
-    COFFER, 'server', '--data-dir', opts.dataDir, '--oss-port', '0', '--kms-port', '0', '--console-port', '0',
+    ...(opts.nodeArgs ?? []), COFFER, 'server', '--data-dir', opts.dataDir, '--oss-port', '0', '--kms-port', '0', '--console-port', '0',
     '--ready-file', readyFile, '--log-level', 'warn', '--workers', '1', '--blob-grace-seconds', '0', ...(opts.args ?? []),
   ], {
     env: {
