@@ -2,7 +2,8 @@
  * CreateAlias, UpdateAlias, DeleteAlias, ListAliases, ListAliasesByKeyId (reference §3.2, §4.2).
  * An alias is `alias/` + 1–255 of [A-Za-z0-9_/-], unique per account and region, bound to one
  * key; a key may have many. `alias/acs/…` is reserved for keys the service manages itself
- * (ensureServiceKey): users can neither create, retarget nor delete such aliases.
+ * (ensureServiceKey): users can neither create, retarget nor delete such aliases, nor point other
+ * aliases at those keys (service-keys.ts).
  */
 import { CofferError } from '../common/errors';
 import type { MetadataTx } from '../store/types';
@@ -11,6 +12,7 @@ import { aliasNotFound, invalidParameter } from './errors';
 import type { KeyStore } from './key-store';
 import { pageParams, requireString } from './params';
 import { KIND, type AliasRecord, type KeyRecord } from './records';
+import { checkServiceAlias, isReservedAlias, RESERVED_ALIAS_PREFIX } from './service-keys';
 import { isDestroyDue } from './states';
 import type {
   AliasEntry,
@@ -23,15 +25,18 @@ import type {
 } from './types';
 
 const ALIAS_NAME = /^alias\/[A-Za-z0-9_/-]{1,255}$/;
-export const RESERVED_ALIAS_PREFIX = 'alias/acs/';
 
-/** Checks an alias name's syntax and that it lies inside (service) or outside (users) the reserved namespace. */
-export function aliasNameParam(value: string | undefined, owner: 'user' | 'service' = 'user'): string {
+/**
+ * Checks an alias name's syntax and that a new alias lies inside (service) or outside (user) the
+ * reserved namespace; 'existing' names an alias to act on, whose owner is checked once it is read.
+ */
+export function aliasNameParam(value: string | undefined, owner: 'user' | 'service' | 'existing' = 'user'): string {
   const name = requireString(value, 'AliasName');
   if (!ALIAS_NAME.test(name)) {
     throw invalidParameter('AliasName', 'it must be "alias/" followed by 1 to 255 letters, digits, "_", "-" or "/"');
   }
-  const reserved = name.startsWith(RESERVED_ALIAS_PREFIX);
+  if (owner === 'existing') return name;
+  const reserved = isReservedAlias(name);
   if (owner === 'user' && reserved) {
     throw invalidParameter('AliasName', `the ${RESERVED_ALIAS_PREFIX} namespace is reserved for keys managed by cloud services`);
   }
@@ -68,10 +73,11 @@ export async function createAlias(ks: KeyStore, req: AliasRequest): Promise<Empt
 
 /** Retargets an existing alias; only the target key's state matters (§4.1). */
 export async function updateAlias(ks: KeyStore, req: AliasRequest): Promise<EmptyResponse> {
-  const aliasName = aliasNameParam(req.AliasName);
+  const aliasName = aliasNameParam(req.AliasName, 'existing');
   await ks.update(req.KeyId, 'UpdateAlias', ks.now(), async (rec, tx) => {
     const alias = await tx.getDoc<AliasRecord>(KIND.alias, aliasName);
     if (!alias) throw aliasNotFound(aliasName);
+    checkServiceAlias('UpdateAlias', alias);
     if (alias.keyId === rec.keyId) return;
     await unlinkAlias(tx, alias);
     await bindAlias(tx, rec, aliasName);
@@ -80,10 +86,11 @@ export async function updateAlias(ks: KeyStore, req: AliasRequest): Promise<Empt
 }
 
 export async function deleteAlias(ks: KeyStore, req: DeleteAliasRequest): Promise<EmptyResponse> {
-  const aliasName = aliasNameParam(req.AliasName);
+  const aliasName = aliasNameParam(req.AliasName, 'existing');
   await ks.meta.transaction(async (tx) => {
     const alias = await tx.getDoc<AliasRecord>(KIND.alias, aliasName);
     if (!alias) throw aliasNotFound(aliasName);
+    checkServiceAlias('DeleteAlias', alias);
     await tx.deleteDoc(KIND.alias, aliasName);
     await unlinkAlias(tx, alias);
   });

@@ -17,6 +17,7 @@ import { aliasNotFound, keyNotFound, keyVersionNotFound } from './errors';
 import { MaterialCache } from './material-cache';
 import { requireString } from './params';
 import { KIND, versionDocId, type AliasRecord, type KeyRecord, type VersionRecord } from './records';
+import { checkServiceKey } from './service-keys';
 import { checkState, effectiveState, isDestroyDue, isMaterialExpired, isRotationDue, type KeyAction } from './states';
 import type { KeySpec } from './types';
 
@@ -114,7 +115,8 @@ export class KeyStore {
 
   /**
    * load(), then one transaction that re-reads the record, repeats the state check (another
-   * writer may have changed it), runs fn, which may change the record in place, and stores it.
+   * writer may have changed it), refuses changes to a service key, runs fn, which may change the
+   * record in place, and stores it. Every action that changes a key comes through here.
    */
   async update<T>(
     input: string | undefined,
@@ -127,6 +129,7 @@ export class KeyStore {
       const rec = await tx.getDoc<KeyRecord>(KIND.key, keyId);
       if (!rec || isDestroyDue(rec, now)) throw keyNotFound(keyId);
       checkState(action, effectiveState(rec, now), keyId);
+      checkServiceKey(action, rec);
       const result = await fn(rec, tx);
       await tx.putDoc(KIND.key, keyId, rec);
       return result;

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import type { KeyRecord } from '../../src/kms/records';
 import { ACCOUNT, DAY, Env, expectCode, newKeyId, REGION } from './helpers';
 
 const env = new Env();
@@ -225,14 +226,20 @@ test('ensureServiceKey creates alias/acs/oss once under concurrent first use, ac
     const dataKey = await local.kms.GenerateDataKey({ KeyId: 'alias/acs/oss' });
     assert.equal(dataKey.KeyId, ids[0]);
 
-    // Users cannot take over the reserved namespace; the service cannot leave it.
+    // Users cannot take over the reserved namespace; the service cannot leave it; the service's
+    // alias stays where it is (test/sse-kms/service-key.test.ts tries every change over the wire).
     await expectCode(local.kms.CreateAlias({ AliasName: 'alias/acs/ecs', KeyId: ids[0] }), 'InvalidParameter');
-    await expectCode(local.kms.UpdateAlias({ AliasName: 'alias/acs/oss', KeyId: await newKeyId(local.kms) }), 'InvalidParameter');
-    await expectCode(local.kms.DeleteAlias({ AliasName: 'alias/acs/oss' }), 'InvalidParameter');
+    await expectCode(local.kms.UpdateAlias({ AliasName: 'alias/acs/oss', KeyId: await newKeyId(local.kms) }), 'Rejected.UnsupportedOperation');
+    await expectCode(local.kms.DeleteAlias({ AliasName: 'alias/acs/oss' }), 'Rejected.UnsupportedOperation');
+    await expectCode(local.kms.ScheduleKeyDeletion({ KeyId: ids[0]!, PendingWindowInDays: 7 }), 'Rejected.UnsupportedOperation');
     await expectCode(local.kms.ensureServiceKey('alias/mine'), 'InvalidParameter');
 
-    // Once the managed key has been deleted, the next use makes a new one.
-    await local.kms.ScheduleKeyDeletion({ KeyId: ids[0]!, PendingWindowInDays: 7 });
+    // Once the managed key has been deleted (scheduled by a release that still allowed it), the
+    // next use makes a new one.
+    await local.meta.transaction(async (tx) => {
+      const rec = (await tx.getDoc<KeyRecord>('kms.key', ids[0]!))!;
+      await tx.putDoc('kms.key', ids[0]!, { ...rec, state: 'PendingDeletion', deleteAt: local.clock.t + 7 * DAY });
+    });
     local.clock.advance(7 * DAY);
     const next = await local.kms.ensureServiceKey();
     assert.notEqual(next, ids[0]);
