@@ -21,3 +21,14 @@ export function authorizeBucket(c: Coffer, req: OssRequest, action: string, buck
 export function authorizeObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl): void {
   authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl });
 }
+
+/**
+ * The access decision for `action` on whatever object is stored under `key` now, loading its ACL.
+ * Single-object and multi-object operations both call this, so a batch can never decide
+ * differently from the operation it repeats. The root's decision never depends on ACLs, so it
+ * skips the lookup.
+ */
+export async function authorizeStoredObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string): Promise<void> {
+  const current = req.caller.principal.kind === 'root' ? null : await c.meta.getObject(bucket.name, key);
+  authorizeObject(c, req, action, bucket, key, current?.acl);
+}

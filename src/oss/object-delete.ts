@@ -2,17 +2,16 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../common/errors';
+import { LIMITS } from '../core/coffer';
 import { deleteObject, deleteObjects } from '../core/objects';
-import { authorizeObject } from './access';
+import { authorizeStoredObject } from './access';
 import { readSmallBody } from './body';
 import { urlEncodeKey } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
 import { parseXml, textOf, toXml } from './xml';
 
 export async function DeleteObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const bucket = await requireBucket(c, req.bucket!);
-  const obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorizeObject(c, req, 'oss:DeleteObject', bucket, req.key!, obj?.acl);
+  await authorizeStoredObject(c, req, 'oss:DeleteObject', await requireBucket(c, req.bucket!), req.key!);
   await deleteObject(c, req.bucket!, req.key!);
   return { status: 204 };
 }
@@ -27,8 +26,11 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
     return key;
   });
   if (keys.length === 0) throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: no <Object> to delete.');
-  // Every key is a resource of its own; one refused key refuses the whole request, before anything is deleted.
-  for (const key of keys) authorizeObject(c, req, 'oss:DeleteObject', bucket, key);
+  // Before the per-key lookups below, so an oversized body costs nothing.
+  if (keys.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', `The number of keys in a delete request must not exceed ${LIMITS.maxDeleteKeys}.`);
+  // Every key is a resource of its own, decided exactly as DeleteObject decides it (its own ACL
+  // included); one refused key refuses the whole request, before anything is deleted.
+  for (const key of keys) await authorizeStoredObject(c, req, 'oss:DeleteObject', bucket, key);
   const deleted = await deleteObjects(c, req.bucket!, keys);
   const encoding = param(req, 'encoding-type');
   const encode = encoding === 'url' ? urlEncodeKey : (k: string) => k;

@@ -2,7 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
-import { authorizeObject } from './access';
+import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
@@ -16,10 +16,7 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
  * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
  */
 export async function authorizeObjectWrite(c: Coffer, req: OssRequest): Promise<void> {
-  const bucket = await requireBucket(c, req.bucket!);
-  // Only requests without a policy grant are decided by ACLs: the root's never are.
-  const current = req.caller.principal.kind !== 'root' ? await c.meta.getObject(req.bucket!, req.key!) : null;
-  authorizeObject(c, req, 'oss:PutObject', bucket, req.key!, current?.acl);
+  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!);
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
