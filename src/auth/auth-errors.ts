@@ -42,6 +42,16 @@ export function requestTimeTooSkewed(requestTime: string, now: Date): CofferErro
   );
 }
 
-export function requestExpired(): CofferError {
-  return new CofferError('AccessDenied', 'Request has expired.');
+export function requestExpired(ec?: string): CofferError {
+  return new CofferError('AccessDenied', 'Request has expired.', ec ? { EC: ec } : {});
+}
+
+/** A V4 presigned URL used more than the allowed skew before its x-oss-date (EC 0002-00000235). */
+export function requestNotYetValid(): CofferError {
+  return new CofferError('AccessDenied', 'Request is not yet valid.', { EC: '0002-00000235' });
+}
+
+/** OSS's answer to a V4 credential scope whose region is empty or not the server's. */
+export function signingRegionInvalid(name: string, credential: string, ec: string): CofferError {
+  return new CofferError('InvalidArgument', 'The signing region in credential is invalid.', { ArgumentName: name, ArgumentValue: credential, EC: ec });
 }

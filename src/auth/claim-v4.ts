@@ -1,11 +1,11 @@
 import { CofferError } from '../common/errors';
-import { invalidArgument } from './auth-errors';
+import { invalidArgument, signingRegionInvalid } from './auth-errors';
 import { v4CanonicalQuery, v4CanonicalUri } from './canonical-resource';
 import { type Claim, queryParam, requiredQueryParam } from './claim';
 import { headerValue } from './headers';
 import { V4_ALGORITHM, type V4Scope, signV4, v4CanonicalRequest, v4StringToSign } from './signature-v4';
 import { SUB_RESOURCES } from './sub-resources';
-import { checkNotExpired, checkSkew, parseV4Date } from './time';
+import { checkPresignWindow, checkSkew, parseV4Date } from './time';
 import type { AuthRequest } from './types';
 
 const MAX_PRESIGN_EXPIRES_S = 604800;
@@ -26,6 +26,7 @@ export function v4HeaderClaim(req: AuthRequest, authorization: string, now: Date
   checkSkew(parseV4Date(date, 'x-oss-date'), date, now);
   return v4Claim(req, {
     credential,
+    credentialName: 'Credential',
     signature,
     additionalHeaders: fields.get('AdditionalHeaders') ?? '',
     date,
@@ -48,9 +49,10 @@ export function v4PresignClaim(req: AuthRequest, now: Date): Claim {
   if (!(expiresS >= 1 && expiresS <= MAX_PRESIGN_EXPIRES_S)) {
     throw invalidArgument(`x-oss-expires must be an integer from 1 to ${MAX_PRESIGN_EXPIRES_S}.`, 'x-oss-expires', expires);
   }
-  checkNotExpired(parseV4Date(date, 'x-oss-date') + expiresS * 1000, now);
+  checkPresignWindow(parseV4Date(date, 'x-oss-date'), expiresS, now);
   return v4Claim(req, {
     credential,
+    credentialName: 'x-oss-credential',
     signature,
     additionalHeaders: queryParam(req, 'x-oss-additional-headers') ?? '',
     date,
@@ -61,6 +63,8 @@ export function v4PresignClaim(req: AuthRequest, now: Date): Claim {
 
 interface V4Fields {
   credential: string;
+  /** Where the credential came from, for error reports. */
+  credentialName: 'Credential' | 'x-oss-credential';
   signature: string;
   /** ';'-separated header names as sent. */
   additionalHeaders: string;
@@ -72,9 +76,13 @@ interface V4Fields {
 
 function v4Claim(req: AuthRequest, f: V4Fields): Claim {
   const { accessKeyId, scope } = parseCredential(f.credential);
+  if (!scope.region || (req.region !== undefined && scope.region !== req.region)) {
+    throw signingRegionInvalid(f.credentialName, f.credential, f.credentialName === 'Credential' ? '0002-00000228' : '0002-00000226');
+  }
   if (f.date.slice(0, 8) !== scope.day) {
     throw invalidArgument('x-oss-date does not fall on the day of the credential scope.', 'x-oss-date', f.date);
   }
+  checkPayloadHash(req);
   // oss2 sends AdditionalHeaders only partly sorted.
   const additionalHeaders = [...new Set(f.additionalHeaders.split(';').map((h) => h.trim().toLowerCase()))]
     .filter((h) => h !== '')
@@ -102,11 +110,27 @@ function v4Claim(req: AuthRequest, f: V4Fields): Claim {
 function parseCredential(credential: string): { accessKeyId: string; scope: V4Scope } {
   const parts = credential.split('/');
   const [accessKeyId, day, region, product, terminator] = parts;
-  if (parts.length !== 5 || !accessKeyId || !/^\d{8}$/.test(day!) || !region || terminator !== 'aliyun_v4_request') {
+  if (parts.length !== 5 || !accessKeyId || !/^\d{8}$/.test(day!) || terminator !== 'aliyun_v4_request') {
     throw invalidArgument('Malformed credential: expected AccessKeyId/YYYYMMDD/region/oss/aliyun_v4_request.', 'Credential', credential);
   }
   if (product !== 'oss') throw new CofferError('AccessDenied', `Unsupported product in credential scope: ${product}.`);
-  return { accessKeyId, scope: { day: day!, region, product } };
+  return { accessKeyId, scope: { day: day!, region: region!, product } };
+}
+
+/**
+ * x-oss-content-sha256 is signed as the payload hash, so any value but UNSIGNED-PAYLOAD would claim
+ * an integrity the body was never checked for. OSS accepts only UNSIGNED-PAYLOAD (EC 0002-00000214,
+ * "Set the header to UNSIGNED-PAYLOAD"), and every SDK's V4 signer (ali-oss signUtils, oss2
+ * ProviderAuthV4, the Go v2 signer) sends exactly that, so Coffer refuses the rest as OSS does
+ * rather than hashing bodies no client ever signs.
+ */
+function checkPayloadHash(req: AuthRequest): void {
+  const value = headerValue(req.headers, 'x-oss-content-sha256');
+  if (value !== undefined && value !== 'UNSIGNED-PAYLOAD') {
+    throw new CofferError('InvalidArgument', 'The value of the x-oss-content-sha256 header is invalid.', {
+      ArgumentName: 'x-oss-content-sha256', ArgumentValue: value, EC: '0002-00000214',
+    });
+  }
 }
 
 function malformedAuthorization(authorization: string) {

@@ -1,4 +1,4 @@
-import { MAX_SKEW_MS, invalidArgument, requestExpired, requestTimeTooSkewed } from './auth-errors';
+import { MAX_SKEW_MS, invalidArgument, requestExpired, requestNotYetValid, requestTimeTooSkewed } from './auth-errors';
 
 /** Milliseconds of an HTTP date (RFC 1123), as sent in Date / x-oss-date by V1 clients. */
 export function parseHttpDate(value: string, argumentName: string): number {
@@ -23,6 +23,16 @@ export function checkSkew(requestMs: number, requestTime: string, now: Date): vo
 }
 
 /** Presigned URLs are valid up to and including their expiry instant. */
-export function checkNotExpired(expiresMs: number, now: Date): void {
-  if (now.getTime() > expiresMs) throw requestExpired();
+export function checkNotExpired(expiresMs: number, now: Date, ec?: string): void {
+  if (now.getTime() > expiresMs) throw requestExpired(ec);
+}
+
+/**
+ * A V4 presigned URL is valid from its x-oss-date (less the usual skew, for a signer whose clock
+ * runs ahead) to x-oss-date + x-oss-expires. Checking only the end would let a URL dated in the
+ * future outlive the 7-day limit by as much as its date lies ahead.
+ */
+export function checkPresignWindow(signedMs: number, expiresS: number, now: Date): void {
+  if (now.getTime() < signedMs - MAX_SKEW_MS) throw requestNotYetValid();
+  checkNotExpired(signedMs + expiresS * 1000, now, '0002-00000236');
 }

@@ -20,6 +20,8 @@ export interface AuthRequest {
    * Keys are decoded UTF-8.
    */
   targets: AuthTarget[];
+  /** The server's region: a V4 credential scope must name it. Unset, any region is accepted. */
+  region?: string;
 }
 
 export interface Credential {

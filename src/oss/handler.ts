@@ -59,7 +59,7 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
   const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
   const targets = targetsOf(raw.headers.host, rawPath, opts.domain);
   const auth = await authenticate(
-    { method: raw.method ?? 'GET', headers: raw.headers, rawPath, query: pairs, targets },
+    { method: raw.method ?? 'GET', headers: raw.headers, rawPath, query: pairs, targets, region: opts.coffer.region },
     (id) => opts.credentials.lookup(id),
   );
   let key: AccessKey | null = null;
