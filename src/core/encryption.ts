@@ -4,6 +4,7 @@
  * key-encryption key that a KeyProvider supplies: the SSE-OSS master key (AES256, SM4) or a KMS
  * data key (KMS). Re-keying re-seals only the object key, never the data.
  */
+import { CofferError } from '../common/errors';
 import type { Suite } from '../crypto/suites';
 import { unwrapObjectKey, wrapObjectKey, type WrappedKey } from '../crypto/key-wrap';
 import { generateObjectKey } from '../crypto/package-format';
@@ -40,12 +41,24 @@ export interface ObjectEncryption {
 
 export interface KeyContext { bucket: string; key: string; caller: Caller }
 
+/** What a bucket rule needs to know of a named key-encryption key. */
+export interface RuleKeyStatus {
+  /** The real key id behind the name (id, alias or ARN). */
+  keyId: string;
+  /** Enabled, Disabled, PendingDeletion, PendingImport. */
+  state: string;
+  /** Whether it encrypts data keys (symmetric, ENCRYPT/DECRYPT). */
+  symmetric: boolean;
+}
+
 /** Supplies key-encryption material. SSE-KMS plugs in here (one GenerateDataKey per new key, one Decrypt per read). */
 export interface KeyProvider {
   newKek(choice: SseChoice, ctx: KeyContext): Promise<{ material: Buffer; ref: KekRef; kmsKeyId?: string }>;
   kek(ref: KekRef, ctx: KeyContext): Promise<Buffer>;
   /** Throws unless the caller may make `choice` a bucket's default (SSE-KMS: use of the named CMK). */
   authorizeRule?(choice: SseChoice, caller: Caller): Promise<void>;
+  /** The named key's status, or null when the provider knows no such key. */
+  ruleKeyStatus?(keyId: string): Promise<RuleKeyStatus | null>;
 }
 
 /** Object header wins over the bucket default; neither means no encryption. */
@@ -103,6 +116,21 @@ export class OssKeyProvider implements KeyProvider {
   }
 }
 
+/**
+ * OSS's answer to a rule naming a CMK that cannot encrypt: 400 InvalidArgument, with OSS's EC for a
+ * CMK id that KMS does not know (0005-00000208) or for a disabled CMK (0005-00000214).
+ */
+function checkRuleKey(named: string, status: RuleKeyStatus | null): void {
+  const why = !status ? 'KMS has no such key (id, alias or ARN)'
+    : status.state !== 'Enabled' ? `the key ${status.keyId} is ${status.state}; only an Enabled key can encrypt`
+    : !status.symmetric ? `the key ${status.keyId} is not a symmetric ENCRYPT/DECRYPT key`
+    : null;
+  if (why === null) return;
+  throw new CofferError('InvalidArgument', `The KMS key ${named} cannot be the bucket's default: ${why}.`, {
+    ArgumentName: 'KMSMasterKeyID', ArgumentValue: named, EC: status && status.state !== 'Enabled' ? '0005-00000214' : '0005-00000208',
+  });
+}
+
 export class Encryption {
   constructor(private readonly oss: KeyProvider, private readonly kms: KeyProvider) {}
 
@@ -131,9 +159,16 @@ export class Encryption {
     };
   }
 
-  /** Throws unless the caller may set `choice` as a bucket's default encryption. */
+  /**
+   * Throws unless `choice` may become a bucket's default encryption (PutBucketEncryption, PutBucket
+   * with SSE headers): the caller may use it, and a named CMK can encrypt now, for every caller,
+   * the root included; a rule naming a key that cannot would make every later upload fail. The
+   * managed key (no key id) is created on first use and needs no check.
+   */
   async authorizeRule(choice: SseChoice, caller: Caller): Promise<void> {
-    await this.provider(choice.algorithm).authorizeRule?.(choice, caller);
+    const provider = this.provider(choice.algorithm);
+    await provider.authorizeRule?.(choice, caller);
+    if (choice.kmsKeyId && provider.ruleKeyStatus) checkRuleKey(choice.kmsKeyId, await provider.ruleKeyStatus(choice.kmsKeyId));
   }
 
   async objectKey(info: ObjectEncryption, ctx: KeyContext): Promise<Buffer> {

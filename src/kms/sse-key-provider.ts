@@ -11,13 +11,15 @@
  * it on its own behalf.
  */
 import { CofferError, isCofferError } from '../common/errors';
-import type { KekRef, KeyContext, KeyProvider, SseChoice } from '../core/encryption';
+import type { KekRef, KeyContext, KeyProvider, RuleKeyStatus, SseChoice } from '../core/encryption';
 import type { Caller } from '../iam/caller';
 import { keyResource, kmsAllowed } from './access';
 import type { KmsAccounting } from './accounting';
 import type { KmsService } from './service';
 
 export const MANAGED_OSS_KEY = 'alias/acs/oss';
+/** Key specs that seal data keys; today's KMS makes no other, but a rule must not depend on that. */
+const SYMMETRIC_SPECS: ReadonlySet<string> = new Set(['Aliyun_AES_256', 'Aliyun_SM4']);
 
 const encryptionContext = (ctx: KeyContext): Record<string, string> => ({ 'acs:oss:bucket': ctx.bucket, 'acs:oss:object': ctx.key });
 
@@ -78,6 +80,21 @@ export class KmsKeyProvider implements KeyProvider {
    */
   async authorizeRule(choice: SseChoice, caller: Caller): Promise<void> {
     if (!isManaged(choice.kmsKeyId)) await this.permit(caller, ['kms:DescribeKey', 'kms:ListAliasesByKeyId'], choice.kmsKeyId!);
+  }
+
+  /**
+   * DescribeKey on OSS's behalf (after authorizeRule checked the caller's own kms:DescribeKey): null
+   * for an unknown key. The managed key, named as alias/acs/oss, is created here as on first use.
+   */
+  async ruleKeyStatus(keyInput: string): Promise<RuleKeyStatus | null> {
+    try {
+      const keyId = isManaged(keyInput) ? await this.kms.ensureServiceKey(MANAGED_OSS_KEY) : keyInput;
+      const m = (await this.kms.DescribeKey({ KeyId: keyId })).KeyMetadata;
+      return { keyId: m.KeyId, state: m.KeyState, symmetric: m.KeyUsage === 'ENCRYPT/DECRYPT' && SYMMETRIC_SPECS.has(m.KeySpec) };
+    } catch (err) {
+      if (isCofferError(err) && (err.code === 'Forbidden.KeyNotFound' || err.code === 'Forbidden.AliasNotFound')) return null;
+      throw err;
+    }
   }
 
   /** Throws "forbidden by kms" unless the caller may perform every action on the key (id, alias or ARN). */

@@ -6,11 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertNothingStored, assertOssError, bytes, rejectsWith, signedHttp, storedFiles, xml } from '../helpers/oss-http';
+import { createKey, Kms, kmsClient } from '../helpers/kms';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { SIGNINGS, SSE, SSE_DATA, SSE_KEY_ID, encryptionOf, newBucket, record } from '../helpers/sse';
 
 let srv: TestServer;
-before(async () => { srv = await startTestServer(); });
+/** A CMK for the rules: a rule must name a key that exists and is Enabled (test/sse-kms/rule-key.test.ts). */
+let cmk: string;
+before(async () => {
+  srv = await startTestServer();
+  cmk = await createKey(kmsClient(srv), { description: 'bucket rules' });
+});
 after(async () => { await srv.close(); });
 
 const ruleXml = (fields: string): string =>
@@ -36,7 +42,7 @@ for (const signing of SIGNINGS) {
       { SSEAlgorithm: 'AES256' },
       { SSEAlgorithm: 'SM4' },
       { SSEAlgorithm: 'KMS' },
-      { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'cmk-not-validated-at-put' },
+      { SSEAlgorithm: 'KMS', KMSMasterKeyID: cmk },
     ];
     for (const rule of rules) {
       assert.equal((await c.putBucketEncryption(bucket, rule)).status, 200);
@@ -58,9 +64,9 @@ describe('PutBucketEncryption with hand-written XML', () => {
   before(async () => { c = await newBucket(srv, bucket); });
 
   test('KMS with KMSMasterKeyID and KMSDataEncryption: stored whole; GetBucketInfo shows it flat', async () => {
-    const res = await putRule(bucket, ruleXml('<SSEAlgorithm>KMS</SSEAlgorithm><KMSMasterKeyID>cmk-2</KMSMasterKeyID><KMSDataEncryption>SM4</KMSDataEncryption>'));
+    const res = await putRule(bucket, ruleXml(`<SSEAlgorithm>KMS</SSEAlgorithm><KMSMasterKeyID>${cmk}</KMSMasterKeyID><KMSDataEncryption>SM4</KMSDataEncryption>`));
     assert.equal(res.status, 200, res.text);
-    const expected = { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'cmk-2', KMSDataEncryption: 'SM4' };
+    const expected = { SSEAlgorithm: 'KMS', KMSMasterKeyID: cmk, KMSDataEncryption: 'SM4' };
     assert.deepEqual(await wireRule(bucket), expected);
     assert.deepEqual(await infoRule(c), expected);
   });
@@ -110,9 +116,9 @@ describe('PutBucket with SSE headers sets the default rule', () => {
   });
 
   test('KMS with a key id and SM4 data encryption', async () => {
-    const c = await newBucket(srv, 'pb-kms', 'V1', { [SSE]: 'KMS', [SSE_KEY_ID]: 'cmk-3', [SSE_DATA]: 'SM4' });
-    assert.deepEqual(await wireRule('pb-kms'), { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'cmk-3', KMSDataEncryption: 'SM4' });
-    assert.deepEqual(await infoRule(c), { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'cmk-3', KMSDataEncryption: 'SM4' });
+    const c = await newBucket(srv, 'pb-kms', 'V1', { [SSE]: 'KMS', [SSE_KEY_ID]: cmk, [SSE_DATA]: 'SM4' });
+    assert.deepEqual(await wireRule('pb-kms'), { SSEAlgorithm: 'KMS', KMSMasterKeyID: cmk, KMSDataEncryption: 'SM4' });
+    assert.deepEqual(await infoRule(c), { SSEAlgorithm: 'KMS', KMSMasterKeyID: cmk, KMSDataEncryption: 'SM4' });
   });
 
   test('an invalid algorithm → 400 InvalidEncryptionAlgorithmError and no bucket', async () => {
@@ -184,8 +190,11 @@ describe('the bucket default applies to new objects only', () => {
     assert.equal((await record(srv, bucket, 'after-delete')).encryption, null);
   });
 
-  test('a KMS default naming a missing CMK: 403 and nothing stored; the managed key encrypts when no CMK is named', async () => {
-    await c.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS', KMSMasterKeyID: 'no-such-key' });
+  test('a KMS default whose CMK was disabled after the rule was set: 403 and nothing stored; the managed key encrypts when no CMK is named', async () => {
+    const kms = kmsClient(srv);
+    const doomed = await createKey(kms, { description: 'disabled under a rule' });
+    await c.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS', KMSMasterKeyID: doomed });
+    await kms.disableKey(new Kms.DisableKeyRequest({ keyId: doomed }));
     const stored = storedFiles(srv);
     await rejectsWith(c.put('kms-default', data), 403, 'AccessDenied');
     assertNothingStored(srv, stored);
