@@ -6,6 +6,13 @@ export { ApiError, type ErrorSource } from './contract';
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'InvalidArgument', message);
 
+/** A refusal that ends by itself: answered with Retry-After. */
+export class RetryLater extends ApiError {
+  constructor(status: number, code: string, message: string, readonly retryAfterSeconds: number) {
+    super(status, code, message);
+  }
+}
+
 /** Upper bound of a JSON request body; uploads stream and have their own limit. */
 const MAX_JSON_BYTES = 1 << 20;
 
@@ -21,7 +28,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.status, { error: { source: err.source, code: err.code, message: err.message, requestId: err.requestId } });
+  const headers: Record<string, string> = err instanceof RetryLater ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
+  sendJson(res, err.status, { error: { source: err.source, code: err.code, message: err.message, requestId: err.requestId } }, headers);
 }
 
 /**

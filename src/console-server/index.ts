@@ -8,7 +8,8 @@ import type { Principal } from '../common/principal';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
 import type { MetadataStore } from '../store/types';
-import { ApiError, readJson, sendError, sendJson, str } from './http';
+import { ApiError, badRequest, readJson, sendError, sendJson, str } from './http';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './login-limiter';
 import { Router } from './router';
 import { adminRoutes } from './routes/admin';
 import { bucketRoutes } from './routes/buckets';
@@ -22,6 +23,7 @@ import { STATIC_DIR, serveStatic } from './static';
 import { call, upstreamFor, type UpstreamTarget } from './upstream';
 
 export type { SessionLimits } from './sessions';
+export type { LoginLimits } from './login-limiter';
 
 export interface ConsoleOptions {
   /** The APIs the console calls on the user's behalf. */
@@ -33,6 +35,9 @@ export interface ConsoleOptions {
   /** The console is served over TLS: session cookies are Secure. */
   secure: boolean;
   sessionLimits?: SessionLimits;
+  /** Throttling of failed logins (default: DEFAULT_LOGIN_LIMITS). */
+  loginLimits?: LoginLimits;
+  /** The sessions' and the login throttle's clock (Unix ms). */
   now?: () => number;
   /** Keeps sessions across restarts (the secret sealed by this key); in memory only without it. */
   persistence?: { meta: MetadataStore; rootKey: Buffer };
@@ -42,35 +47,47 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Login fields are bounded: nothing legitimate is longer. */
 const MAX_CREDENTIAL_LENGTH = 256;
 
-const router = new Router([...bucketRoutes, ...objectRoutes, ...kmsRoutes, ...ramRoutes, ...adminRoutes]);
+/** Every route of the JSON API but the session's own (login, logout), which api() handles first. */
+export const consoleRoutes = [...bucketRoutes, ...objectRoutes, ...kmsRoutes, ...ramRoutes, ...adminRoutes];
+const router = new Router(consoleRoutes);
 
 function sessionView(s: Session, target: UpstreamTarget, limits: SessionLimits): object {
   return { identity: s.identity, csrfToken: s.csrfToken, region: target.region, idleTimeoutMs: limits.idleMs };
 }
 
+/** What an AccessKey ID and secret are made of; anything else (CR/LF, spaces, non-ASCII) cannot be one. */
+const CREDENTIAL = /^[\x21-\x7e]+$/;
+
 /**
  * POST /api/session: proves the pair with a signed ListBuckets. The signature is what is checked:
  * AccessDenied (a RAM user without oss:ListBuckets) still proves the secret; an unknown key or a
- * wrong signature is refused with 401.
+ * wrong signature is refused with 401. Failed attempts are throttled (login-limiter.ts).
  */
-async function login(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function login(opts: ConsoleOptions, sessions: SessionStore, limiter: LoginLimiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
   const accessKeyId = str(body, 'accessKeyId');
   const accessKeySecret = str(body, 'accessKeySecret');
   if (accessKeyId.length > MAX_CREDENTIAL_LENGTH || accessKeySecret.length > MAX_CREDENTIAL_LENGTH) {
     throw new ApiError(401, 'InvalidAccessKeyId', 'The access key pair is not valid.');
   }
+  // Checked here: such a value cannot travel in a signed request's headers at all.
+  if (!CREDENTIAL.test(accessKeyId) || !CREDENTIAL.test(accessKeySecret)) {
+    throw badRequest('accessKeyId and accessKeySecret consist of printable ASCII characters without spaces.');
+  }
+  const attempt = limiter.begin(req.socket.remoteAddress ?? '', accessKeyId);
   const upstream = upstreamFor(opts.target, accessKeyId, accessKeySecret);
   try {
-    await call('oss', upstream.oss().listBuckets({ 'max-keys': 1 }));
+    await call('oss', () => upstream.oss().listBuckets({ 'max-keys': 1 }));
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== 'AccessDenied') {
       if (err instanceof ApiError && err.status < 500) throw new ApiError(401, err.code, err.message, err.source, err.requestId);
+      attempt.undecided();
       throw err;
     }
   }
   const principal = await opts.identify(accessKeyId);
   if (!principal || principal.kind === 'anonymous') throw new ApiError(401, 'InvalidAccessKeyId', 'The access key pair is not valid.');
+  attempt.succeeded();
   const identity: Identity = principal.kind === 'user'
     ? { kind: 'user', accountId: principal.accountId, accessKeyId, userName: principal.userName }
     : { kind: 'root', accountId: principal.accountId, accessKeyId };
@@ -78,9 +95,9 @@ async function login(opts: ConsoleOptions, sessions: SessionStore, req: Incoming
   sendJson(res, 200, sessionView(session, opts.target, sessions.limits), { 'Set-Cookie': sessionSetCookie(id, sessions.limits, opts.secure) });
 }
 
-async function api(opts: ConsoleOptions, sessions: SessionStore, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function api(opts: ConsoleOptions, sessions: SessionStore, limiter: LoginLimiter, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
-  if (url.pathname === '/api/session' && method === 'POST') return login(opts, sessions, req, res);
+  if (url.pathname === '/api/session' && method === 'POST') return login(opts, sessions, limiter, req, res);
   const session = await sessions.get(req);
   if (!session) throw new ApiError(401, 'NotLoggedIn', 'Log in first: there is no session, or it has expired.');
   if (STATE_CHANGING.has(method) && !csrfValid(req, session)) {
@@ -111,6 +128,7 @@ export type ConsoleHandler = RequestListener & { sweepSessions(): Promise<number
 export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const persistence = opts.persistence && { ...opts.persistence, upstream: (id: string, secret: string) => upstreamFor(opts.target, id, secret) };
   const sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.now ?? Date.now, persistence);
+  const limiter = new LoginLimiter(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS, opts.now ?? Date.now);
   // A session ended on another process (logout, expiry) must not live on here.
   opts.persistence?.meta.watch((channel, message) => {
     if (channel === SESSIONS_CHANNEL) sessions.dropped(message);
@@ -124,7 +142,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     const method = req.method ?? 'GET';
     let work: Promise<void>;
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      work = api(opts, sessions, req, res, url);
+      work = api(opts, sessions, limiter, req, res, url);
     } else if (method !== 'GET' && method !== 'HEAD') {
       work = Promise.reject(new ApiError(405, 'MethodNotAllowed', `${method} is not allowed here.`));
     } else if (url.pathname === '/metrics') {

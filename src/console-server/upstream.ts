@@ -11,6 +11,7 @@ import KmsClient from '@alicloud/kms20160120';
 import RPCClient from '@alicloud/pop-core';
 import RamClient from '@alicloud/ram20150501';
 import { ADMIN_VERSION } from '../admin/service';
+import { XMLParser } from 'fast-xml-parser';
 import { ApiError, type ErrorSource } from './http';
 
 /** Where the APIs listen (the listeners' own URLs) and the region to sign V4 / name in requests. */
@@ -47,7 +48,6 @@ export interface OssClient {
   }>;
   head(name: string): Promise<{ res: { headers: Record<string, string> } }>;
   getACL(name: string): Promise<{ acl: string }>;
-  getStream(name: string): Promise<{ stream: Readable; res: { headers: Record<string, string> } }>;
   delete(name: string): Promise<unknown>;
   putStream(name: string, stream: Readable, options: { contentLength: number; mime?: string; headers: Headers }): Promise<{ res: { headers: Record<string, string> } }>;
   copy(name: string, source: string, options: { headers: Headers }): Promise<unknown>;
@@ -56,10 +56,17 @@ export interface OssClient {
   _uploadPart(name: string, uploadId: string, partNo: number, data: { stream: Readable; size: number }): Promise<{ etag: string }>;
   completeMultipartUpload(name: string, uploadId: string, parts: { number: number; etag: string }[]): Promise<{ res: { headers: Record<string, string> } }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
-  /** ali-oss's request builder and sender, as its own bucket calls use them. */
+  /** ali-oss's request builders and sender, as its own bucket and object calls use them. */
   _bucketRequestParams(method: string, bucket: string, subres: string): OssRequestParams;
-  request(params: OssRequestParams): Promise<unknown>;
+  _objectRequestParams(method: string, key: string, options: Record<string, unknown>): OssRequestParams;
+  request(params: OssRequestParams & { customResponse?: boolean }): Promise<unknown>;
 }
+
+/** What ali-oss's request() resolves to with customResponse: the body left unread in `res`. */
+interface OssRawResponse { status: number; headers: Record<string, string>; res: Readable }
+
+/** Every status counts as an answer: the caller reads a refusal's body itself. */
+const ANY_STATUS = Array.from({ length: 500 }, (_, i) => 100 + i);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const OSS: new (options: Record<string, unknown>) => OssClient = require('ali-oss');
@@ -109,10 +116,17 @@ export function upstreamFor(target: UpstreamTarget, accessKeyId: string, accessK
   const admin = new RPCClient({ endpoint: rpc.origin, apiVersion: ADMIN_VERSION, accessKeyId, accessKeySecret });
   const adminOptions = { method: 'POST', timeout: ADMIN_TIMEOUT_MS, ...(tls ? { agent: selfTlsAgent } : {}) };
   return {
-    oss: (bucket) => new OSS({
-      endpoint: oss.origin, region: `oss-${target.region}`, accessKeyId, accessKeySecret, bucket, timeout: OSS_TIMEOUT_MS,
-      ...(tls ? { httpsAgent: selfTlsAgent } : {}),
-    }),
+    oss: (bucket) => {
+      try {
+        return new OSS({
+          endpoint: oss.origin, region: `oss-${target.region}`, accessKeyId, accessKeySecret, bucket, timeout: OSS_TIMEOUT_MS,
+          ...(tls ? { httpsAgent: selfTlsAgent } : {}),
+        });
+      } catch (err) {
+        // ali-oss checks the bucket name here, before any request.
+        throw upstreamError('oss', err);
+      }
+    },
     kms: new KmsClient(rpcConfig as unknown as ConstructorParameters<typeof KmsClient>[0]),
     kmsRuntime: runtime as unknown as KmsRuntime,
     ram: new RamClient(rpcConfig as unknown as ConstructorParameters<typeof RamClient>[0]),
@@ -133,27 +147,84 @@ interface SdkError {
   entry?: { response?: { statusCode?: number } };
 }
 
+/** ali-oss's own check of a bucket name, thrown before anything is sent. */
+const ALI_OSS_BUCKET_CHECK = 'The bucket must be conform to the specifications';
+/** Node refusing a header value (CR/LF, non-Latin-1), as ali-oss passes it on. */
+const INVALID_HEADER = /Invalid character in header content \["([^"]+)"\]/;
+/** Node's codes for a request that cannot be sent as asked: the input's fault, not the network's. */
+const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_HTTP_TOKEN', 'ERR_UNESCAPED_CHARACTERS', 'ERR_INVALID_URL']);
+
 /**
- * Awaits an API call, turning its failure into the API's own error (status, code, message,
- * request id), so the page shows what the API said. ali-oss reports OSS errors as
- * { status, code, requestId }; the RPC SDKs put the JSON error body in `data`.
+ * The console's error for a failed API call: the API's own refusal (status, code, message,
+ * request id) whenever it answered; 400 when the request could not even be sent because of what
+ * the user gave (a bucket name ali-oss refuses, a value no HTTP header may carry); 502/504 when
+ * the endpoint did not answer. Anything else is a bug and is left as it is (500, logged).
  */
-export async function call<T>(source: Exclude<ErrorSource, 'console'>, pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (raw) {
-    const err = (raw ?? {}) as SdkError;
-    if (err.data?.Code) {
-      const status = err.statusCode ?? err.entry?.response?.statusCode ?? Number(/\bcode: (\d{3})\b/.exec(err.message ?? '')?.[1] ?? 502);
-      throw new ApiError(status, err.data.Code, err.data.Message ?? '', source, err.data.RequestId);
-    }
-    if (typeof err.status === 'number' && err.status >= 400 && err.code) {
-      throw new ApiError(err.status, err.code, (err.message ?? '').split('\n')[0], source, err.requestId);
-    }
-    // ali-oss checks some arguments (bucket names) before sending anything.
-    if (raw instanceof Error && raw.name === 'Error' && err.status === undefined && err.code === undefined) {
-      throw new ApiError(400, 'InvalidArgument', raw.message, source);
-    }
-    throw new ApiError(502, 'UpstreamUnavailable', `The ${source.toUpperCase()} endpoint could not be reached: ${err.code ?? err.name ?? 'error'}.`, source);
+export function upstreamError(source: Exclude<ErrorSource, 'console'>, raw: unknown): unknown {
+  if (raw instanceof ApiError || typeof raw !== 'object' || raw === null) return raw;
+  const err = raw as SdkError;
+  // The RPC SDKs (kms20160120, ram20150501, pop-core) put the JSON error body in `data`.
+  if (err.data?.Code) {
+    const status = err.statusCode ?? err.entry?.response?.statusCode ?? Number(/\bcode: (\d{3})\b/.exec(err.message ?? '')?.[1] ?? 502);
+    return new ApiError(status, err.data.Code, err.data.Message ?? '', source, err.data.RequestId);
   }
+  // ali-oss: { status, code, requestId } once OSS answered (status -1 / -2: no answer).
+  if (typeof err.status === 'number' && err.status >= 400) {
+    return new ApiError(err.status, err.code || 'UnknownError', (err.message ?? '').split('\n')[0], source, err.requestId);
+  }
+  const message = err.message ?? '';
+  if (message === ALI_OSS_BUCKET_CHECK) return new ApiError(400, 'InvalidBucketName', 'The specified bucket is not valid.');
+  const header = INVALID_HEADER.exec(message)?.[1];
+  if (header) return new ApiError(400, 'InvalidArgument', `The value for ${header} contains characters an HTTP header cannot carry (control or non-Latin-1 characters).`);
+  if (err.code && UNSENDABLE.has(err.code)) return new ApiError(400, 'InvalidArgument', `The request cannot be sent: ${message.split('\n')[0]}`);
+  if (/Timeout/.test(err.name ?? '') || err.code === 'ETIMEDOUT') {
+    return new ApiError(504, 'UpstreamTimeout', `The ${source.toUpperCase()} endpoint did not answer in time.`, source);
+  }
+  // No answer at all: a refused or reset connection (Node's E… codes; ali-oss's status -1).
+  if (err.status === -1 || /^E[A-Z]+$/.test(err.code ?? '') || /\bE(CONNREFUSED|CONNRESET|PIPE|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN)\b/.test(message)) {
+    return new ApiError(502, 'UpstreamUnavailable', `The ${source.toUpperCase()} endpoint could not be reached: ${err.code ?? err.name ?? 'error'}.`, source);
+  }
+  return raw;
+}
+
+/**
+ * Runs an API call, turning its failure into the API's own error (upstreamError). A function,
+ * not a promise: ali-oss throws some refusals synchronously, while the request is being built.
+ */
+export async function call<T>(source: Exclude<ErrorSource, 'console'>, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (raw) {
+    throw upstreamError(source, raw);
+  }
+}
+
+/** Longest OSS error body read; real ones are well under 1 KiB. */
+const MAX_ERROR_BODY = 64 * 1024;
+const errorXml = new XMLParser({ processEntities: true, htmlEntities: false, parseTagValue: false });
+
+/**
+ * An object's content as a stream (GET), or the API's refusal. ali-oss's getStream discards the
+ * body of a refused streamed GET, which carries the error code: this reads it instead.
+ */
+export async function getObjectStream(client: () => OssClient, key: string): Promise<{ stream: Readable; headers: Record<string, string> }> {
+  const res = await call('oss', () => {
+    const oss = client();
+    return oss.request({ ...oss._objectRequestParams('GET', key, {}), customResponse: true, successStatuses: ANY_STATUS }) as Promise<OssRawResponse>;
+  });
+  if (res.status === 200) return { stream: res.res, headers: res.headers };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_ERROR_BODY) chunks.push(chunk);
+  }
+  let parsed: { Error?: { Code?: string; Message?: string; RequestId?: string } } = {};
+  try {
+    parsed = errorXml.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    // Not XML: the status alone says what happened.
+  }
+  const e = parsed.Error ?? {};
+  throw new ApiError(res.status >= 400 ? res.status : 502, e.Code ?? 'UnknownError', e.Message ?? `The OSS API answered ${res.status}.`, 'oss', e.RequestId ?? res.headers['x-oss-request-id']);
 }

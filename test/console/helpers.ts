@@ -1,4 +1,5 @@
 /** A console API client for tests: keeps the session cookie and CSRF token like the page does, and records every answer. */
+import http from 'node:http';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET } from '../helpers/server';
 
 export interface Answer {
@@ -26,30 +27,40 @@ export class ConsoleClient {
   cookie = '';
   csrfToken = '';
 
-  constructor(readonly base: string) {}
+  /** `localAddress`: the address the requests come from (any of 127.0.0.0/8 on loopback), as another client would. */
+  constructor(readonly base: string, private readonly localAddress?: string) {}
 
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...opts.headers };
     if (this.cookie) headers.cookie = this.cookie;
     const csrf = opts.csrf === undefined ? this.csrfToken : opts.csrf;
     if (csrf) headers['x-csrf-token'] = csrf;
-    let body: string | Buffer | undefined;
+    let body: Buffer | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] ??= 'application/json';
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      body = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     } else if (opts.raw) {
       body = opts.raw;
     }
-    const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    received.push(JSON.stringify([...res.headers]), text);
+    if (body) headers['content-length'] = String(body.length);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(this.base + path, { method, headers, localAddress: this.localAddress }, resolve);
+      req.on('error', reject);
+      req.end(body);
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const answerHeaders = new Headers();
+    for (let i = 0; i < res.rawHeaders.length; i += 2) answerHeaders.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+    received.push(JSON.stringify([...answerHeaders]), text);
     let json: any = null;
     try {
       json = JSON.parse(text);
     } catch {
       // Not JSON (static files, /metrics).
     }
-    return { status: res.status, headers: res.headers, text, json };
+    return { status: res.statusCode!, headers: answerHeaders, text, json };
   }
 
   /** Logs in; keeps the cookie and token on success. */

@@ -13,7 +13,7 @@ import { call } from '../upstream';
 const REWRAP_STEP = 500;
 
 function admin(c: RouteContext, action: string, params?: Record<string, string | number>): Promise<Record<string, any>> {
-  return call('admin', c.session.upstream.admin(action, params));
+  return call('admin', () => c.session.upstream.admin(action, params));
 }
 
 async function status(c: RouteContext): Promise<{ status: ServerStatusView }> {

@@ -42,7 +42,7 @@ const bucketOf = (c: RouteContext): OssClient => c.session.upstream.oss(c.params
 /** A bucket's rule; none when the bucket has no rule (NoSuchServerSideEncryptionRule). */
 async function currentRule(oss: OssClient, bucket: string): Promise<EncryptionChoice> {
   try {
-    return choiceFromRule((await call('oss', oss.getBucketEncryption(bucket))).encryption);
+    return choiceFromRule((await call('oss', () => oss.getBucketEncryption(bucket))).encryption);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'NoSuchServerSideEncryptionRule') return choiceFromRule(undefined);
     throw err;
@@ -55,10 +55,10 @@ export const bucketRoutes: Route[] = [
     // One page of up to 1000 buckets, each with its GetBucketInfo; a bucket whose info is refused shows the error in its row.
     handle: async (c) => {
       const oss = c.session.upstream.oss();
-      const list = await call('oss', oss.listBuckets({ 'max-keys': 1000 }));
+      const list = await call('oss', () => oss.listBuckets({ 'max-keys': 1000 }));
       const buckets = await mapLimit(list.buckets ?? [], INFO_CONCURRENCY, async (b) => {
         try {
-          return view((await call('oss', oss.getBucketInfo(b.name))).bucket);
+          return view((await call('oss', () => oss.getBucketInfo(b.name))).bucket);
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           return { name: b.name, error: { source: err.source, code: err.code, message: err.message, requestId: err.requestId } };
@@ -75,18 +75,18 @@ export const bucketRoutes: Route[] = [
       const name = str(body, 'name');
       const acl = oneOf(body, 'acl', ACLS);
       const encryption = parseChoice((body.encryption ?? {}) as Record<string, unknown>);
-      await call('oss', c.session.upstream.oss().putBucket(name, { acl, headers: sseHeaders(encryption) }));
+      await call('oss', () => c.session.upstream.oss().putBucket(name, { acl, headers: sseHeaders(encryption) }));
       return { name };
     },
   },
   {
     method: 'GET', path: '/api/buckets/:bucket',
-    handle: async (c) => view((await call('oss', c.session.upstream.oss().getBucketInfo(c.params.bucket))).bucket),
+    handle: async (c) => view((await call('oss', () => c.session.upstream.oss().getBucketInfo(c.params.bucket))).bucket),
   },
   {
     method: 'DELETE', path: '/api/buckets/:bucket',
     handle: async (c) => {
-      await call('oss', c.session.upstream.oss().deleteBucket(c.params.bucket));
+      await call('oss', () => c.session.upstream.oss().deleteBucket(c.params.bucket));
       return {};
     },
   },
@@ -101,10 +101,10 @@ export const bucketRoutes: Route[] = [
       const rule = parseChoice(await readJson(c.req));
       const oss = bucketOf(c);
       if (rule.method === 'None') {
-        await call('oss', oss.deleteBucketEncryption(c.params.bucket));
+        await call('oss', () => oss.deleteBucketEncryption(c.params.bucket));
       } else {
         const params = oss._bucketRequestParams('PUT', c.params.bucket, 'encryption');
-        await call('oss', oss.request({ ...params, mime: 'xml', content: ruleXml(rule), successStatuses: [200] }));
+        await call('oss', () => oss.request({ ...params, mime: 'xml', content: ruleXml(rule), successStatuses: [200] }));
       }
       return { rule: await currentRule(oss, c.params.bucket) };
     },
@@ -112,7 +112,7 @@ export const bucketRoutes: Route[] = [
   {
     method: 'DELETE', path: '/api/buckets/:bucket/encryption',
     handle: async (c) => {
-      await call('oss', bucketOf(c).deleteBucketEncryption(c.params.bucket));
+      await call('oss', () => bucketOf(c).deleteBucketEncryption(c.params.bucket));
       return {};
     },
   },
@@ -125,7 +125,7 @@ export const bucketRoutes: Route[] = [
       let count = 0;
       let token: string | null = null;
       do {
-        const page: Awaited<ReturnType<OssClient['listV2']>> = await call('oss', oss.listV2({
+        const page: Awaited<ReturnType<OssClient['listV2']>> = await call('oss', () => oss.listV2({
           prefix, 'max-keys': 1000, ...(token ? { 'continuation-token': token } : {}),
         }));
         count += page.objects.length;
@@ -145,11 +145,11 @@ export const bucketRoutes: Route[] = [
       const token = optStr(body, 'continuationToken');
       const headers = sseHeaders(parseChoice((body.encryption ?? {}) as Record<string, unknown>));
       const oss = bucketOf(c);
-      const page = await call('oss', oss.listV2({ prefix, 'max-keys': REENCRYPT_BATCH, ...(token ? { 'continuation-token': token } : {}) }));
+      const page = await call('oss', () => oss.listV2({ prefix, 'max-keys': REENCRYPT_BATCH, ...(token ? { 'continuation-token': token } : {}) }));
       const failed: { key: string; code: string; message: string }[] = [];
       for (const o of page.objects) {
         try {
-          await call('oss', oss.copy(o.name, o.name, { headers }));
+          await call('oss', () => oss.copy(o.name, o.name, { headers }));
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           failed.push({ key: o.name, code: err.code, message: err.message });

@@ -16,7 +16,7 @@ const DESCRIBE_CONCURRENCY = 6;
 
 /** Runs one KMS call as the session's identity, errors mapped to the KMS error. */
 function kms<T>(c: RouteContext, fn: (client: Kms.default, runtime: KmsRuntime) => Promise<T>): Promise<T> {
-  return call('kms', fn(c.session.upstream.kms, c.session.upstream.kmsRuntime));
+  return call('kms', () => fn(c.session.upstream.kms, c.session.upstream.kmsRuntime));
 }
 
 /** Alias names carry the "alias/" prefix on the wire; the form may leave it out. */

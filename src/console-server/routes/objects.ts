@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { ApiError, badRequest, readJson, str } from '../http';
 import { choiceFromHeaders, parseChoice, sseHeaders } from '../encryption';
 import type { Route, RouteContext } from '../router';
-import { call, type OssClient } from '../upstream';
+import { call, getObjectStream, type OssClient } from '../upstream';
 
 /** OSS's limit for one PUT or one part. */
 const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
@@ -43,7 +43,7 @@ export const objectRoutes: Route[] = [
       const max = Number(c.query.get('max') ?? 100);
       if (!Number.isInteger(max) || max < 1 || max > 1000) throw badRequest('max must be an integer from 1 to 1000.');
       const token = c.query.get('token');
-      const page = await call('oss', oss(c).listV2({
+      const page = await call('oss', () => oss(c).listV2({
         prefix: c.query.get('prefix') ?? '', delimiter: '/', 'max-keys': max, ...(token ? { 'continuation-token': token } : {}),
       }));
       return {
@@ -58,7 +58,7 @@ export const objectRoutes: Route[] = [
     handle: async (c) => {
       const k = key(c);
       const client = oss(c);
-      const [head, acl] = await Promise.all([call('oss', client.head(k)), call('oss', client.getACL(k))]);
+      const [head, acl] = await Promise.all([call('oss', () => client.head(k)), call('oss', () => client.getACL(k))]);
       const h = head.res.headers;
       const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(h)) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = value;
@@ -82,8 +82,8 @@ export const objectRoutes: Route[] = [
     method: 'GET', path: '/api/buckets/:bucket/object/content',
     handle: async (c) => {
       const k = key(c);
-      const got = await call('oss', oss(c).getStream(k));
-      const h = got.res.headers;
+      const got = await getObjectStream(() => oss(c), k);
+      const h = got.headers;
       const name = k.slice(k.lastIndexOf('/') + 1) || 'download';
       c.res.statusCode = 200;
       c.res.setHeader('Content-Type', h['content-type'] ?? 'application/octet-stream');
@@ -97,7 +97,7 @@ export const objectRoutes: Route[] = [
   {
     method: 'DELETE', path: '/api/buckets/:bucket/object',
     handle: async (c) => {
-      await call('oss', oss(c).delete(key(c)));
+      await call('oss', () => oss(c).delete(key(c)));
       return {};
     },
   },
@@ -107,7 +107,7 @@ export const objectRoutes: Route[] = [
     handle: async (c) => {
       const size = bodySize(c);
       const choice = c.query.has('method') ? parseChoice(Object.fromEntries(c.query)) : null;
-      const put = await call('oss', oss(c).putStream(key(c), c.req, {
+      const put = await call('oss', () => oss(c).putStream(key(c), c.req, {
         contentLength: size, mime: contentType(c.req.headers['content-type']), headers: choice ? sseHeaders(choice) : {},
       }));
       return { etag: put.res.headers.etag };
@@ -118,7 +118,7 @@ export const objectRoutes: Route[] = [
     handle: async (c) => {
       const body = await readJson(c.req);
       const encryption = body.encryption === undefined || body.encryption === null ? null : parseChoice(body.encryption as Record<string, unknown>);
-      const init = await call('oss', oss(c).initMultipartUpload(str(body, 'key'), {
+      const init = await call('oss', () => oss(c).initMultipartUpload(str(body, 'key'), {
         mime: contentType(body.contentType), headers: encryption ? sseHeaders(encryption) : {},
       }));
       return { uploadId: init.uploadId };
@@ -129,7 +129,7 @@ export const objectRoutes: Route[] = [
     handle: async (c) => {
       const partNumber = Number(c.params.partNumber);
       if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) throw badRequest(`The part number must be from 1 to ${MAX_PART_NUMBER}.`);
-      const part = await call('oss', oss(c)._uploadPart(key(c), c.params.uploadId, partNumber, { stream: c.req, size: bodySize(c) }));
+      const part = await call('oss', () => oss(c)._uploadPart(key(c), c.params.uploadId, partNumber, { stream: c.req, size: bodySize(c) }));
       return { etag: part.etag };
     },
   },
@@ -143,14 +143,14 @@ export const objectRoutes: Route[] = [
         if (!Number.isInteger(p?.number) || typeof p?.etag !== 'string') throw badRequest('each part needs a number and an etag.');
         return { number: p.number as number, etag: p.etag };
       });
-      const done = await call('oss', oss(c).completeMultipartUpload(str(body, 'key'), c.params.uploadId, list));
+      const done = await call('oss', () => oss(c).completeMultipartUpload(str(body, 'key'), c.params.uploadId, list));
       return { etag: done.res.headers.etag };
     },
   },
   {
     method: 'DELETE', path: '/api/buckets/:bucket/multipart/:uploadId',
     handle: async (c) => {
-      await call('oss', oss(c).abortMultipartUpload(key(c), c.params.uploadId));
+      await call('oss', () => oss(c).abortMultipartUpload(key(c), c.params.uploadId));
       return {};
     },
   },

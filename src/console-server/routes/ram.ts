@@ -14,7 +14,7 @@ const MAX_ITEMS = 1000;
 
 /** Runs one RAM call as the session's identity, errors mapped to the RAM error; answers the response body. */
 function ram<T>(c: RouteContext, fn: (client: Ram.default, runtime: RamRuntime) => Promise<{ body?: T }>): Promise<T> {
-  return call('ram', fn(c.session.upstream.ram, c.session.upstream.ramRuntime)).then((r) => r.body!);
+  return call('ram', () => fn(c.session.upstream.ram, c.session.upstream.ramRuntime)).then((r) => r.body!);
 }
 
 export const ramRoutes: Route[] = [
