@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { CofferError } from '../common/errors';
 import { LIMITS } from '../core/coffer';
 import { header, type OssRequest } from './request';
+import { malformedXml } from './xml';
 
 const MAX_XML = 4 * 1024 * 1024;
 
@@ -22,7 +23,12 @@ export async function readSmallBody(req: OssRequest, opts: { requireMd5?: boolea
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
     throw new CofferError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  return body.toString('utf8');
+  try {
+    // Fatal: a replacement character silently standing in for bad bytes could name another key.
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw malformedXml('the body is not UTF-8');
+  }
 }
 
 /** Content-Length of a data upload, refusing bodies over the single-request limit before reading them. */

@@ -8,7 +8,7 @@ import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
 import type { OssRequest, OssResponse } from './request';
 import { invalidAlgorithm } from './sse-headers';
-import { parseXml, textOf, toXml } from './xml';
+import { parseXml, toXml, tokenOf } from './xml';
 
 /** Validates a rule as OSS does (reference §6.3): KMSDataEncryption with AES256/SM4 is accepted and dropped. */
 export function parseEncryptionRule(body: string): EncryptionRule {
@@ -18,9 +18,9 @@ export function parseEncryptionRule(body: string): EncryptionRule {
     throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: ApplyServerSideEncryptionByDefault is required.');
   }
   const fields = inner as Record<string, unknown>;
-  const algorithm = textOf(fields, 'SSEAlgorithm') ?? '';
-  const keyId = textOf(fields, 'KMSMasterKeyID') ?? '';
-  const data = textOf(fields, 'KMSDataEncryption') ?? '';
+  const algorithm = tokenOf(fields, 'SSEAlgorithm') ?? '';
+  const keyId = tokenOf(fields, 'KMSMasterKeyID') ?? '';
+  const data = tokenOf(fields, 'KMSDataEncryption') ?? '';
   if (algorithm !== 'AES256' && algorithm !== 'SM4' && algorithm !== 'KMS') throw invalidAlgorithm(algorithm);
   if (algorithm !== 'KMS') {
     if (keyId) {

@@ -6,11 +6,11 @@ import { authorize } from '../iam/authorize';
 import type { EncryptionRule } from '../store/types';
 import { authorizeBucket, ossResource } from './access';
 import { isoTime } from './format';
-import { bucketAclFrom } from './object-headers';
+import { bucketAclFrom, checkRedundancyType, checkStorageClass } from './object-headers';
 import { readSmallBody } from './body';
 import { requestedSse } from './sse-headers';
 import { type OssRequest, type OssResponse } from './request';
-import { parseXml, textOf, toXml, type XmlObject } from './xml';
+import { parseXml, toXml, tokenOf, type XmlObject } from './xml';
 
 export const owner = (c: Coffer): XmlObject => ({ ID: c.accountId, DisplayName: c.accountId });
 
@@ -28,8 +28,9 @@ export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse
   let dataRedundancyType = 'LRS';
   if (body.trim()) {
     const conf = parseXml(body, 'CreateBucketConfiguration');
-    storageClass = textOf(conf, 'StorageClass') || storageClass;
-    dataRedundancyType = textOf(conf, 'DataRedundancyType') || dataRedundancyType;
+    // Stored and reported back (GetBucketInfo, ListBuckets), so only the values OSS defines.
+    storageClass = checkStorageClass('StorageClass', tokenOf(conf, 'StorageClass') || storageClass);
+    dataRedundancyType = checkRedundancyType('DataRedundancyType', tokenOf(conf, 'DataRedundancyType') || dataRedundancyType);
   }
   // x-oss-server-side-encryption on PutBucket sets the bucket's default rule (reference §6.5).
   const sse = requestedSse(req);

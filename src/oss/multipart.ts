@@ -15,7 +15,7 @@ import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
-import { parseXml, textOf, toXml } from './xml';
+import { parseXml, textOf, toXml, tokenOf } from './xml';
 
 /** Upload operations act on the object being uploaded (an existing object's ACL plays no part). */
 async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject'): Promise<void> {
@@ -100,7 +100,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
     const doc = parseXml(body, 'CompleteMultipartUpload', ['Part']);
     parts = ((doc.Part ?? []) as unknown[]).map((p) => {
       const fields = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-      const n = textOf(fields, 'PartNumber') ?? '';
+      const n = tokenOf(fields, 'PartNumber') ?? '';
       const etag = textOf(fields, 'ETag');
       if (!/^\d+$/.test(n) || etag === undefined) {
         throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: every <Part> needs <PartNumber> and <ETag>.');

@@ -8,7 +8,7 @@ import { authorizeStoredObject } from './access';
 import { readSmallBody } from './body';
 import { urlEncodeKey } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
-import { parseXml, textOf, toXml } from './xml';
+import { parseXml, textOf, toXml, tokenOf } from './xml';
 
 export async function DeleteObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   await authorizeStoredObject(c, req, 'oss:DeleteObject', await requireBucket(c, req.bucket!), req.key!);
@@ -19,7 +19,7 @@ export async function DeleteObject(c: Coffer, req: OssRequest): Promise<OssRespo
 export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const bucket = await requireBucket(c, req.bucket!);
   const doc = parseXml(await readSmallBody(req, { requireMd5: true }), 'Delete', ['Object']);
-  const quiet = (textOf(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
+  const quiet = (tokenOf(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
   const keys = ((doc.Object ?? []) as unknown[]).map((o) => {
     const key = typeof o === 'object' && o !== null ? textOf(o as Record<string, unknown>, 'Key') : undefined;
     if (!key) throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: every <Object> needs a <Key>.');

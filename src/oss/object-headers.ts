@@ -9,6 +9,7 @@ import { sseResponseHeaders } from './sse-headers';
 
 const BUCKET_ACLS = new Set(['private', 'public-read', 'public-read-write']);
 const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
+const REDUNDANCY_TYPES = new Set(['LRS', 'ZRS']);
 const STORED = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
 
 function invalid(name: string, value: string): CofferError {
@@ -29,11 +30,20 @@ export function objectAclFrom(req: OssRequest): ObjectAcl | undefined {
   return v as ObjectAcl;
 }
 
+/** A storage class named by a header or an XML element (`name`), validated. */
+export function checkStorageClass(name: string, v: string): string {
+  if (!STORAGE_CLASSES.has(v)) throw invalid(name, v);
+  return v;
+}
+
+export function checkRedundancyType(name: string, v: string): string {
+  if (!REDUNDANCY_TYPES.has(v)) throw invalid(name, v);
+  return v;
+}
+
 export function storageClassFrom(req: OssRequest): string | undefined {
   const v = header(req, 'x-oss-storage-class');
-  if (v === undefined) return undefined;
-  if (!STORAGE_CLASSES.has(v)) throw invalid('x-oss-storage-class', v);
-  return v;
+  return v === undefined ? undefined : checkStorageClass('x-oss-storage-class', v);
 }
 
 export function storedHeadersFrom(req: OssRequest): StoredHeaders {
