@@ -23,6 +23,8 @@ export interface RpcHandlerOptions {
   services: RpcServices;
   /** Counts requests by API version, action and status; tests that build a bare handler leave it out. */
   metrics?: Metrics;
+  /** Replay-window nonces remembered per AccessKeyId (default NONCES_PER_CALLER). */
+  noncesPerCaller?: number;
 }
 
 export const RPC_REQUESTS = 'coffer_rpc_requests_total';
@@ -30,11 +32,8 @@ export const RPC_REQUESTS = 'coffer_rpc_requests_total';
 /** Alibaba RPC request ids are upper-case UUIDs. */
 export const newRpcRequestId = (): string => randomUUID().toUpperCase();
 
-/** Nonces remembered at once: about 110 signed requests per second sustained over the window. */
-const NONCE_CAPACITY = 200_000;
-
 export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
-  const nonces = new NonceCache(2 * MAX_SKEW_MS, NONCE_CAPACITY);
+  const nonces = new NonceCache(2 * MAX_SKEW_MS, opts.noncesPerCaller);
   opts.metrics?.counter(RPC_REQUESTS, 'RPC API (KMS, RAM, admin) requests by version, action and HTTP status');
   return (raw, res) => {
     const started = process.hrtime.bigint();

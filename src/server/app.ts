@@ -68,6 +68,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** The KMS's and the console sessions' clock (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry. */
   now?: () => number;
+  /** RPC replay-window nonces remembered per AccessKeyId (default src/rpc/nonces.ts NONCES_PER_CALLER); tests lower it. */
+  rpcNoncesPerCaller?: number;
 }
 
 export interface Endpoints {
@@ -227,6 +229,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           credentials,
           logger,
           metrics,
+          noncesPerCaller: opts.rpcNoncesPerCaller,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
             [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt, blobs: blobStore, collector, node }),
