@@ -6,12 +6,12 @@ import { listObjects } from '../core/objects';
 import type { ObjectRecord } from '../store/types';
 import { authorizeBucket } from './access';
 import { owner } from './bucket';
-import { isoTime, quoteEtag, urlEncodeKey } from './format';
+import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { toXml, type XmlObject } from './xml';
 
-interface ListParams { prefix: string; delimiter: string; encode: (s: string) => string; encodingType?: string; maxKeys: number }
+interface ListParams { prefix: string; delimiter: string; encodingType?: string; maxKeys: number }
 
 async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
   const prefix = param(req, 'prefix') ?? '';
@@ -22,18 +22,19 @@ async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
   if (encodingType !== undefined && encodingType !== 'url') {
     throw new CofferError('InvalidArgument', 'encoding-type must be url.', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
   }
-  return {
-    prefix,
-    delimiter,
-    encodingType,
-    encode: encodingType ? urlEncodeKey : (s) => s,
-    maxKeys: maxKeysParam(req, 'max-keys', 100),
-  };
+  return { prefix, delimiter, encodingType, maxKeys: maxKeysParam(req, 'max-keys', 100) };
 }
 
-function contents(c: Coffer, objects: ObjectRecord[], p: ListParams, withOwner: boolean): XmlObject[] {
+type Page = Awaited<ReturnType<typeof listObjects>>;
+
+/** The encoding of one page: every name it writes counts (see keyEncoding). */
+function pageEncoding(p: ListParams, page: Page, echoed: string[]): KeyEncoding {
+  return keyEncoding(p.encodingType, [p.prefix, p.delimiter, page.next, ...echoed, ...page.items.map((o) => o.key), ...page.commonPrefixes]);
+}
+
+function contents(c: Coffer, objects: ObjectRecord[], e: KeyEncoding, withOwner: boolean): XmlObject[] {
   return objects.map((o) => ({
-    Key: p.encode(o.key),
+    Key: e.encode(o.key),
     LastModified: isoTime(o.lastModified),
     ETag: quoteEtag(o.etag),
     Type: o.type,
@@ -47,19 +48,20 @@ export async function ListObjects(c: Coffer, req: OssRequest): Promise<OssRespon
   const p = await listParams(c, req);
   const marker = param(req, 'marker') ?? '';
   const page = await listObjects(c, req.bucket!, { ...p, marker });
+  const e = pageEncoding(p, page, [marker]);
   return {
     status: 200,
     body: toXml('ListBucketResult', {
       Name: req.bucket,
-      Prefix: p.encode(p.prefix),
-      Marker: p.encode(marker),
+      Prefix: e.encode(p.prefix),
+      Marker: e.encode(marker),
       MaxKeys: p.maxKeys,
-      Delimiter: p.encode(p.delimiter),
-      EncodingType: p.encodingType,
+      Delimiter: e.encode(p.delimiter),
+      EncodingType: e.encodingType,
       IsTruncated: page.truncated,
-      NextMarker: page.truncated ? p.encode(page.next!) : undefined,
-      Contents: contents(c, page.items, p, true),
-      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: p.encode(cp) })),
+      NextMarker: page.truncated ? e.encode(page.next!) : undefined,
+      Contents: contents(c, page.items, e, true),
+      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: e.encode(cp) })),
     }),
   };
 }
@@ -80,21 +82,22 @@ export async function ListObjectsV2(c: Coffer, req: OssRequest): Promise<OssResp
   const fromToken = token !== undefined ? decodeToken(token) : '';
   const marker = fromToken > startAfter ? fromToken : startAfter;
   const page = await listObjects(c, req.bucket!, { ...p, marker });
+  const e = pageEncoding(p, page, [startAfter]);
   return {
     status: 200,
     body: toXml('ListBucketResult', {
       Name: req.bucket,
-      Prefix: p.encode(p.prefix),
-      StartAfter: startAfter ? p.encode(startAfter) : undefined,
+      Prefix: e.encode(p.prefix),
+      StartAfter: startAfter ? e.encode(startAfter) : undefined,
       ContinuationToken: token,
       MaxKeys: p.maxKeys,
-      Delimiter: p.encode(p.delimiter),
-      EncodingType: p.encodingType,
+      Delimiter: e.encode(p.delimiter),
+      EncodingType: e.encodingType,
       IsTruncated: page.truncated,
       NextContinuationToken: page.truncated ? encodeToken(page.next!) : undefined,
       KeyCount: page.items.length + page.commonPrefixes.length,
-      Contents: contents(c, page.items, p, param(req, 'fetch-owner') === 'true'),
-      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: p.encode(cp) })),
+      Contents: contents(c, page.items, e, param(req, 'fetch-owner') === 'true'),
+      CommonPrefixes: page.commonPrefixes.map((cp) => ({ Prefix: e.encode(cp) })),
     }),
   };
 }

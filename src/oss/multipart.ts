@@ -9,7 +9,7 @@ import type { PartRecord, UploadRecord } from '../store/types';
 import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
-import { isoTime, quoteEtag, urlEncodeKey } from './format';
+import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, param, type OssRequest, type OssResponse } from './request';
@@ -26,9 +26,9 @@ function uploadIdOf(req: OssRequest): string {
   return req.query.get('uploadId') ?? '';
 }
 
-function encoder(req: OssRequest): { encodingType?: string; encode: (s: string) => string } {
-  const encodingType = param(req, 'encoding-type');
-  return { encodingType, encode: encodingType === 'url' ? urlEncodeKey : (s) => s };
+/** How this response writes the keys it names (see keyEncoding). */
+function encoder(req: OssRequest, names: Array<string | undefined>): KeyEncoding {
+  return keyEncoding(param(req, 'encoding-type'), names);
 }
 
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -36,7 +36,7 @@ export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promi
   const upload = await initiateUpload(c, {
     bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller,
   });
-  const { encodingType, encode } = encoder(req);
+  const { encodingType, encode } = encoder(req, [upload.key]);
   return {
     status: 200,
     headers: sseResponseHeaders(upload.encryption),
@@ -112,7 +112,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), parts,
     acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req),
   });
-  const { encodingType, encode } = encoder(req);
+  const { encodingType, encode } = encoder(req, [object.key]);
   return {
     status: 200,
     headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
@@ -137,7 +137,7 @@ export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse
   const marker = Number(param(req, 'part-number-marker') ?? '0') || 0;
   const maxParts = maxKeysParam(req, 'max-parts', 1000);
   const { parts, truncated } = await listParts(c, { bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), marker, maxParts });
-  const { encodingType, encode } = encoder(req);
+  const { encodingType, encode } = encoder(req, [req.key]);
   return {
     status: 200,
     body: toXml('ListPartsResult', {
@@ -164,7 +164,7 @@ export async function ListMultipartUploads(c: Coffer, req: OssRequest): Promise<
   const page = await listUploads(c, req.bucket!, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads });
   const last = page.items[page.items.length - 1];
   const nextIsPrefix = page.truncated && page.next !== undefined && page.commonPrefixes.includes(page.next) && page.next !== last?.key;
-  const { encodingType, encode } = encoder(req);
+  const { encodingType, encode } = encoder(req, [keyMarker, delimiter, prefix, page.next, ...page.items.map((u) => u.key), ...page.commonPrefixes]);
   return {
     status: 200,
     body: toXml('ListMultipartUploadsResult', {

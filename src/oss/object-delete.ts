@@ -6,7 +6,7 @@ import { LIMITS } from '../core/coffer';
 import { deleteObject, deleteObjects } from '../core/objects';
 import { authorizeStoredObject } from './access';
 import { readSmallBody } from './body';
-import { urlEncodeKey } from './format';
+import { keyEncoding } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
 import { parseXml, textOf, toXml, tokenOf } from './xml';
 
@@ -32,12 +32,11 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
   // included); one refused key refuses the whole request, before anything is deleted.
   for (const key of keys) await authorizeStoredObject(c, req, 'oss:DeleteObject', bucket, key);
   const deleted = await deleteObjects(c, req.bucket!, keys);
-  const encoding = param(req, 'encoding-type');
-  const encode = encoding === 'url' ? urlEncodeKey : (k: string) => k;
+  const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), deleted);
   return {
     status: 200,
     body: toXml('DeleteResult', {
-      EncodingType: encoding,
+      EncodingType: encodingType,
       Deleted: quiet ? undefined : deleted.map((k) => ({ Key: encode(k) })),
     }),
   };
