@@ -5,11 +5,15 @@
  *                      under the current one (src/core/keys/rewrap.ts);
  *   DescribeStatus  — server version, node, backends, uptime, storage use, master-key versions;
  *   CollectBlobs    — collects, now, the blobs whose grace has passed (retired and orphaned);
+ *   CheckObjects    — a scrub in bounded steps: every object and unfinished upload part read and
+ *                     verified, missing or damaged blobs reported (src/core/scrub.ts);
  *   ExportAuditLog  — the KMS audit trail of the whole cluster, in order, page by page.
  * The CLI (`coffer admin`) and the console's Server page drive it.
  * All are for the account root until RAM policies can grant them.
  */
 import type { BlobCollector } from '../core/blob-collector';
+import type { Coffer } from '../core/coffer';
+import { scrubStep, type ScrubLocation } from '../core/scrub';
 import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys';
 import { CofferError } from '../common/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
@@ -20,6 +24,8 @@ import type { BlobStore, MetadataStore } from '../store/types';
 export const ADMIN_VERSION = '2026-11-01';
 
 export interface AdminDeps {
+  /** The object service, whose read path the scrub uses. */
+  coffer: Coffer;
   meta: MetadataStore;
   masterKeys: MasterKeys;
   blobs: BlobStore;
@@ -29,6 +35,9 @@ export interface AdminDeps {
   /** When the server started (ms since the epoch). */
   startedAt: number;
 }
+
+/** Data read per CheckObjects step by default: a second or two of reading, so progress moves. */
+const DEFAULT_CHECK_BYTES = 256 * 1024 * 1024;
 
 const SERVER_VERSION: string = require('../../../package.json').version;
 
@@ -40,6 +49,18 @@ function requireRoot(ctx: RpcContext): void {
     throw new CofferError('Forbidden.NoPermission', `Only the account root may call ${ctx.action}.`);
   }
 }
+
+/** A Marker parameter: bucket/key, as a previous step's NextMarker gives it; undefined when absent. */
+function markerParam(ctx: RpcContext): string | undefined {
+  const marker = ctx.params.get('Marker') || undefined;
+  if (marker !== undefined && !(marker.indexOf('/') > 0)) throw invalidParameter('Marker', 'expected bucket/key, as a previous NextMarker gives it');
+  return marker;
+}
+
+/** Where a scrub finding is, in the API's field names. */
+const locationView = (l: ScrubLocation): Record<string, string | number> => ({
+  Bucket: l.bucket, Key: l.key, ...(l.uploadId !== undefined ? { UploadId: l.uploadId, PartNumber: l.partNumber! } : {}),
+});
 
 function versionsView(versions: MasterKeyVersionInfo[]): { MasterKeyVersion: Array<{ Version: number; CreationDate: string; Current: boolean }> } {
   return { MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })) };
@@ -56,16 +77,32 @@ export function adminService(deps: AdminDeps): RpcService {
 
       async RewrapMasterKeys(ctx) {
         requireRoot(ctx);
-        const marker = ctx.params.get('Marker') || undefined;
-        if (marker !== undefined && !(marker.indexOf('/') > 0)) throw invalidParameter('Marker', 'expected bucket/key, as a previous NextMarker gives it');
         const r = await rewrapObjectKeys(deps.meta, deps.masterKeys, {
-          marker,
+          marker: markerParam(ctx),
           maxObjects: integerParam(ctx.params, 'MaxObjects', { min: 1, max: 10_000 }, 1000),
         });
         return {
           MasterKeyVersion: r.currentVersion,
           Objects: { Scanned: r.objects.scanned, Rewrapped: r.objects.rewrapped },
           MultipartUploads: { Scanned: r.uploads.scanned, Rewrapped: r.uploads.rewrapped },
+          Truncated: r.nextMarker !== null,
+          ...(r.nextMarker !== null ? { NextMarker: r.nextMarker } : {}),
+        };
+      },
+
+      async CheckObjects(ctx) {
+        requireRoot(ctx);
+        const r = await scrubStep(deps.coffer, {
+          marker: markerParam(ctx),
+          maxObjects: integerParam(ctx.params, 'MaxObjects', { min: 1, max: 10_000 }, 1000),
+          maxBytes: integerParam(ctx.params, 'MaxBytes', { min: 1, max: 2 ** 40 }, DEFAULT_CHECK_BYTES),
+          caller: ctx.caller,
+        });
+        return {
+          Objects: { Scanned: r.objects.scanned, Bytes: r.objects.bytes },
+          MultipartUploads: { Scanned: r.uploads.scanned, Parts: r.uploads.parts },
+          Problems: { Problem: r.problems.map((p) => ({ ...locationView(p), Kind: p.kind, ...(p.blobId ? { BlobId: p.blobId } : {}), Detail: p.detail })) },
+          Unverified: { Object: r.unverified.map((u) => ({ ...locationView(u), Reason: u.reason })) },
           Truncated: r.nextMarker !== null,
           ...(r.nextMarker !== null ? { NextMarker: r.nextMarker } : {}),
         };

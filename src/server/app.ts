@@ -232,7 +232,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           noncesPerCaller: opts.rpcNoncesPerCaller,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
-            [ADMIN_VERSION]: adminService({ meta, masterKeys, startedAt, blobs: blobStore, collector, node }),
+            [ADMIN_VERSION]: adminService({ coffer, meta, masterKeys, startedAt, blobs: blobStore, collector, node }),
             [RAM_VERSION]: ramApi(ram),
           },
         }),

@@ -5,7 +5,9 @@
  * profile setting) like the kms commands.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { formatBytes } from '../../src/cli/format';
+import { blobFile } from '../helpers/data-dir';
 import { after, before, test } from 'node:test';
 import type { ObjectEncryption } from '../../src/core/encryption';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
@@ -166,7 +168,7 @@ test('usage errors exit 2: no endpoint, no credentials, an endpoint without a sc
 });
 
 test('--help shows an example for each command', async () => {
-  for (const name of ['rotate-master-key', 'rewrap-master-keys', 'status']) {
+  for (const name of ['rotate-master-key', 'rewrap-master-keys', 'status', 'check']) {
     const run = await coffer(['admin', name, '--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, new RegExp(`Examples:\\n  coffer admin ${name} --kms-endpoint http://127\\.0\\.0\\.1:9002 `));
@@ -210,4 +212,35 @@ test('collect-blobs: deletes now what an overwrite retired, and reports it', asy
   assert.equal(await srv.running.coffer.meta.blobState(old), null, 'the old blob is gone from the metadata');
   await assert.rejects(srv.running.coffer.blobs.size(old), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
   assert.equal((await client.get('k')).content.toString(), 'second');
+});
+
+test('check: reads the whole store in steps; none damaged exits 0, a damaged blob is listed (--json too) and exits 1', async () => {
+  const client = srv.client({ bucket: 'checked' });
+  await client.putBucket('checked');
+  for (const k of ['a', 'b', 'c']) await client.put(k, Buffer.alloc(70_000, k), SSE);
+  const stats = await srv.running.coffer.meta.stats();
+  const clean = await coffer(['admin', 'check', '--batch', '2', ...creds]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.equal(clean.stdout, `Checked ${stats.objects} object(s) (${formatBytes(stats.bytes)}) and ${stats.uploads} unfinished multipart upload(s) (0 part(s)): no problems found.\n`);
+
+  const blobId = (await srv.running.coffer.meta.getObject('checked', 'b'))!.segments[0].blobId;
+  const file = blobFile(srv.dataDir, blobId);
+  const bytes = readFileSync(file);
+  bytes[100] ^= 0xff;
+  writeFileSync(file, bytes);
+  try {
+    const damaged = await coffer(['admin', 'check', '--batch', '2', ...creds]);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stdout, /: 1 problem\(s\)\.\n/);
+    assert.match(damaged.stdout, new RegExp(`\\n  CORRUPT +oss://checked/b: blob ${blobId} does not authenticate: `));
+    assert.match(damaged.stderr, /^coffer: 1 object\(s\) or part\(s\) are missing data or damaged\n$/);
+    const json = await coffer(['admin', 'check', '--json', ...creds]);
+    assert.equal(json.code, 1);
+    const body = JSON.parse(json.stdout);
+    assert.deepEqual(body.Problems.map((p: any) => [p.Bucket, p.Key, p.BlobId, p.Kind]), [['checked', 'b', blobId, 'corrupt']]);
+    assert.deepEqual(body.Objects, { Scanned: stats.objects, Bytes: stats.bytes });
+  } finally {
+    // The other tests share this store: leave it clean.
+    await client.delete('b');
+  }
 });
