@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { makePrivate } from './private-files';
 
 export interface RootKeySource {
   /** COFFER_ROOT_KEY: 64 hex chars or base64 of 32 bytes. */
@@ -35,7 +36,9 @@ export async function loadRootKey(src: RootKeySource): Promise<LoadedRootKey> {
   if (src.file) return { key: parseRootKey(await fs.readFile(src.file, 'utf8'), src.file), origin: 'file' };
   const file = path.join(src.dataDir, GENERATED_ROOT_KEY_FILE);
   try {
-    return { key: parseRootKey(await fs.readFile(file, 'utf8'), file), origin: 'data-dir' };
+    const key = parseRootKey(await fs.readFile(file, 'utf8'), file);
+    await makePrivate(file);
+    return { key, origin: 'data-dir' };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

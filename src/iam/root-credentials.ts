@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { open, seal } from '../crypto/aead';
+import { makePrivate } from '../crypto/private-files';
 import type { MetadataStore } from '../store/types';
 
 export interface RootCredentials {
@@ -48,6 +49,7 @@ export async function loadRootCredentials(place: RootCredentialPlace): Promise<R
   const file = path.join(place.dataDir, ROOT_CREDENTIALS_FILE);
   try {
     const stored = JSON.parse(await fs.readFile(file, 'utf8')) as { accessKeyId: string; secret: string };
+    await makePrivate(file);
     return { ...stored, origin: 'data-dir' };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

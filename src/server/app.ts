@@ -16,6 +16,7 @@ import { Encryption, OssKeyProvider } from '../core/encryption';
 import { ClusterJobs, holderName } from '../core/jobs';
 import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
+import { makeDataDirPrivate } from '../crypto/private-files';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
 import { ramApi, RAM_VERSION } from '../iam/ram/api';
@@ -132,6 +133,7 @@ export interface PreparedStore {
 export async function prepareStore(opts: Pick<ServerOptions, 'dataDir' | 'metadata' | 'env' | 'rootKeyFile'>): Promise<PreparedStore> {
   const embedded = opts.metadata === undefined;
   await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  await makeDataDirPrivate(opts.dataDir);
   const existed = embedded && (await fs.stat(path.join(opts.dataDir, METADATA_FILE)).then(() => true, () => false));
   const meta = await openMetadataStore(opts.metadata, opts.dataDir);
   try {
