@@ -6,7 +6,7 @@ import { CofferError } from '../common/errors';
 import type { EncryptionRule } from '../store/types';
 import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
-import type { OssRequest, OssResponse } from './request';
+import { isHeaderValue, type OssRequest, type OssResponse } from './request';
 import { invalidAlgorithm } from './sse-headers';
 import { parseXml, toXml, tokenOf } from './xml';
 
@@ -27,6 +27,10 @@ export function parseEncryptionRule(body: string): EncryptionRule {
       throw new CofferError('InvalidArgument', 'KMSMasterKeyID is only allowed when SSEAlgorithm is KMS.', { ArgumentName: 'KMSMasterKeyID', ArgumentValue: keyId, EC: '0005-00000204' });
     }
     return { algorithm };
+  }
+  // Every upload under the rule echoes the key id in x-oss-server-side-encryption-key-id.
+  if (!isHeaderValue(keyId)) {
+    throw new CofferError('InvalidArgument', 'KMSMasterKeyID must be a valid header value: no control characters, nothing beyond Latin-1.', { ArgumentName: 'KMSMasterKeyID', ArgumentValue: keyId });
   }
   if (data && data !== 'SM4') {
     throw new CofferError('InvalidArgument', 'KMSDataEncryption supports only SM4.', { ArgumentName: 'KMSDataEncryption', ArgumentValue: data, EC: '0005-00000203' });

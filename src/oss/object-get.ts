@@ -9,7 +9,7 @@ import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
 import { httpDate, quoteEtag } from './format';
 import { objectHeaders } from './object-headers';
-import { header, param, type OssRequest, type OssResponse } from './request';
+import { header, isHeaderValue, param, type OssRequest, type OssResponse } from './request';
 
 /** Loads the object a read names, checking access first so that a missing key is not revealed to those who may not read it. */
 export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
@@ -72,7 +72,29 @@ const OVERRIDES: Array<[string, string]> = [
   ['response-content-encoding', 'Content-Encoding'],
 ];
 
+/**
+ * The response-* overrides a GetObject asks for, checked before anything is read: OSS honours them
+ * only on signed requests (an anonymous link must not make a public object serve as HTML), and
+ * their values become response headers.
+ */
+function requestedOverrides(req: OssRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [q, h] of OVERRIDES) {
+    const v = param(req, q);
+    if (v === undefined) continue;
+    if (req.caller.principal.kind === 'anonymous') {
+      throw new CofferError('InvalidRequest', 'Can not override response header for an anonymous user.');
+    }
+    if (!isHeaderValue(v)) {
+      throw new CofferError('InvalidArgument', `${q} must be a valid header value: no control characters but tab, nothing beyond Latin-1.`, { ArgumentName: q, ArgumentValue: v });
+    }
+    headers[h] = v;
+  }
+  return headers;
+}
+
 export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
+  const overrides = requestedOverrides(req);
   const obj = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
@@ -81,11 +103,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller);
-  const headers = objectHeaders(obj);
-  for (const [q, h] of OVERRIDES) {
-    const v = param(req, q);
-    if (v !== undefined) headers[h] = v;
-  }
+  const headers = { ...objectHeaders(obj), ...overrides };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
   return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };

@@ -26,6 +26,15 @@ export function header(req: OssRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * Whether `value` can go out as a response header: no CR, LF or other control character but tab,
+ * nothing beyond Latin-1 (Node refuses to send anything else, and CR/LF would split the response).
+ * Every header value that comes from request input other than a request header is checked with it.
+ */
+export function isHeaderValue(value: string): boolean {
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(value);
+}
+
 export function hasParam(req: OssRequest, name: string): boolean {
   return req.query.has(name);
 }
