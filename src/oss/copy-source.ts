@@ -3,7 +3,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
 import { CofferError } from '../common/errors';
-import { authorizeObject } from './access';
+import { authorizeStoredObject } from './access';
 import { header, type OssRequest } from './request';
 
 export interface CopySource { bucket: string; key: string }
@@ -23,9 +23,7 @@ export function copySourceOf(req: OssRequest): CopySource {
 
 /** The source must be readable by the caller (missing objects it may not read are not revealed). */
 export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<void> {
-  const bucket = await requireBucket(c, src.bucket);
-  const obj = await c.meta.getObject(src.bucket, src.key);
-  authorizeObject(c, req, 'oss:GetObject', bucket, src.key, obj?.acl);
+  await authorizeStoredObject(c, req, 'oss:GetObject', await requireBucket(c, src.bucket), src.key);
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {
