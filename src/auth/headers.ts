@@ -1,8 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { compareCodeUnits } from './canonical-resource';
 
-/** A header's value as one string; Node only gives arrays for a few names (e.g. set-cookie). */
+/**
+ * A header's value as one string; Node only gives arrays for a few names (e.g. set-cookie).
+ * `name` may come from the request (AdditionalHeaders): only own properties count, or
+ * "__proto__" would read Object.prototype.
+ */
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
   const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -128,6 +128,15 @@ describe('V4 AdditionalHeaders', () => {
     assert.equal(res.text, 'signed');
   });
 
+  test('AdditionalHeaders naming Object.prototype members (__proto__, constructor) → 403, never a 500', async () => {
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      const header = await v4Http(srv, { bucket: BUCKET, key: KEY, authorization: (v) => v.replace(',Signature=', `,AdditionalHeaders=${name},Signature=`) });
+      assertOssError(header, 403, 'SignatureDoesNotMatch');
+      const presigned = `${v4PresignedPath(srv, { bucket: BUCKET, key: KEY, date: new Date(), expires: 60 })}&x-oss-additional-headers=${name}`;
+      assertOssError(await http(srv, { path: presigned }), 403, 'SignatureDoesNotMatch');
+    }
+  });
+
   test('presigned with x-oss-additional-headers: only the signed header value is accepted', async () => {
     const path = v4PresignedPath(srv, { bucket: BUCKET, key: KEY, date: new Date(), expires: 60, headers: { 'cache-control': 'no-cache' }, additionalHeaders: ['cache-control'] });
     assert.equal((await http(srv, { path, headers: { 'cache-control': 'no-cache' } })).text, 'original');
