@@ -1,8 +1,7 @@
 /** DeleteObject, DeleteMultipleObjects. */
 import { requireBucket } from '../core/buckets';
-import type { Coffer } from '../core/coffer';
+import { LIMITS, type Coffer } from '../core/coffer';
 import { CofferError } from '../common/errors';
-import { LIMITS } from '../core/coffer';
 import { deleteObject, deleteObjects } from '../core/objects';
 import { authorizeStoredObject } from './access';
 import { readSmallBody } from './body';
