@@ -4,7 +4,8 @@
  * leaves either the old object or the new one.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { Crc64VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
 import type { ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
@@ -42,9 +43,17 @@ export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller)
   return { suite: info.suite, objectKey };
 }
 
-/** Plaintext bytes [start, end] of an object; the stream errors if stored data fails authentication. */
+/**
+ * Plaintext bytes [start, end] of an object; the stream errors if stored data fails authentication
+ * or, for a whole plain object, its CRC-64. Encrypted packages authenticate themselves; a plain
+ * object's only check is the CRC of all its bytes, so a range of a plain object cannot be verified
+ * and is served as stored (`coffer admin check` finds such damage).
+ */
 export function objectData(c: Coffer, obj: ObjectRecord, cipher: SegmentCipher | null, start: number, end: number): Readable {
-  return readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
+  const data = readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
+  if (cipher || start !== 0 || end !== obj.size - 1 || !/^\d+$/.test(obj.crc64)) return data;
+  // pipeline: an error either side ends both, so a client hanging up releases the blob lease.
+  return pipeline(data, new Crc64VerifyStream(BigInt(obj.crc64), `object ${obj.bucket}/${obj.key}`), () => undefined);
 }
 
 /** A new object's key and cipher, when the request or the bucket default asks for encryption. */

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { CofferError } from '../common/errors';
 import { Crc64 } from './crc64';
 
 /** Passes bytes through unchanged while computing their MD5 and CRC-64; read the results after 'finish'/'end'. */
@@ -32,5 +33,38 @@ export class ChecksumStream extends Transform {
   override _flush(callback: TransformCallback): void {
     this.md5Digest = this.hash.digest();
     callback();
+  }
+}
+
+/**
+ * Passes bytes through unchanged while computing their CRC-64, and always holds the latest chunk
+ * back until the next one arrives: the last chunk is released only once the CRC of everything
+ * matches `expected`. On a mismatch the stream fails without it, so a reader (an HTTP response
+ * with a Content-Length) gets a short body and an error, never the whole body with altered bytes.
+ */
+export class Crc64VerifyStream extends Transform {
+  private readonly crc = new Crc64();
+  private held: Buffer | undefined;
+
+  /** `what` names the data in the error, e.g. "object bucket/key". */
+  constructor(private readonly expected: bigint, private readonly what: string) {
+    // Room for the chunk held back and the one passed on (object reads come in 512 KiB chunks).
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc.update(chunk);
+    const ready = this.held;
+    this.held = chunk;
+    callback(null, ready);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = this.crc.digest();
+    if (actual !== this.expected) {
+      callback(new CofferError('DataIntegrityError', `${this.what} failed its CRC-64 check: stored ${this.expected}, read ${actual}`));
+      return;
+    }
+    callback(null, this.held);
   }
 }

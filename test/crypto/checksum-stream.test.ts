@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { ChecksumStream } from '../../src/crypto/checksum-stream';
+import { ChecksumStream, Crc64VerifyStream } from '../../src/crypto/checksum-stream';
 import { crc64 } from '../../src/crypto/crc64';
-import { runTransform } from './helpers';
+import { assertIntegrityError, runTransform } from './helpers';
 
 test('passes bytes through and reports MD5, CRC-64 and length', async () => {
   for (const [size, chunkSize] of [[0, 1], [1, 1], [100_003, 7], [300_000, 65_536]]) {
@@ -23,4 +23,25 @@ test('md5() before the stream finished is an error', () => {
   stream.write(Buffer.from('abc'));
   assert.throws(() => stream.md5());
   stream.destroy();
+});
+
+test('Crc64VerifyStream passes every byte through when the CRC-64 matches', async () => {
+  for (const [size, chunkSize] of [[0, 1], [1, 1], [100_003, 7], [300_000, 65_536]]) {
+    const data = randomBytes(size);
+    const { output, error } = await runTransform(new Crc64VerifyStream(crc64(data), 'data'), data, chunkSize);
+    assert.equal(error, undefined);
+    assert.deepEqual(output, data);
+  }
+});
+
+test('Crc64VerifyStream on a mismatch fails without the last chunk, so the reader never has the whole body', async () => {
+  for (const [size, chunkSize] of [[1, 1], [10, 10], [100_003, 7], [300_000, 65_536]]) {
+    const data = randomBytes(size);
+    const altered = Buffer.from(data);
+    altered[size >> 1] ^= 1;
+    const { output, error } = await runTransform(new Crc64VerifyStream(crc64(data), 'data'), altered, chunkSize);
+    assertIntegrityError(error);
+    const lastChunk = size % chunkSize || chunkSize;
+    assert.deepEqual(output, altered.subarray(0, size - lastChunk));
+  }
 });
