@@ -7,7 +7,9 @@
  *   CollectBlobs    — collects, now, the blobs whose grace has passed (retired and orphaned);
  *   CheckObjects    — a scrub in bounded steps: every object and unfinished upload part read and
  *                     verified, missing or damaged blobs reported (src/core/scrub.ts);
- *   ExportAuditLog  — the KMS audit trail of the whole cluster, in order, page by page.
+ *   ExportAuditLog  — the KMS audit trail of the whole cluster, in order, page by page;
+ *   BackupStore     — starts an online backup of the embedded store into a directory on the
+ *                     server (src/server/backup.ts); DescribeBackup follows it.
  * The CLI (`coffer admin`) and the console's Server page drive it.
  * All are for the account root until RAM policies can grant them.
  */
@@ -18,10 +20,31 @@ import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys'
 import { CofferError } from '../common/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
 import type { RpcContext, RpcService } from '../rpc';
-import { integerParam, invalidParameter } from '../rpc/params';
+import { integerParam, invalidParameter, requiredParam } from '../rpc/params';
 import type { BlobStore, MetadataStore } from '../store/types';
 
 export const ADMIN_VERSION = '2026-11-01';
+
+/** A store backup as DescribeBackup reports it. */
+export interface BackupStatus {
+  id: string;
+  /** Where it is written, on the server's machine. */
+  directory: string;
+  state: 'Running' | 'Done' | 'Failed';
+  startedAt: number;
+  /** When the metadata snapshot was pinned: every object committed before is in the backup. */
+  snapshotAt?: number;
+  finishedAt?: number;
+  blobs: { total: number; copied: number };
+  bytes: { total: number; copied: number };
+  error?: string;
+}
+
+/** Online backups of the embedded store; absent when the server runs on cluster stores. */
+export interface StoreBackups {
+  start(directory: string): Promise<BackupStatus>;
+  describe(id: string): Promise<BackupStatus | null>;
+}
 
 export interface AdminDeps {
   /** The object service, whose read path the scrub uses. */
@@ -34,6 +57,7 @@ export interface AdminDeps {
   node: string;
   /** When the server started (ms since the epoch). */
   startedAt: number;
+  backups?: StoreBackups;
 }
 
 /** Data read per CheckObjects step by default: a second or two of reading, so progress moves. */
@@ -61,6 +85,21 @@ function markerParam(ctx: RpcContext): string | undefined {
 const locationView = (l: ScrubLocation): Record<string, string | number> => ({
   Bucket: l.bucket, Key: l.key, ...(l.uploadId !== undefined ? { UploadId: l.uploadId, PartNumber: l.partNumber! } : {}),
 });
+
+function backupView(b: BackupStatus): Record<string, unknown> {
+  return {
+    BackupId: b.id,
+    Directory: b.directory,
+    State: b.state,
+    StartTime: isoSeconds(b.startedAt),
+    // Milliseconds: what was committed before this instant is in the backup.
+    ...(b.snapshotAt !== undefined ? { SnapshotTime: new Date(b.snapshotAt).toISOString() } : {}),
+    ...(b.finishedAt !== undefined ? { FinishTime: isoSeconds(b.finishedAt) } : {}),
+    Blobs: { Total: b.blobs.total, Copied: b.blobs.copied },
+    Bytes: { Total: b.bytes.total, Copied: b.bytes.copied },
+    ...(b.error !== undefined ? { Error: b.error } : {}),
+  };
+}
 
 function versionsView(versions: MasterKeyVersionInfo[]): { MasterKeyVersion: Array<{ Version: number; CreationDate: string; Current: boolean }> } {
   return { MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })) };
@@ -106,6 +145,24 @@ export function adminService(deps: AdminDeps): RpcService {
           Truncated: r.nextMarker !== null,
           ...(r.nextMarker !== null ? { NextMarker: r.nextMarker } : {}),
         };
+      },
+
+      async BackupStore(ctx) {
+        requireRoot(ctx);
+        if (!deps.backups) {
+          throw new CofferError('Rejected.UnsupportedOperation', `BackupStore backs up the embedded store (SQLite and files in the data directory) only; `
+            + `this server keeps its metadata in ${deps.meta.backend} and its blobs in ${deps.blobs.backend}. Back those up with their own tools: `
+            + 'PostgreSQL with pg_dump or point-in-time recovery, the object store with bucket versioning or replication.');
+        }
+        return backupView(await deps.backups.start(requiredParam(ctx.params, 'Directory')));
+      },
+
+      async DescribeBackup(ctx) {
+        requireRoot(ctx);
+        const id = requiredParam(ctx.params, 'BackupId');
+        const status = await deps.backups?.describe(id);
+        if (!status) throw invalidParameter('BackupId', `there is no backup ${JSON.stringify(id)} on this store`);
+        return backupView(status);
       },
 
       async CollectBlobs(ctx) {

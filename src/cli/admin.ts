@@ -3,6 +3,7 @@
  * KMS endpoint) with the generic Alibaba RPC client (pop-core).
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ADMIN_VERSION } from '../admin/service';
 import { action, connectionOptions, examples, type CommonFlags, type Context } from './context';
@@ -138,6 +139,40 @@ async function check(ctx: Context<CheckFlags>): Promise<void> {
   if (problems.length) throw new Error(`${problems.length} object(s) or part(s) are missing data or damaged`);
 }
 
+/** How often a running backup is asked how far it got. */
+const BACKUP_POLL_MS = 500;
+
+/**
+ * Starts BackupStore into DIR (a directory on the server's machine: a relative DIR is taken from
+ * here, which is right when both run on one machine), then follows it with DescribeBackup and a
+ * progress bar by bytes until it is done; exit code 1 if it fails.
+ */
+async function backup(ctx: Context, dir: string): Promise<void> {
+  const started = await call(ctx, 'BackupStore', { Directory: path.resolve(dir) });
+  const progress = new Progress('backup', 'bytes');
+  let status = started;
+  let expected = 0;
+  let shown = 0;
+  try {
+    while (status.State === 'Running') {
+      await sleep(BACKUP_POLL_MS);
+      status = await call(ctx, 'DescribeBackup', { BackupId: started.BackupId });
+      progress.expect(status.Bytes.Total - expected);
+      expected = status.Bytes.Total;
+      progress.add(status.Bytes.Copied - shown);
+      shown = status.Bytes.Copied;
+    }
+  } finally {
+    progress.finish();
+  }
+  if (status.State !== 'Done') throw new Error(`the backup into ${status.Directory} failed: ${status.Error}`);
+  ctx.print(status, () => [
+    `Backed up the store into ${status.Directory}: the metadata as of ${status.SnapshotTime} and the ${status.Blobs.Total} blob(s) it names (${formatBytes(status.Bytes.Total)}).`,
+    'The root key is not in the backup: keep it separately. To restore, start a server on the directory with the same root key:',
+    `  coffer server --data-dir ${status.Directory} --root-key-file <the root key file>`,
+  ].join('\n'));
+}
+
 interface AuditFlags extends CommonFlags { after: string; limit?: string }
 
 /**
@@ -216,6 +251,13 @@ export function registerAdmin(program: Command): void {
     'coffer admin check --kms-endpoint http://127.0.0.1:9002 --access-key-id LTAI… --access-key-secret …',
     'coffer admin check --json > problems.json || echo "damaged objects found"');
   checkCmd.action(action<CheckFlags>(check));
+  const backupCmd = connectionOptions(admin.command('backup'), 'kms')
+    .argument('<dir>', 'a new or empty directory on the server\'s machine (relative: from the current directory)')
+    .description('take a consistent online backup of the embedded store (its SQLite metadata and the blobs it names) while the server keeps serving; the root key is not copied (account root only)');
+  examples(backupCmd,
+    'coffer admin backup /backups/coffer-2026-11-24 --kms-endpoint http://127.0.0.1:9002 --access-key-id LTAI… --access-key-secret …',
+    'coffer admin backup ./backup --json');
+  backupCmd.action(action<CommonFlags, [string]>(backup));
   command('collect-blobs', 'delete now the blobs no object owns whose grace period has passed (the server also does this in the background)', 'CollectBlobs',
     (body) => `Collected ${body.Retired} retired and ${body.Orphans} orphaned blob(s) and ${body.PartialWrites} partial write(s) (grace ${body.GraceSeconds} s; ${body.Scanned} blob(s) scanned).`);
   const auditCmd = connectionOptions(admin.command('audit'), 'kms')

@@ -31,6 +31,7 @@ import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
 import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
 import type { BlobStore, MetadataStore } from '../store/types';
+import { EmbeddedBackups, embeddedDataDir } from './backup';
 import { healthHandler } from './health';
 import { listen, type Listener, type TlsFiles } from './listener';
 import { createLogger, type Level, type Logger } from '../common/log';
@@ -205,12 +206,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (channel === RAM_CHANNEL || channel === '*') credentials.invalidate();
       if (channel === MASTER_KEYS_CHANNEL || channel === '*') masterKeys.forgetCurrent();
     });
+    const backups = embeddedDataDir(opts) === null ? undefined : new EmbeddedBackups({ dataDir: opts.dataDir, meta, collector, logger });
     const listeners: Listener[] = [];
     let draining = false;
     const stop = async (): Promise<void> => {
       draining = true;
       unwatch();
       await Promise.all(listeners.map((l) => l.drain()));
+      await backups?.close();
       await jobs.stop();
       await collector.stop();
       await audit.close();
@@ -234,7 +237,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           noncesPerCaller: opts.rpcNoncesPerCaller,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
-            [ADMIN_VERSION]: adminService({ coffer, meta, masterKeys, startedAt, blobs: blobStore, collector, node }),
+            [ADMIN_VERSION]: adminService({
+              coffer, meta, masterKeys, startedAt, blobs: blobStore, collector, node,
+              backups,
+            }),
             [RAM_VERSION]: ramApi(ram),
           },
         }),
