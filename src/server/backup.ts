@@ -171,7 +171,7 @@ export class EmbeddedBackups implements StoreBackups {
     // Created before the backup API writes it, so it never exists with a wider mode.
     const dbCopy = path.join(status.directory, METADATA_FILE);
     await fs.writeFile(dbCopy, '', { mode: 0o600, flag: 'wx' });
-    const db = new Database(path.join(dataDir, METADATA_FILE), { fileMustExist: true });
+    const db = new Database(path.join(dataDir, METADATA_FILE), { readonly: true, fileMustExist: true });
     let release: () => void = () => undefined;
     let ids: string[];
     try {
