@@ -207,12 +207,13 @@ const errorXml = new XMLParser({ processEntities: true, htmlEntities: false, par
  * An object's content as a stream (GET), or the API's refusal. ali-oss's getStream discards the
  * body of a refused streamed GET, which carries the error code: this reads it instead.
  */
-export async function getObjectStream(client: () => OssClient, key: string): Promise<{ stream: Readable; headers: Record<string, string> }> {
+export async function getObjectStream(client: () => OssClient, key: string, range?: string): Promise<{ stream: Readable; headers: Record<string, string> }> {
   const res = await call('oss', () => {
     const oss = client();
-    return oss.request({ ...oss._objectRequestParams('GET', key, {}), customResponse: true, successStatuses: ANY_STATUS }) as Promise<OssRawResponse>;
+    const params = oss._objectRequestParams('GET', key, range ? { headers: { Range: range } } : {});
+    return oss.request({ ...params, customResponse: true, successStatuses: ANY_STATUS }) as Promise<OssRawResponse>;
   });
-  if (res.status === 200) return { stream: res.res, headers: res.headers };
+  if (res.status === 200 || res.status === 206) return { stream: res.res, headers: res.headers };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.res as AsyncIterable<Buffer>) {

@@ -142,7 +142,7 @@ test('log in, create a CMK and a KMS-encrypted bucket with it, upload, read the 
     assert.equal(await page.locator('[data-field="crc64"]').textContent(), head['x-oss-hash-crc64ecma']);
     assert.equal(await page.locator('[data-field="etag"]').textContent(), head.etag);
     await shot(page, '09-object-detail');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
     assert.equal(download.suggestedFilename(), 'hello.txt');
     assert.equal(readFileSync(await download.path()).toString(), 'hello from the console\n');
 
@@ -272,6 +272,19 @@ test('root creates a RAM user, its key and an OSS-only policy in the pages; that
     await shot(page, '20-forbidden-by-kms');
     await upload.getByRole('button', { name: 'Close', exact: true }).click();
     await assert.rejects(srv.client({ bucket: 'console-ram-kms' }).head('secret.txt'), { status: 404 });
+
+    // Reading an object under that CMK needs kms:Decrypt too: the download is refused on the page, with the API's error.
+    await srv.client({ bucket: 'console-ram-kms' }).put('root-only.txt', Buffer.from('sealed under the CMK'));
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    let downloads = 0;
+    page.on('download', () => { downloads++; });
+    await page.locator('tr[data-key="root-only.txt"]').getByRole('button', { name: 'Download' }).click();
+    const refusedDownload = page.getByRole('alert').filter({ hasText: 'The object could not be downloaded' });
+    await refusedDownload.waitFor();
+    assert.equal(await refusedDownload.locator('.error-code').textContent(), 'AccessDenied');
+    assert.equal(await refusedDownload.locator('.error-message').textContent(), 'This request is forbidden by kms');
+    assert.match((await refusedDownload.locator('.error-request-id').textContent())!, /^[0-9A-F]{24}$/);
+    assert.equal(downloads, 0, 'no file was saved');
 
     // The KMS pages show the KMS API's refusal the same way.
     await page.getByRole('link', { name: 'KMS' }).click();

@@ -43,6 +43,13 @@ test('a download the session may not read answers the API\'s 403 AccessDenied wi
   assert.match(a.json.error.message, /oss:GetObject/);
   assert.match(a.json.error.requestId, OSS_REQUEST_ID);
   assert.equal(a.headers.get('content-disposition'), null, 'no download was started');
+  // The page asks first, and shows the same refusal; the session that may read gets an empty answer.
+  const probe = await user.request('GET', '/api/buckets/guarded/object/readable?key=secret.txt');
+  assert.equal(probe.status, 403, probe.text);
+  assert.deepEqual([probe.json.error.source, probe.json.error.code], ['oss', 'AccessDenied']);
+  assert.match(probe.json.error.requestId, OSS_REQUEST_ID);
+  const allowed = await root.request('GET', '/api/buckets/guarded/object/readable?key=secret.txt');
+  assert.deepEqual([allowed.status, allowed.json], [200, {}]);
   // A missing object is the API's 404 NoSuchKey, as the detail page gets it.
   const missing = await root.request('GET', '/api/buckets/guarded/object/content?key=nothing-here');
   assert.equal(missing.status, 404, missing.text);

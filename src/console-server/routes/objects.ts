@@ -2,7 +2,7 @@
  * Objects: list by prefix, detail (what `ossutil stat` shows), download and upload streamed through
  * (a single PUT, or multipart: the page slices the file and sends each part), delete.
  */
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { ApiError, badRequest, readJson, str } from '../http';
 import { choiceFromHeaders, parseChoice, sseHeaders } from '../encryption';
 import type { Route, RouteContext } from '../router';
@@ -92,6 +92,18 @@ export const objectRoutes: Route[] = [
       c.res.setHeader('Cache-Control', 'no-store');
       await pipeline(got.stream, c.res);
       return undefined;
+    },
+  },
+  {
+    method: 'GET', path: '/api/buckets/:bucket/object/readable',
+    // Before a download: the page asks here, so a refusal shows the API's error on the page instead
+    // of a failed browser download. A GET of the first byte needs exactly what the download needs
+    // (oss:GetObject, and kms:Decrypt and a usable key for SSE-KMS); the byte is discarded.
+    handle: async (c) => {
+      const got = await getObjectStream(() => oss(c), key(c), 'bytes=0-0');
+      got.stream.resume();
+      await finished(got.stream);
+      return {};
     },
   },
   {

@@ -96,3 +96,18 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/**
+ * Downloads an object: first asks the backend whether the session may read it (a refusal throws
+ * the API's error, for the page to show), then lets the browser fetch it as a file, streamed.
+ */
+export async function downloadObject(bucket: string, key: string): Promise<void> {
+  const query = qs({ key });
+  await api('GET', `/api/buckets/${seg(bucket)}/object/readable${query}`);
+  const a = document.createElement('a');
+  a.href = `/api/buckets/${seg(bucket)}/object/content${query}`;
+  a.download = '';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}

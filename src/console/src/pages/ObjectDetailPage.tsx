@@ -1,6 +1,6 @@
 /** One object: what `ossutil stat` shows, with the encryption fields spelled out; download, delete. */
 import { useState } from 'react';
-import { api, qs, seg } from '../api';
+import { api, downloadObject, qs, seg } from '../api';
 import { useKeys } from '../components/EncryptionFields';
 import { ConfirmDialog } from '../components/Modal';
 import { ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
@@ -13,17 +13,19 @@ export function ObjectDetailPage({ bucket, objectKey }: { bucket: string; object
   const keys = useKeys();
   const [deleting, setDeleting] = useState(false);
   const del = useAction();
+  const download = useAction();
   const o = detail.data;
   const folder = objectKey.includes('/') ? objectKey.slice(0, objectKey.lastIndexOf('/') + 1) : '';
   const back = `/buckets/${seg(bucket)}${qs({ prefix: folder || null })}`;
   return (
     <section>
       <PageHeader title={<>Object <code>{objectKey}</code></>}>
-        <a className="button" href={`/api/buckets/${seg(bucket)}/object/content${qs({ key: objectKey })}`} download>Download</a>
+        <button type="button" disabled={download.busy} onClick={() => { void download.run(() => downloadObject(bucket, objectKey)); }}>Download</button>
         <button type="button" className="danger" onClick={() => setDeleting(true)}>Delete</button>
         <button type="button" onClick={() => navigate(back)}>Back to objects</button>
       </PageHeader>
       <ErrorNotice error={detail.error} title="The object could not be read" />
+      <ErrorNotice error={download.error} title="The object could not be downloaded" />
       {detail.loading && <Loading what="object details" />}
       {o && (
         <div className="columns">

@@ -1,6 +1,6 @@
 /** Objects under a prefix ("/" as delimiter), page by page; upload, download, delete. */
 import { useState } from 'react';
-import { api, qs, seg } from '../api';
+import { api, downloadObject, qs, seg } from '../api';
 import { ConfirmDialog } from '../components/Modal';
 import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { bytes, date } from '../format';
@@ -19,6 +19,7 @@ export function ObjectsPage({ bucket, prefix }: { bucket: string; prefix: string
   const [uploading, setUploading] = useState(false);
   const [deleting, setDeleting] = useState<string | null>(null);
   const del = useAction();
+  const download = useAction();
   const page = useLoad(
     () => api<Page>('GET', `/api/buckets/${seg(bucket)}/objects${qs({ prefix, token, max: PAGE_SIZE })}`),
     [bucket, prefix, token],
@@ -39,6 +40,7 @@ export function ObjectsPage({ bucket, prefix }: { bucket: string; prefix: string
         ))}
       </nav>
       <ErrorNotice error={page.error} title="The objects could not be listed" />
+      <ErrorNotice error={download.error} title="The object could not be downloaded" />
       {page.loading && <Loading what="objects" />}
       {data && data.prefixes.length === 0 && data.objects.length === 0 && (
         <Empty>{prefix ? `Nothing under ${prefix}.` : 'This bucket is empty.'} Upload files to add objects.</Empty>
@@ -62,7 +64,7 @@ export function ObjectsPage({ bucket, prefix }: { bucket: string; prefix: string
                 <td>{o.type}</td>
                 <td>{date(o.lastModified)}</td>
                 <td className="row-actions">
-                  <a href={`/api/buckets/${seg(bucket)}/object/content${qs({ key: o.key })}`} download>Download</a>
+                  <button type="button" className="link" disabled={download.busy} onClick={() => { void download.run(() => downloadObject(bucket, o.key)); }}>Download</button>
                   <button type="button" className="link danger" onClick={() => { del.clear(); setDeleting(o.key); }}>Delete</button>
                 </td>
               </tr>
