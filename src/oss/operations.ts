@@ -2,6 +2,7 @@
 import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
+import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
@@ -24,6 +25,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation,
   PutBucketAcl, GetBucketAcl,
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
+  PutBucketCors, GetBucketCors, DeleteBucketCors,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

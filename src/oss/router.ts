@@ -73,6 +73,7 @@ export type Operation =
   | 'PutBucket' | 'DeleteBucket' | 'GetBucketInfo' | 'GetBucketLocation'
   | 'PutBucketAcl' | 'GetBucketAcl'
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
+  | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -80,7 +81,7 @@ export type Operation =
   | 'AbortMultipartUpload' | 'ListParts';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['cors', 'lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
+const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
@@ -104,16 +105,20 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('encryption')) return 'PutBucketEncryption';
+        if (has('cors')) return 'PutBucketCors';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
+        if (has('cors')) return 'GetBucketCors';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('location')) return 'GetBucketLocation';
         if (has('uploads')) return 'ListMultipartUploads';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'DELETE':
-        return has('encryption') ? 'DeleteBucketEncryption' : 'DeleteBucket';
+        if (has('encryption')) return 'DeleteBucketEncryption';
+        if (has('cors')) return 'DeleteBucketCors';
+        return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';
         return notAllowed();

@@ -17,6 +17,21 @@ export interface EncryptionRule {
   kmsDataEncryption?: 'SM4';
 }
 
+/** One CORS rule (PutBucketCors), values as the bucket owner sent them. */
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+/** A bucket's CORS configuration: rules tried in order, and whether responses carry Vary: Origin. */
+export interface CorsConfiguration {
+  rules: CorsRule[];
+  responseVary: boolean;
+}
+
 export interface BucketRecord {
   name: string;
   owner: string;
@@ -26,6 +41,8 @@ export interface BucketRecord {
   dataRedundancyType: string;
   createdAt: number;
   encryption: EncryptionRule | null;
+  /** Absent on records written before CORS existed: same as null. */
+  cors?: CorsConfiguration | null;
 }
 
 /** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
