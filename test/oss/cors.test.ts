@@ -5,11 +5,13 @@
  * the rules, and the CORS headers of actual responses, error responses included.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { goProgram, runGoProgram } from '../helpers/go-sdk';
 import { CLIENT_KINDS } from '../helpers/oss-clients';
 import { assertOssError, http, pathStyle, rejectsWith, signedHttp, xml, type HttpResponse } from '../helpers/oss-http';
 import { newRamUser, ossArn, statement, userOss } from '../helpers/ram';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
 
 let srv: TestServer;
 before(async () => { srv = await startTestServer(); });
@@ -61,6 +63,17 @@ describe('Put/Get/DeleteBucketCors with ali-oss', () => {
       assert.equal((await c.deleteBucketCORS(bucket)).res.status, 204);
     });
   }
+
+  test('the Go SDK (Debian\'s 1.5.0): SetBucketCORS, GetBucketCORS, DeleteBucketCORS as its own suite calls them', async () => {
+    const work = tempDir('coffer-go-cors-');
+    try {
+      const lines = await runGoProgram(goProgram('cors/main.go'), [srv.url, ACCESS_KEY_ID, ACCESS_KEY_SECRET, 'cors-go-sdk'], work);
+      assert.ok(lines.includes('ok GetBucketCORS after delete is NoSuchCORSConfiguration 404'), lines.join('\n'));
+      assert.equal(await srv.running.coffer.meta.getBucket('cors-go-sdk'), null);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 
   test('a bucket that does not exist → 404 NoSuchBucket for all three', async () => {
     const c = srv.client();
