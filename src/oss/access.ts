@@ -17,9 +17,14 @@ export function authorizeBucket(c: Coffer, req: OssRequest, action: string, buck
   authorize(req.caller, action, ossResource(c, bucket.name), { bucket, values });
 }
 
-/** Throws AccessDenied unless the caller may perform `action` on the object; its own ACL, if any, overrides the bucket's. */
-export function authorizeObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl): void {
-  authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl });
+/**
+ * Throws AccessDenied unless the caller may perform `action` on the object; its own ACL, if any,
+ * overrides the bucket's. `values` are the operation's condition values (e.g. its tags).
+ */
+export function authorizeObject(
+  c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl, values?: Readonly<Record<string, string>>,
+): void {
+  authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl, values });
 }
 
 /**
@@ -28,7 +33,9 @@ export function authorizeObject(c: Coffer, req: OssRequest, action: string, buck
  * differently from the operation it repeats. The root's decision never depends on ACLs, so it
  * skips the lookup.
  */
-export async function authorizeStoredObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string): Promise<void> {
+export async function authorizeStoredObject(
+  c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, values?: Readonly<Record<string, string>>,
+): Promise<void> {
   const current = req.caller.principal.kind === 'root' ? null : await c.meta.getObject(bucket.name, key);
-  authorizeObject(c, req, action, bucket, key, current?.acl);
+  authorizeObject(c, req, action, bucket, key, current?.acl, values);
 }

@@ -3,7 +3,9 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
 import { CofferError } from '../common/errors';
+import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
+import { existingTagValues } from './object-tagging';
 import { header, type OssRequest } from './request';
 
 export interface CopySource { bucket: string; key: string }
@@ -21,11 +23,15 @@ export function copySourceOf(req: OssRequest): CopySource {
   }
 }
 
-/** The source must be readable by the caller (missing objects it may not read are not revealed). */
-export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<void> {
+/**
+ * The source must be readable by the caller (missing objects it may not read are not revealed),
+ * decided as GetObject decides it, its tags included. Answers the source as it is now.
+ */
+export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<ObjectRecord | null> {
   const bucket = await requireBucket(c, src.bucket);
   const obj = await c.meta.getObject(src.bucket, src.key);
-  authorizeObject(c, req, 'oss:GetObject', bucket, src.key, obj?.acl);
+  authorizeObject(c, req, 'oss:GetObject', bucket, src.key, obj?.acl, existingTagValues(obj));
+  return obj;
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {

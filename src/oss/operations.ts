@@ -13,6 +13,7 @@ import { AppendObject } from './object-append';
 import { CopyObject } from './object-copy';
 import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
+import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object-tagging';
 import { PutObject } from './object-put';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
@@ -29,5 +30,6 @@ export const OPERATIONS: Record<Operation, Handler> = {
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
+  PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 };

@@ -77,6 +77,7 @@ export type Operation =
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
+  | 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts';
 
@@ -84,7 +85,7 @@ export type Operation =
 const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -131,15 +132,18 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
   switch (method) {
     case 'PUT':
       if (has('acl')) return 'PutObjectAcl';
+      if (has('tagging')) return 'PutObjectTagging';
       if (has('uploadId') || has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
       return copySource ? 'CopyObject' : 'PutObject';
     case 'GET':
       if (has('acl')) return 'GetObjectAcl';
+      if (has('tagging')) return 'GetObjectTagging';
       if (has('uploadId')) return 'ListParts';
       return 'GetObject';
     case 'HEAD':
       return has('objectMeta') ? 'GetObjectMeta' : 'HeadObject';
     case 'DELETE':
+      if (has('tagging')) return 'DeleteObjectTagging';
       return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
     case 'POST':
       if (has('uploads')) return 'InitiateMultipartUpload';

@@ -70,6 +70,12 @@ export interface StoredHeaders {
   expires?: string;
 }
 
+/** One object tag (PutObjectTagging, x-oss-tagging): kept in the order the request gave them. */
+export interface ObjectTag {
+  key: string;
+  value: string;
+}
+
 export interface ObjectRecord {
   bucket: string;
   key: string;
@@ -89,6 +95,8 @@ export interface ObjectRecord {
   userMeta: Record<string, string>;
   encryption: EncryptionInfo | null;
   segments: Segment[];
+  /** Absent when the object has no tags (and on records written before tagging existed). */
+  tags?: ObjectTag[];
 }
 
 export interface UploadRecord {
@@ -101,6 +109,8 @@ export interface UploadRecord {
   headers: StoredHeaders;
   userMeta: Record<string, string>;
   encryption: EncryptionInfo | null;
+  /** The object's tags from x-oss-tagging at Initiate; they land on it at Complete. */
+  tags?: ObjectTag[];
 }
 
 export interface PartRecord {
