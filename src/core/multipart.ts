@@ -16,6 +16,7 @@ import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
 import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
+import { checkTags, tagsField } from './tags';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -36,6 +37,7 @@ export interface InitiateRequest extends ObjectAttributes {
 export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<UploadRecord> {
   const bucket = await requireBucket(c, req.bucket);
   checkObjectKey(req.key);
+  checkTags(req.tags);
   const choice = resolveSse(req.sse, bucket.encryption);
   const enc = choice ? await c.encryption.newObjectKey(choice, req) : null;
   const upload: UploadRecord = {
@@ -48,6 +50,7 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     headers: req.headers,
     userMeta: req.userMeta,
     encryption: enc ? { ...enc.info } : null,
+    ...tagsField(req.tags),
   };
   await c.meta.transaction((tx) => tx.putUpload(upload));
   return upload;
@@ -188,6 +191,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     userMeta: upload.userMeta,
     encryption: upload.encryption,
     segments: chosen.map((p) => p.segment),
+    ...tagsField(upload.tags),
   };
   const keep = new Set(object.segments.map((s) => s.blobId));
   await c.meta.transaction(async (tx) => {

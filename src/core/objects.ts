@@ -8,7 +8,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { Crc64VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import type { ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
+import type { ObjectAcl, ObjectRecord, ObjectTag, StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -18,12 +18,15 @@ import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
 import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type WrittenSegment } from './segment-writer';
+import { checkTags, tagsField } from './tags';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
   userMeta: Record<string, string>;
   acl: ObjectAcl;
   storageClass: string;
+  /** x-oss-tagging: the new object's tags. */
+  tags: ObjectTag[];
 }
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
@@ -102,6 +105,7 @@ export interface PutObjectRequest extends ObjectAttributes, UploadBody {
 export async function putObject(c: Coffer, req: PutObjectRequest): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket);
   checkObjectKey(req.key);
+  checkTags(req.tags);
   const check = req.forbidOverwrite ? forbidOverwrite(req.key) : undefined;
   if (check) check(await c.meta.getObject(req.bucket, req.key));
   const enc = await newCipher(c, resolveSse(req.sse, bucket.encryption), req);
@@ -121,6 +125,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     userMeta: req.userMeta,
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
+    ...tagsField(req.tags),
   };
   await commitObject(c, record, [w], check);
   return record;
@@ -159,6 +164,8 @@ export interface CopyObjectRequest {
   target: { bucket: string; key: string };
   /** REPLACE: headers and user metadata come from `attributes`; COPY: from the source. */
   directive: 'COPY' | 'REPLACE';
+  /** The same for tags (x-oss-tagging-directive). */
+  taggingDirective: 'COPY' | 'REPLACE';
   attributes: ObjectAttributes;
   sse: SseChoice | null;
   conditions: Conditions;
@@ -178,6 +185,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
   const targetBucket = await requireBucket(c, req.target.bucket);
   checkObjectKey(req.target.key);
+  const tags = copiedTags(src, req);
   const check = req.forbidOverwrite ? forbidOverwrite(req.target.key) : undefined;
   const self = req.source.bucket === req.target.bucket && req.source.key === req.target.key;
   const choice = resolveSse(req.sse, targetBucket.encryption);
@@ -201,7 +209,8 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
       const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, caller: req.caller });
       encryption = await c.encryption.seal(choice, objectKey, ctx);
     }
-    const record: ObjectRecord = { ...src, ...base, encryption: encryption ? { ...encryption } : null };
+    const { tags: _srcTags, ...unchanged } = src;
+    const record: ObjectRecord = { ...unchanged, ...base, encryption: encryption ? { ...encryption } : null, ...tagsField(tags) };
     await commitObject(c, record, [], (current) => {
       if (!current || current.segments[0]?.blobId !== src.segments[0]?.blobId) {
         throw new CofferError('PreconditionFailed', 'The source object changed during the copy.');
@@ -229,9 +238,15 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     type: multipart ? 'Multipart' : 'Normal',
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
+    ...tagsField(tags),
   };
   await commitObject(c, record, [w], check);
   return { notModified: false, object: record };
+}
+
+/** The tags a copy carries: the source's (COPY, the default), or the request's (REPLACE). */
+export function copiedTags(src: ObjectRecord, req: Pick<CopyObjectRequest, 'taggingDirective' | 'attributes'>): ObjectTag[] {
+  return req.taggingDirective === 'REPLACE' ? req.attributes.tags : src.tags ?? [];
 }
 
 export interface AppendObjectRequest extends ObjectAttributes, UploadBody {
@@ -252,6 +267,7 @@ const positionError = (next: number): CofferError =>
 export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket);
   checkObjectKey(req.key);
+  checkTags(req.tags);
   const existing = await c.meta.getObject(req.bucket, req.key);
   if (existing && existing.type !== 'Appendable') throw new CofferError('ObjectNotAppendable', 'The object is not appendable');
   const length = existing?.size ?? 0;
@@ -285,6 +301,8 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     userMeta: existing?.userMeta ?? req.userMeta,
     encryption: encryption ? { ...encryption } : null,
     segments: [...(existing?.segments ?? []), w.segment],
+    // Like the encryption, the tags of the first append stay.
+    ...tagsField(existing ? existing.tags : req.tags),
   };
   await commitObject(c, record, [w], (current) => {
     if ((current?.size ?? 0) !== length || (current && current.type !== 'Appendable')) throw positionError(current?.size ?? 0);

@@ -4,7 +4,8 @@
  */
 import type { Coffer } from '../core/coffer';
 import { authorize } from '../iam/authorize';
-import type { BucketRecord, ObjectAcl } from '../store/types';
+import type { BucketRecord, ObjectAcl, ObjectRecord } from '../store/types';
+import { existingTagValues } from './object-tagging';
 import type { OssRequest } from './request';
 
 export function ossResource(c: Coffer, bucket?: string, key?: string): string {
@@ -17,18 +18,26 @@ export function authorizeBucket(c: Coffer, req: OssRequest, action: string, buck
   authorize(req.caller, action, ossResource(c, bucket.name), { bucket, values });
 }
 
-/** Throws AccessDenied unless the caller may perform `action` on the object; its own ACL, if any, overrides the bucket's. */
-export function authorizeObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl): void {
-  authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl });
+/**
+ * Throws AccessDenied unless the caller may perform `action` on the object; its own ACL, if any,
+ * overrides the bucket's. `values` are the operation's condition values (e.g. its tags).
+ */
+export function authorizeObject(
+  c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, objectAcl?: ObjectAcl, values?: Readonly<Record<string, string>>,
+): void {
+  authorize(req.caller, action, ossResource(c, bucket.name, key), { bucket, objectAcl, values });
 }
 
 /**
- * The access decision for `action` on whatever object is stored under `key` now, loading its ACL.
- * Single-object and multi-object operations both call this, so a batch can never decide
- * differently from the operation it repeats. The root's decision never depends on ACLs, so it
- * skips the lookup.
+ * The access decision for `action` on whatever object is stored under `key` now, by its ACL and
+ * its tags (oss:ExistingObjectTag/…); answers that object. Single-object and multi-object
+ * operations, and copy sources, all call this, so a batch can never decide differently from the
+ * operation it repeats.
  */
-export async function authorizeStoredObject(c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string): Promise<void> {
-  const current = req.caller.principal.kind === 'root' ? null : await c.meta.getObject(bucket.name, key);
-  authorizeObject(c, req, action, bucket, key, current?.acl);
+export async function authorizeStoredObject(
+  c: Coffer, req: OssRequest, action: string, bucket: BucketRecord, key: string, values?: Readonly<Record<string, string>>,
+): Promise<ObjectRecord | null> {
+  const current = await c.meta.getObject(bucket.name, key);
+  authorizeObject(c, req, action, bucket, key, current?.acl, { ...existingTagValues(current), ...values });
+  return current;
 }

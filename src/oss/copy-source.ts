@@ -3,6 +3,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
 import { CofferError } from '../common/errors';
+import type { ObjectRecord } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { header, type OssRequest } from './request';
 
@@ -21,9 +22,12 @@ export function copySourceOf(req: OssRequest): CopySource {
   }
 }
 
-/** The source must be readable by the caller (missing objects it may not read are not revealed). */
-export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<void> {
-  await authorizeStoredObject(c, req, 'oss:GetObject', await requireBucket(c, src.bucket), src.key);
+/**
+ * The source must be readable by the caller (missing objects it may not read are not revealed),
+ * decided as GetObject decides it, its tags included. Answers the source as it is now.
+ */
+export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<ObjectRecord | null> {
+  return authorizeStoredObject(c, req, 'oss:GetObject', await requireBucket(c, src.bucket), src.key);
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {

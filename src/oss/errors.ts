@@ -12,6 +12,8 @@ interface Entry {
 
 const CATALOGUE: Record<string, Entry> = {
   AccessDenied: { status: 403, message: 'You have no right to access this object because of bucket acl.', ec: '0003-00000001' },
+  // A preflight no CORS rule allows (the 403 page of the OSS docs names the code and message).
+  AccessForbidden: { status: 403, message: 'CORSResponse: This CORS request is not allowed.' },
   InvalidAccessKeyId: { status: 403, message: 'The OSS Access Key Id you provided does not exist in our records.', ec: '0002-00000902' },
   SignatureDoesNotMatch: { status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', ec: '0002-00000040' },
   RequestTimeTooSkewed: { status: 403, message: 'The difference between the request time and the current time is too large.', ec: '0002-00000504' },
@@ -27,6 +29,8 @@ const CATALOGUE: Record<string, Entry> = {
   InvalidPartOrder: { status: 400, message: 'The list of parts was not in ascending order. Parts list must specified in order by part number.', ec: '0042-00000209' },
   InvalidEncryptionAlgorithmError: { status: 400, message: 'The encryption request you specified is not valid. Supported value: AES256/KMS/SM4.', ec: '0005-00000003' },
   InvalidRequest: { status: 400, message: 'Invalid request.' },
+  BadRequest: { status: 400, message: 'Bad request.' },
+  InvalidTag: { status: 400, message: 'The tag you provided is invalid.' },
   InvalidTargetBucketForLogging: { status: 400, message: 'Invalid target bucket.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   NotImplemented: { status: 400, message: 'This operation is not implemented.' },
@@ -35,6 +39,7 @@ const CATALOGUE: Record<string, Entry> = {
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001' },
   NoSuchUpload: { status: 404, message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', ec: '0042-00000002' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '0034-00000001' },
   NoSuchServerSideEncryptionRule: { status: 404, message: 'The server side encryption configuration was not found', ec: '0005-00000004' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', ec: '0015-00000102' },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.', ec: '0015-00000301' },

@@ -13,6 +13,7 @@ import type { AccessKey, CredentialStore } from '../iam/credentials';
 import { callerOf } from '../iam/caller';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
+import { corsResponseHeaders, Options } from './cors';
 import { renderError } from './errors';
 import { OPERATIONS } from './operations';
 import type { OssRequest, OssResponse } from './request';
@@ -36,15 +37,15 @@ export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage
   return (raw, res) => {
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
-    let operation = '-';
-    handle(opts, raw, requestId, (op) => { operation = op; })
-      .then((response) => send(res, raw, requestId, response))
-      .catch((err) => sendError(opts, res, raw, requestId, err))
+    const ctx: RequestContext = { operation: '-', cors: {} };
+    handle(opts, raw, requestId, ctx)
+      .then((response) => send(res, raw, requestId, response, ctx.cors))
+      .catch((err) => sendError(opts, res, raw, requestId, err, ctx.cors))
       .finally(() => {
-        opts.metrics.inc(OSS_REQUESTS, { operation, status: String(res.statusCode) });
+        opts.metrics.inc(OSS_REQUESTS, { operation: ctx.operation, status: String(res.statusCode) });
         if (opts.logger.enabled('debug')) {
           opts.logger.log('debug', 'request', {
-            requestId, operation, method: raw.method, status: res.statusCode,
+            requestId, operation: ctx.operation, method: raw.method, status: res.statusCode,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
           });
         }
@@ -52,12 +53,28 @@ export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage
   };
 }
 
-async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: string, named: (op: string) => void): Promise<OssResponse> {
+/** What the response needs beyond the operation's answer, known before the operation runs. */
+interface RequestContext {
+  operation: string;
+  /** Access-Control-* headers of an actual request from a browser; on error responses too. */
+  cors: Record<string, string>;
+}
+
+async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: string, ctx: RequestContext): Promise<OssResponse> {
   const url = raw.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
   const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
   const targets = targetsOf(raw.headers.host, rawPath, opts.domain);
+  const bucket = targets[0].bucket;
+  if (raw.method === 'OPTIONS' && bucket !== undefined) {
+    // A preflight carries no credentials: it is answered from the bucket's rules alone.
+    ctx.operation = 'Options';
+    return Options(opts.coffer, raw, bucket);
+  }
+  // Every reading of the target names the same bucket; the CORS headers are decided before the
+  // signature is, so that an authentication failure reaches the page as a readable error.
+  if (bucket !== undefined && raw.headers.origin !== undefined) ctx.cors = await corsResponseHeaders(opts.coffer, raw, bucket);
   const auth = await authenticate(
     { method: raw.method ?? 'GET', headers: raw.headers, rawPath, query: pairs, targets, region: opts.coffer.region },
     (id) => opts.credentials.lookup(id),
@@ -75,7 +92,7 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
   for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
   const method = raw.method ?? 'GET';
   const operation = operationOf(method, target, query, raw.headers['x-oss-copy-source'] !== undefined);
-  named(operation);
+  ctx.operation = operation;
   const req: OssRequest = {
     id: requestId,
     method,
@@ -95,10 +112,11 @@ function requestHeaderValue(raw: IncomingMessage, key: string): string | undefin
   return Array.isArray(v) ? v[0] : v;
 }
 
-function baseHeaders(res: ServerResponse, requestId: string): void {
+function baseHeaders(res: ServerResponse, requestId: string, cors: Record<string, string>): void {
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('Server', 'AliyunOSS');
   res.setHeader('Date', new Date().toUTCString());
+  for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
 }
 
 /**
@@ -115,10 +133,10 @@ async function primed(stream: Readable): Promise<Readable> {
   })(), { objectMode: false });
 }
 
-async function send(res: ServerResponse, raw: IncomingMessage, requestId: string, r: OssResponse): Promise<void> {
+async function send(res: ServerResponse, raw: IncomingMessage, requestId: string, r: OssResponse, cors: Record<string, string>): Promise<void> {
   if (r.body instanceof Readable && raw.method === 'HEAD') r.body.destroy();
   const stream = r.body instanceof Readable && raw.method !== 'HEAD' ? await primed(r.body) : null;
-  baseHeaders(res, requestId);
+  baseHeaders(res, requestId, cors);
   for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
   res.statusCode = r.status;
   if (stream) {
@@ -146,7 +164,7 @@ async function send(res: ServerResponse, raw: IncomingMessage, requestId: string
   raw.resume();
 }
 
-function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMessage, requestId: string, err: unknown): void {
+function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMessage, requestId: string, err: unknown, cors: Record<string, string>): void {
   if (!isCofferError(err) || err.code === 'InternalError' || err.code === 'DataIntegrityError') {
     opts.logger.log('error', 'request failed', { requestId, error: err instanceof Error ? err.message : String(err) });
   }
@@ -157,7 +175,7 @@ function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMe
   const host = raw.headers.host ?? '';
   const e = renderError(err, requestId, host);
   res.removeHeader('Content-Length');
-  baseHeaders(res, requestId);
+  baseHeaders(res, requestId, cors);
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   res.statusCode = e.status;
   // A body the failure left unread (a write error stops the pipeline that consumed it) may be

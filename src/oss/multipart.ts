@@ -5,25 +5,38 @@ import { CofferError } from '../common/errors';
 import {
   abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy,
 } from '../core/multipart';
-import type { PartRecord, UploadRecord } from '../store/types';
+import type { ObjectTag, PartRecord, UploadRecord } from '../store/types';
 import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
+import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
 import { parseXml, textOf, toXml, tokenOf } from './xml';
 
-/** Upload operations act on the object being uploaded (an existing object's ACL plays no part). */
-async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject'): Promise<void> {
-  authorizeObject(c, req, action, await requireBucket(c, req.bucket!), req.key!);
+/**
+ * Upload operations act on the object being uploaded (an existing object's ACL plays no part).
+ * `tags` are the tags the object will carry, for oss:RequestObjectTag conditions.
+ */
+async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject', tags?: readonly ObjectTag[]): Promise<void> {
+  authorizeObject(c, req, action, await requireBucket(c, req.bucket!), req.key!, undefined, requestTagValues(tags));
 }
 
 function uploadIdOf(req: OssRequest): string {
   return req.query.get('uploadId') ?? '';
+}
+
+/**
+ * The tags the request's upload will give the object (set at Initiate): parts and Complete carry
+ * none of their own, and a policy asking for a tag on PutObject must not refuse them for that.
+ */
+async function uploadTags(c: Coffer, req: OssRequest): Promise<ObjectTag[] | undefined> {
+  const upload = await c.meta.getUpload(uploadIdOf(req));
+  return upload && upload.bucket === req.bucket && upload.key === req.key ? upload.tags : undefined;
 }
 
 /** How this response writes the keys it names (see keyEncoding). */
@@ -32,7 +45,7 @@ function encoder(req: OssRequest, names: Array<string | undefined>): KeyEncoding
 }
 
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req);
+  await authorizeUpload(c, req, 'oss:PutObject', taggingHeaderTags(req));
   const upload = await initiateUpload(c, {
     bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller,
   });
@@ -58,7 +71,7 @@ function partResponse(part: PartRecord, upload: UploadRecord, body?: string): Os
 }
 
 export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req);
+  await authorizeUpload(c, req, 'oss:PutObject', await uploadTags(c, req));
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
@@ -76,7 +89,7 @@ function copyRange(req: OssRequest): { start: number; end: number } | undefined 
 }
 
 export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req);
+  await authorizeUpload(c, req, 'oss:PutObject', await uploadTags(c, req));
   rejectSseHeaders(req);
   const source = copySourceOf(req);
   await authorizeCopySource(c, req, source);
@@ -88,7 +101,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req);
+  await authorizeObjectWrite(c, req, await uploadTags(c, req));
   rejectSseHeaders(req);
   const body = await readSmallBody(req);
   const all = (header(req, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes';

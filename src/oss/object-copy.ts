@@ -1,7 +1,7 @@
 /** CopyObject (also how ali-oss putMeta and oss2 update_object_meta change metadata and encryption). */
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../common/errors';
-import { copyObject } from '../core/objects';
+import { copiedTags, copyObject } from '../core/objects';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
@@ -10,19 +10,29 @@ import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
 import { toXml } from './xml';
 
+/** x-oss-metadata-directive / x-oss-tagging-directive: COPY (the default) or REPLACE, in any case (ali-oss writes Copy). */
+function directiveOf(req: OssRequest, name: string): 'COPY' | 'REPLACE' {
+  const directive = (header(req, name) ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw new CofferError('InvalidArgument', `${name} must be COPY or REPLACE.`, { ArgumentName: name, ArgumentValue: directive });
+  }
+  return directive;
+}
+
 export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const source = copySourceOf(req);
-  await authorizeObjectWrite(c, req);
-  await authorizeCopySource(c, req, source);
-  const directive = (header(req, 'x-oss-metadata-directive') ?? 'COPY').toUpperCase();
-  if (directive !== 'COPY' && directive !== 'REPLACE') {
-    throw new CofferError('InvalidArgument', 'x-oss-metadata-directive must be COPY or REPLACE.', { ArgumentName: 'x-oss-metadata-directive', ArgumentValue: directive });
-  }
+  const directive = directiveOf(req, 'x-oss-metadata-directive');
+  const taggingDirective = directiveOf(req, 'x-oss-tagging-directive');
+  const src = await authorizeCopySource(c, req, source);
+  const attributes = objectAttributesFrom(req);
+  // oss:RequestObjectTag sees the tags the copy will carry, so Copy cannot launder a tag a policy requires.
+  await authorizeObjectWrite(c, req, src ? copiedTags(src, { taggingDirective, attributes }) : attributes.tags);
   const result = await copyObject(c, {
     source,
     target: { bucket: req.bucket!, key: req.key! },
     directive,
-    attributes: objectAttributesFrom(req),
+    taggingDirective,
+    attributes,
     sse: requestedSse(req),
     conditions: copySourceConditions(req),
     forbidOverwrite: forbidOverwriteFrom(req),

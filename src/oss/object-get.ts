@@ -7,6 +7,7 @@ import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
 import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
+import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
 import { objectHeaders } from './object-headers';
 import { header, isHeaderValue, param, type OssRequest, type OssResponse } from './request';
@@ -15,7 +16,7 @@ import { header, isHeaderValue, param, type OssRequest, type OssResponse } from 
 export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
   const obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl);
+  authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl, existingTagValues(obj));
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');

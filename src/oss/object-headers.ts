@@ -4,6 +4,7 @@ import { LIMITS } from '../core/coffer';
 import type { ObjectAttributes } from '../core/objects';
 import type { BucketAcl, ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
 import { httpDate, quoteEtag } from './format';
+import { taggingCount, taggingHeaderTags } from './object-tagging';
 import { header, type OssRequest } from './request';
 import { sseResponseHeaders } from './sse-headers';
 
@@ -78,6 +79,7 @@ export function objectAttributesFrom(req: OssRequest): ObjectAttributes {
     userMeta: userMetaFrom(req),
     acl: objectAclFrom(req) ?? 'default',
     storageClass: storageClassFrom(req) ?? 'Standard',
+    tags: taggingHeaderTags(req),
   };
 }
 
@@ -98,6 +100,7 @@ export function objectHeaders(obj: ObjectRecord): Record<string, string | number
     'x-oss-hash-crc64ecma': obj.crc64,
     'Content-MD5': obj.contentMd5,
     'x-oss-next-append-position': obj.type === 'Appendable' ? obj.size : undefined,
+    'x-oss-tagging-count': taggingCount(obj),
     ...sseResponseHeaders(obj.encryption),
   };
   for (const [k, v] of Object.entries(obj.userMeta)) h[`x-oss-meta-${k}`] = v;

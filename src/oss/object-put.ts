@@ -2,10 +2,12 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
+import type { ObjectTag } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
+import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
 
@@ -14,13 +16,14 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
 /**
  * Write access to the request's key. An existing object's own ACL overrides the bucket's, for
  * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
+ * `tags` are the tags the object will carry: oss:RequestObjectTag/<key> conditions see them.
  */
-export async function authorizeObjectWrite(c: Coffer, req: OssRequest): Promise<void> {
-  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!);
+export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: readonly ObjectTag[]): Promise<void> {
+  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!, requestTagValues(tags));
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req);
+  await authorizeObjectWrite(c, req, taggingHeaderTags(req));
   const sse = requestedSse(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,

@@ -2,6 +2,7 @@
 import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
+import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
@@ -12,6 +13,7 @@ import { AppendObject } from './object-append';
 import { CopyObject } from './object-copy';
 import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
+import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object-tagging';
 import { PutObject } from './object-put';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
@@ -24,8 +26,10 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation,
   PutBucketAcl, GetBucketAcl,
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
+  PutBucketCors, GetBucketCors, DeleteBucketCors,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
+  PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 };

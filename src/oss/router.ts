@@ -73,17 +73,19 @@ export type Operation =
   | 'PutBucket' | 'DeleteBucket' | 'GetBucketInfo' | 'GetBucketLocation'
   | 'PutBucketAcl' | 'GetBucketAcl'
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
+  | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
+  | 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['cors', 'lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
+const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -104,16 +106,20 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('encryption')) return 'PutBucketEncryption';
+        if (has('cors')) return 'PutBucketCors';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
+        if (has('cors')) return 'GetBucketCors';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('location')) return 'GetBucketLocation';
         if (has('uploads')) return 'ListMultipartUploads';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'DELETE':
-        return has('encryption') ? 'DeleteBucketEncryption' : 'DeleteBucket';
+        if (has('encryption')) return 'DeleteBucketEncryption';
+        if (has('cors')) return 'DeleteBucketCors';
+        return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';
         return notAllowed();
@@ -126,15 +132,18 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
   switch (method) {
     case 'PUT':
       if (has('acl')) return 'PutObjectAcl';
+      if (has('tagging')) return 'PutObjectTagging';
       if (has('uploadId') || has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
       return copySource ? 'CopyObject' : 'PutObject';
     case 'GET':
       if (has('acl')) return 'GetObjectAcl';
+      if (has('tagging')) return 'GetObjectTagging';
       if (has('uploadId')) return 'ListParts';
       return 'GetObject';
     case 'HEAD':
       return has('objectMeta') ? 'GetObjectMeta' : 'HeadObject';
     case 'DELETE':
+      if (has('tagging')) return 'DeleteObjectTagging';
       return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
     case 'POST':
       if (has('uploads')) return 'InitiateMultipartUpload';

@@ -17,6 +17,21 @@ export interface EncryptionRule {
   kmsDataEncryption?: 'SM4';
 }
 
+/** One CORS rule (PutBucketCors), values as the bucket owner sent them. */
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+/** A bucket's CORS configuration: rules tried in order, and whether responses carry Vary: Origin. */
+export interface CorsConfiguration {
+  rules: CorsRule[];
+  responseVary: boolean;
+}
+
 export interface BucketRecord {
   name: string;
   owner: string;
@@ -26,6 +41,8 @@ export interface BucketRecord {
   dataRedundancyType: string;
   createdAt: number;
   encryption: EncryptionRule | null;
+  /** Absent on records written before CORS existed: same as null. */
+  cors?: CorsConfiguration | null;
 }
 
 /** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
@@ -53,6 +70,12 @@ export interface StoredHeaders {
   expires?: string;
 }
 
+/** One object tag (PutObjectTagging, x-oss-tagging): kept in the order the request gave them. */
+export interface ObjectTag {
+  key: string;
+  value: string;
+}
+
 export interface ObjectRecord {
   bucket: string;
   key: string;
@@ -72,6 +95,8 @@ export interface ObjectRecord {
   userMeta: Record<string, string>;
   encryption: EncryptionInfo | null;
   segments: Segment[];
+  /** Absent when the object has no tags (and on records written before tagging existed). */
+  tags?: ObjectTag[];
 }
 
 export interface UploadRecord {
@@ -84,6 +109,8 @@ export interface UploadRecord {
   headers: StoredHeaders;
   userMeta: Record<string, string>;
   encryption: EncryptionInfo | null;
+  /** The object's tags from x-oss-tagging at Initiate; they land on it at Complete. */
+  tags?: ObjectTag[];
 }
 
 export interface PartRecord {

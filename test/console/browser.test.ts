@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { Kms, bodyOf, describeKey, kmsClient } from '../helpers/kms';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, type TestServer } from '../helpers/server';
 
 /** Compiled to dist/test/console/: the folder is <repo>/test-artifacts/console. */
 export const SCREENSHOTS = path.resolve(__dirname, '../../../test-artifacts/console');
-const CHROMIUM = '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 800 };
 
 let srv: TestServer;
@@ -22,10 +22,7 @@ let browser: Browser;
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   srv = await startTestServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
