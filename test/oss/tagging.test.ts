@@ -263,6 +263,24 @@ describe('tags in RAM policy conditions', () => {
     await denied(reader.get('secret.txt'));
   });
 
+  test('oss:ExistingObjectTag on writes: a Deny on objects tagged locked=yes stops deleting or replacing them, and only them', async () => {
+    await owner.put('locked.txt', Buffer.from('locked'), { headers: { 'x-oss-tagging': 'locked=yes' } });
+    await owner.put('loose.txt', Buffer.from('loose'), { headers: { 'x-oss-tagging': 'locked=no' } });
+    const locked = { StringEquals: { 'oss:ExistingObjectTag/locked': 'yes' } };
+    const writer = userOss(srv, await user('tag-lock-writer',
+      allow(['oss:PutObject', 'oss:DeleteObject', 'oss:GetObject'], ossArn(srv, `${RB}/*`)),
+      deny(['oss:PutObject', 'oss:DeleteObject'], ossArn(srv, `${RB}/*`), locked)), RB);
+    await denied(writer.delete('locked.txt'));
+    await denied(writer.deleteMulti(['loose.txt', 'locked.txt']));
+    await denied(writer.put('locked.txt', Buffer.from('overwritten')));
+    await denied(writer.copy('locked.txt', 'public.txt'));
+    assert.equal((await owner.get('locked.txt')).content.toString(), 'locked');
+    assert.equal((await owner.get('loose.txt')).content.toString(), 'loose');
+    await writer.put('loose.txt', Buffer.from('replaced'));
+    await writer.delete('loose.txt');
+    await rejectsWith(owner.head('loose.txt'), 404, 'NoSuchKey');
+  });
+
   test('oss:RequestObjectTag: PutObject, PutObjectTagging, multipart and append only with the required tag', async () => {
     const team = { StringEquals: { 'oss:RequestObjectTag/team': 'blue' } };
     const writer = userOss(srv, await user('tag-writer',
