@@ -25,6 +25,7 @@ import type { EncryptionInfo, MetadataReader, ObjectRecord, Segment, UploadRecor
 import type { Coffer } from './coffer';
 import { asObjectEncryption } from './encryption';
 import { readObject } from './object-reader';
+import { bucketsFrom } from './walk';
 
 export type ProblemKind = 'missing' | 'wrong-length' | 'corrupt' | 'crc64-mismatch' | 'unreadable';
 
@@ -197,16 +198,6 @@ async function checkUploads(c: Coffer, bucket: string, caller: Caller, result: S
 }
 
 /** The bucket to resume in (if it still exists), then every bucket after it, in name order. */
-async function* bucketsFrom(meta: MetadataReader, first: string | undefined): AsyncGenerator<string> {
-  if (first && (await meta.getBucket(first))) yield first;
-  for (let after = first; ;) {
-    const page = await meta.listBuckets({ after, limit: PAGE });
-    for (const b of page) yield b.name;
-    if (page.length < PAGE) return;
-    after = page.at(-1)!.name;
-  }
-}
-
 /** One step of a scrub pass. */
 export async function scrubStep(c: Coffer, step: ScrubStep): Promise<ScrubResult> {
   const result: ScrubResult = { objects: { scanned: 0, bytes: 0 }, uploads: { scanned: 0, parts: 0 }, problems: [], unverified: [], nextMarker: null };

@@ -12,6 +12,7 @@
 import type { EncryptionInfo, MetadataStore } from '../../store/types';
 import { asObjectEncryption, resealUnderMasterKey } from '../encryption';
 import type { MasterKeys } from './master-keys';
+import { bucketsFrom } from '../walk';
 
 export interface RewrapStep {
   /** Resume after this object (bucket/key), from a previous step's nextMarker; absent: from the start. */
@@ -93,17 +94,6 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
     }
   }
   return result;
-}
-
-async function* bucketsFrom(meta: MetadataStore, first: string | undefined): AsyncGenerator<string> {
-  let after = first;
-  if (first && (await meta.getBucket(first))) yield first;
-  for (;;) {
-    const page = await meta.listBuckets({ after, limit: PAGE });
-    for (const b of page) yield b.name;
-    if (page.length < PAGE) return;
-    after = page.at(-1)!.name;
-  }
 }
 
 async function rewrapUploads(
