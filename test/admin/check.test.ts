@@ -8,11 +8,11 @@
  * while it runs are not reported.
  */
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { truncateSync, unlinkSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { storedSize } from '../../src/crypto/package-format';
 import type { ObjectRecord } from '../../src/store/types';
-import { blobFile, snapshotFiles } from '../helpers/data-dir';
+import { blobFile, flipByte, snapshotFiles } from '../helpers/data-dir';
 import { createKey, kmsClient, Kms } from '../helpers/kms';
 import { auditRecords, startTestServer, type TestServer } from '../helpers/server';
 import { popClient } from '../rpc/helpers';
@@ -43,18 +43,6 @@ async function checkAll(maxObjects = 1000): Promise<{ problems: Body[]; unverifi
 }
 
 const record = async (bucket: string, key: string): Promise<ObjectRecord> => (await srv.running.coffer.meta.getObject(bucket, key))!;
-
-function flipByte(file: string, at: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] ^= 0x01;
-    writeSync(fd, b, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Every object record of the store, for "nothing changed". */
 async function allRecords(): Promise<ObjectRecord[]> {

@@ -1,6 +1,6 @@
 /** Looking at a data directory from outside: every file, a blob's file, snapshots that prove nothing changed. */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** Every regular file under dir, as paths relative to it. */
@@ -39,4 +39,17 @@ export function snapshotFiles(dir: string): Record<string, string> {
     snap[f] = `${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
   }
   return snap;
+}
+
+/** Flips bits of one byte of a file in place (tamper tests): `mask` XORed into the byte at `offset`. */
+export function flipByte(file: string, offset: number, mask = 0x01): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, offset);
+    b[0] ^= mask;
+    writeSync(fd, b, 0, 1, offset);
+  } finally {
+    closeSync(fd);
+  }
 }

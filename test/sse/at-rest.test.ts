@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { PACKAGE_SIZE, TAG_SIZE } from '../../src/crypto/package-format';
 import { createLogger } from '../../src/common/log';
-import { blobFile, filesContaining, listFiles } from '../helpers/data-dir';
+import { blobFile, filesContaining, flipByte, listFiles } from '../helpers/data-dir';
 import { localhostClient } from '../helpers/oss-clients';
 import { bytes } from '../helpers/oss-http';
 import { ROOT_KEY, startTestServer, type TestServer } from '../helpers/server';
@@ -133,18 +133,6 @@ function swapPackages(file: string, a: number, b: number): void {
     readSync(fd, pb, 0, STORED_PACKAGE, b * STORED_PACKAGE);
     writeSync(fd, pb, 0, STORED_PACKAGE, a * STORED_PACKAGE);
     writeSync(fd, pa, 0, STORED_PACKAGE, b * STORED_PACKAGE);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function flipByte(file: string, offset: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] ^= 0x01;
-    writeSync(fd, b, 0, 1, offset);
   } finally {
     closeSync(fd);
   }

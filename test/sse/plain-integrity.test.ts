@@ -7,11 +7,10 @@
  * still read.
  */
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/common/log';
-import { blobFile } from '../helpers/data-dir';
+import { blobFile, flipByte } from '../helpers/data-dir';
 import { localhostClient } from '../helpers/oss-clients';
 import { bytes } from '../helpers/oss-http';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -32,18 +31,6 @@ before(async () => {
 after(async () => { await srv.close(); });
 
 const get = (key: string, headers: Record<string, string> = {}): Promise<CutResponse> => getAllowingCut(srv, signer.signatureUrl(key), headers);
-
-function flipByte(file: string, offset: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] ^= 0x20;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The server did not deliver a complete successful response: an error status, or a body cut short. */
 function assertNotDelivered(res: CutResponse, what: string): void {
@@ -83,7 +70,7 @@ for (const t of CASES) {
 
     const rec = await record(srv, BUCKET, key);
     const at = t.flipAt(t.size);
-    flipByte(blobFile(srv.dataDir, rec.segments[at.segment]!.blobId), at.offset);
+    flipByte(blobFile(srv.dataDir, rec.segments[at.segment]!.blobId), at.offset, 0x20);
     const logged = logs.length;
 
     assertNotDelivered(await get(key), 'GET');
