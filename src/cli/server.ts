@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import type { Level } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
+import { checkPublicEndpoint } from '../oss/endpoint';
 
 interface ServerFlags {
   dataDir: string;
@@ -27,6 +28,7 @@ interface ServerFlags {
   consolePort: string;
   region: string;
   domain?: string;
+  publicEndpoint?: string;
   readyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -65,6 +67,7 @@ function options(flags: ServerFlags): ServerOptions {
     consolePort: port(flags.consolePort, '--console-port'),
     region: flags.region,
     domain: flags.domain,
+    publicEndpoint: flags.publicEndpoint === undefined ? undefined : checkPublicEndpoint(flags.publicEndpoint),
     tls: flags.tlsCert ? { cert: flags.tlsCert, key: flags.tlsKey! } : undefined,
     rootKeyFile: flags.rootKeyFile,
     masterKeyRotationDays: rotationDays,
@@ -214,6 +217,7 @@ export function registerServer(program: Command): void {
     .option('--console-port <port>', 'web console port (0 = any free port)', '9001')
     .option('--region <region>', 'region reported in locations and used for V4 signatures', 'cn-hangzhou')
     .option('--domain <domain>', 'base domain for virtual-hosted-style requests (<bucket>.<domain>)')
+    .option('--public-endpoint <host[:port]>', 'the endpoint reported to clients as ExtranetEndpoint/IntranetEndpoint (ListBuckets, GetBucketInfo) and in CompleteMultipartUpload\'s Location; default: the address each request came in on')
     .option('--ready-file <file>', 'write the endpoints as JSON to this file once every listener (of every worker) is up')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')

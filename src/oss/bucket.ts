@@ -14,9 +14,10 @@ import { parseXml, textOf, toXml, type XmlObject } from './xml';
 
 export const owner = (c: Coffer): XmlObject => ({ ID: c.accountId, DisplayName: c.accountId });
 
-export const endpoints = (region: string): XmlObject => ({
-  ExtranetEndpoint: `oss-${region}.aliyuncs.com`,
-  IntranetEndpoint: `oss-${region}-internal.aliyuncs.com`,
+/** Where OSS names its public and internal endpoints, Coffer names itself (see endpoint.ts). */
+export const endpoints = (req: OssRequest): XmlObject => ({
+  ExtranetEndpoint: req.endpoint,
+  IntranetEndpoint: req.endpoint,
 });
 
 export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -68,7 +69,7 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
         CreationDate: isoTime(b.createdAt),
         CrossRegionReplication: 'Disabled',
         DataRedundancyType: b.dataRedundancyType,
-        ...endpoints(b.region),
+        ...endpoints(req),
         Location: `oss-${b.region}`,
         Name: b.name,
         ResourceGroupId: 'rg-default',

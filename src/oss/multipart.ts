@@ -118,7 +118,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
     headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
     body: toXml('CompleteMultipartUploadResult', {
       EncodingType: encodingType,
-      Location: `http://${object.bucket}.oss-${c.region}.aliyuncs.com/${encodeURIComponent(object.key)}`,
+      Location: `${'encrypted' in req.raw.socket ? 'https' : 'http'}://${req.endpoint}/${object.bucket}/${urlEncodeKey(object.key).replace(/%2F/g, '/')}`,
       Bucket: object.bucket,
       Key: encode(object.key),
       ETag: quoteEtag(object.etag),

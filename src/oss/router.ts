@@ -28,7 +28,8 @@ function decode(s: string): string {
   }
 }
 
-const OSS_HOST = /^(?:([^.]*)\.)?oss-[a-z0-9-]+(?:-internal)?\.aliyuncs\.com$/;
+/** Alibaba's own endpoint names, <bucket>.oss-<region>[-internal].aliyuncs.com: what ali-oss sends as Host to an IP endpoint. */
+export const OSS_HOST = /^(?:([^.]*)\.)?oss-[a-z0-9-]+(?:-internal)?\.aliyuncs\.com$/;
 
 /**
  * Every (bucket, key) reading of a request. Virtual-hosted when Host is <bucket>.oss-….aliyuncs.com

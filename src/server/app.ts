@@ -60,6 +60,8 @@ export interface ServerOptions {
   consoleSessions?: SessionLimits;
   region: string;
   domain?: string;
+  /** host[:port] reported as ExtranetEndpoint/IntranetEndpoint; default: the address each request came in on. */
+  publicEndpoint?: string;
   tls?: TlsFiles;
   rootKeyFile?: string;
   masterKeyRotationDays: number;
@@ -217,7 +219,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let consoleListener: Listener | undefined;
     try {
       const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
-      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, metrics });
+      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics });
       oss = await listen((req, res) => {
         if (!health(req, res)) ossHandler(req, res);
       }, opts.host, opts.ossPort, opts.tls);
