@@ -22,6 +22,7 @@ interface ServerFlags {
   workers: string;
   nodeName?: string;
   blobGraceSeconds: string;
+  restoreDelaySeconds: string;
   host: string;
   ossPort: string;
   kmsPort: string;
@@ -55,12 +56,15 @@ function options(flags: ServerFlags): ServerOptions {
   if (!(rotationDays > 0)) throw new Error('--master-key-rotation-days must be a positive number');
   const grace = Number(flags.blobGraceSeconds);
   if (!Number.isFinite(grace) || grace < 0) throw new Error('--blob-grace-seconds must be a number of seconds, 0 or more');
+  const restoreDelay = Number(flags.restoreDelaySeconds);
+  if (!/^\d+(\.\d+)?$/.test(flags.restoreDelaySeconds) || !Number.isFinite(restoreDelay)) throw new Error('--restore-delay-seconds must be a number of seconds, 0 or more');
   return {
     dataDir: path.resolve(flags.dataDir),
     metadata: flags.metadata,
     blobs: flags.blobs,
     nodeName: flags.nodeName,
     blobGraceMs: grace * 1000,
+    restoreDelayMs: restoreDelay * 1000,
     host: flags.host,
     ossPort: port(flags.ossPort, '--oss-port'),
     kmsPort: port(flags.kmsPort, '--kms-port'),
@@ -222,6 +226,7 @@ export function registerServer(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
+    .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .addHelpText('after', [

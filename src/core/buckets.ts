@@ -14,7 +14,8 @@ export async function requireBucket(c: Coffer, name: string): Promise<BucketReco
 export interface CreateBucket {
   name: string;
   acl: BucketAcl;
-  storageClass: string;
+  /** Standard when absent; for an existing bucket, absent means "whatever it has". */
+  storageClass?: string;
   dataRedundancyType: string;
   encryption: EncryptionRule | null;
   principal: Principal;
@@ -28,7 +29,7 @@ async function insertBucket(c: Coffer, tx: MetadataTx, req: Omit<CreateBucket, '
     owner: c.accountId,
     region: c.region,
     acl: req.acl,
-    storageClass: req.storageClass,
+    storageClass: req.storageClass ?? 'Standard',
     dataRedundancyType: req.dataRedundancyType,
     createdAt: Date.now(),
     encryption: req.encryption,
@@ -48,7 +49,13 @@ export async function createBucket(c: Coffer, req: CreateBucket): Promise<Bucket
   checkBucketName(req.name);
   return c.meta.transaction(async (tx) => {
     const existing = await tx.getBucket(req.name);
-    return existing ? ownBucket(existing, req.principal) : insertBucket(c, tx, req);
+    if (!existing) return insertBucket(c, tx, req);
+    const own = ownBucket(existing, req.principal);
+    // OSS: 409 BucketAlreadyExists (aliyun-oss-c-sdk test_create_bucket_with_storage_class; the Java SDK's MODIFY_STORAGE_TYPE_ERR).
+    if (req.storageClass !== undefined && req.storageClass !== own.storageClass) {
+      throw new CofferError('BucketAlreadyExists', "Cannot modify existing bucket's storage class.", { BucketName: req.name });
+    }
+    return own;
   });
 }
 

@@ -16,6 +16,7 @@ import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
 import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
+import { requireReadable } from './storage-class';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -43,7 +44,7 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     bucket: req.bucket,
     key: req.key,
     initiated: Date.now(),
-    storageClass: req.storageClass,
+    storageClass: req.storageClass ?? bucket.storageClass,
     acl: req.acl,
     headers: req.headers,
     userMeta: req.userMeta,
@@ -123,6 +124,7 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
   checkPartNumber(req.partNumber);
   await requireUpload(c, req.bucket, req.key, req.uploadId);
   const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  requireReadable(c, src);
   if (src.type === 'Appendable') throw new CofferError('InvalidArgument', 'An appendable object cannot be the source of UploadPartCopy.');
   if (evaluateConditions(req.conditions, src) === 'not-modified') {
     throw new CofferError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');

@@ -17,12 +17,14 @@ import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
 import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type WrittenSegment } from './segment-writer';
+import { checkAppendableClass, requireReadable } from './storage-class';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
   userMeta: Record<string, string>;
   acl: ObjectAcl;
-  storageClass: string;
+  /** The bucket's class when absent (objects inherit it, as in OSS). */
+  storageClass?: string;
 }
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
@@ -105,7 +107,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     crc64: w.crc64.toString(),
     contentMd5: w.md5.toString('base64'),
     type: 'Normal',
-    storageClass: req.storageClass,
+    storageClass: req.storageClass ?? bucket.storageClass,
     acl: req.acl,
     lastModified: Date.now(),
     headers: req.headers,
@@ -166,6 +168,7 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
   const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  requireReadable(c, src);
   if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
   const targetBucket = await requireBucket(c, req.target.bucket);
   checkObjectKey(req.target.key);
@@ -178,10 +181,12 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     bucket: req.target.bucket,
     key: req.target.key,
     acl: req.attributes.acl,
-    storageClass: req.attributes.storageClass,
+    storageClass: req.attributes.storageClass ?? targetBucket.storageClass,
     lastModified: Date.now(),
     headers: req.directive === 'REPLACE' ? req.attributes.headers : src.headers,
     userMeta: req.directive === 'REPLACE' ? req.attributes.userMeta : src.userMeta,
+    // A copy is a new object: an archive-class one starts frozen.
+    restore: undefined,
   };
 
   const sameCipher = choice ? !!srcEnc && suiteOf(choice) === srcEnc.suite : !srcEnc;
@@ -247,6 +252,8 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
   if (existing && existing.type !== 'Appendable') throw new CofferError('ObjectNotAppendable', 'The object is not appendable');
   const length = existing?.size ?? 0;
   if (req.position !== length) throw positionError(length);
+  const storageClass = existing?.storageClass ?? req.storageClass ?? bucket.storageClass;
+  checkAppendableClass(storageClass);
 
   let encryption: ObjectEncryption | null;
   let cipher: SegmentCipher | null;
@@ -269,7 +276,7 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     etag: hex(createHash('md5').update(`${crc}:${size}`).digest()),
     crc64: crc.toString(),
     type: 'Appendable',
-    storageClass: existing?.storageClass ?? req.storageClass,
+    storageClass,
     acl: existing?.acl ?? req.acl,
     lastModified: Date.now(),
     headers: existing?.headers ?? req.headers,

@@ -1,6 +1,7 @@
 /** PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation. */
 import { createBucket, deleteBucket, requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
+import { isStorageClass } from '../core/storage-class';
 import { CofferError } from '../common/errors';
 import { authorize } from '../iam/authorize';
 import type { EncryptionRule } from '../store/types';
@@ -25,12 +26,15 @@ export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse
   authorize(req.caller, 'oss:PutBucket', ossResource(c, req.bucket), { bucket: null });
   const acl = bucketAclFrom(req, 'private')!;
   const body = await readSmallBody(req);
-  let storageClass = 'Standard';
+  let storageClass: string | undefined;
   let dataRedundancyType = 'LRS';
   if (body.trim()) {
     const conf = parseXml(body, 'CreateBucketConfiguration');
-    storageClass = textOf(conf, 'StorageClass') || storageClass;
+    storageClass = textOf(conf, 'StorageClass');
     dataRedundancyType = textOf(conf, 'DataRedundancyType') || dataRedundancyType;
+  }
+  if (storageClass !== undefined && !isStorageClass(storageClass)) {
+    throw new CofferError('InvalidArgument', 'StorageClass must be Standard, IA, Archive, ColdArchive or DeepColdArchive.', { ArgumentName: 'StorageClass', ArgumentValue: storageClass });
   }
   // x-oss-server-side-encryption on PutBucket sets the bucket's default rule (reference §6.5).
   const sse = requestedSse(req);

@@ -7,6 +7,7 @@ import type { ObjectRecord } from '../store/types';
 import { authorizeBucket } from './access';
 import { owner } from './bucket';
 import { isoTime, quoteEtag, urlEncodeKey } from './format';
+import { restoreInfo } from './object-headers';
 import { param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { toXml, type XmlObject } from './xml';
@@ -32,6 +33,7 @@ async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
 }
 
 function contents(c: Coffer, objects: ObjectRecord[], p: ListParams, withOwner: boolean): XmlObject[] {
+  const now = c.now();
   return objects.map((o) => ({
     Key: p.encode(o.key),
     LastModified: isoTime(o.lastModified),
@@ -40,6 +42,7 @@ function contents(c: Coffer, objects: ObjectRecord[], p: ListParams, withOwner: 
     Size: o.size,
     StorageClass: o.storageClass,
     Owner: withOwner ? owner(c) : undefined,
+    RestoreInfo: restoreInfo(o, now),
   }));
 }
 

@@ -5,6 +5,7 @@ import { evaluateConditions } from '../core/conditions';
 import { asObjectEncryption } from '../core/encryption';
 import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
+import { requireReadable } from '../core/storage-class';
 import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
 import { httpDate, quoteEtag } from './format';
@@ -74,6 +75,7 @@ const OVERRIDES: Array<[string, string]> = [
 
 export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const obj = await readableObject(c, req);
+  requireReadable(c, obj);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
   const range = parseRange(header(req, 'range'), obj.size, header(req, 'x-oss-range-behavior') === 'standard');
@@ -81,7 +83,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller);
-  const headers = objectHeaders(obj);
+  const headers = objectHeaders(obj, c.now());
   for (const [q, h] of OVERRIDES) {
     const v = param(req, q);
     if (v !== undefined) headers[h] = v;
@@ -95,7 +97,7 @@ export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const obj = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
-  return { status: 200, headers: { ...objectHeaders(obj), 'Content-Length': obj.size } };
+  return { status: 200, headers: { ...objectHeaders(obj, c.now()), 'Content-Length': obj.size } };
 }
 
 export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {

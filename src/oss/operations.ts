@@ -13,6 +13,7 @@ import { CopyObject } from './object-copy';
 import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
 import { PutObject } from './object-put';
+import { RestoreObject } from './object-restore';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
 import { ListBuckets } from './service';
@@ -28,4 +29,5 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+  RestoreObject,
 };

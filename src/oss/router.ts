@@ -78,13 +78,14 @@ export type Operation =
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload' | 'ListParts';
+  | 'AbortMultipartUpload' | 'ListParts'
+  | 'RestoreObject';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['cors', 'lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -141,6 +142,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       if (has('uploads')) return 'InitiateMultipartUpload';
       if (has('uploadId')) return 'CompleteMultipartUpload';
       if (has('append')) return 'AppendObject';
+      if (has('restore')) return 'RestoreObject';
       return notAllowed();
     default:
       return notAllowed();

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 
 export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
 export type ObjectAcl = BucketAcl | 'default';
-export type ObjectType = 'Normal' | 'Multipart' | 'Appendable';
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
 
 /** A bucket's default server-side encryption (PutBucketEncryption). */
 export interface EncryptionRule {
@@ -72,6 +72,11 @@ export interface ObjectRecord {
   userMeta: Record<string, string>;
   encryption: EncryptionInfo | null;
   segments: Segment[];
+  /**
+   * RestoreObject of an archive-class object: its bytes may be read from readyAt until expiresAt
+   * (Unix ms); the restore priority asked for, for the cold classes. Absent when never restored.
+   */
+  restore?: { readyAt: number; expiresAt: number; tier?: string };
 }
 
 export interface UploadRecord {
