@@ -17,6 +17,7 @@ import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
 import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
 import { requireReadable } from './storage-class';
+import { followLink } from './symlinks';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -123,7 +124,7 @@ function resolveRange(r: SourceRange, size: number): { start: number; end: numbe
 export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
   checkPartNumber(req.partNumber);
   await requireUpload(c, req.bucket, req.key, req.uploadId);
-  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
   requireReadable(c, src);
   if (src.type === 'Appendable') throw new CofferError('InvalidArgument', 'An appendable object cannot be the source of UploadPartCopy.');
   if (evaluateConditions(req.conditions, src) === 'not-modified') {

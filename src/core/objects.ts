@@ -18,6 +18,7 @@ import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
 import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type WrittenSegment } from './segment-writer';
 import { checkAppendableClass, requireReadable } from './storage-class';
+import { followLink } from './symlinks';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -60,7 +61,7 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
  * Makes `record` visible. `fresh` are the segments this request wrote: if the commit fails they
  * are deleted at once (nobody else can reference them). `check` runs inside the transaction.
  */
-async function commitObject(
+export async function commitObject(
   c: Coffer,
   record: ObjectRecord,
   fresh: WrittenSegment[],
@@ -80,7 +81,7 @@ async function commitObject(
   }
 }
 
-const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void => {
+export const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void => {
   if (current) throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: key });
 };
 
@@ -167,13 +168,14 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  * object key (or just replaces metadata); anything else re-encrypts the plaintext into a new blob.
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
-  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  // A link as the source: the copy reads (and its conditions test) the target.
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
   requireReadable(c, src);
   if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
   const targetBucket = await requireBucket(c, req.target.bucket);
   checkObjectKey(req.target.key);
   const check = req.forbidOverwrite ? forbidOverwrite(req.target.key) : undefined;
-  const self = req.source.bucket === req.target.bucket && req.source.key === req.target.key;
+  const self = src.bucket === req.target.bucket && src.key === req.target.key;
   const choice = resolveSse(req.sse, targetBucket.encryption);
   const srcEnc = asObjectEncryption(src.encryption);
   const ctx: KeyContext = { ...req.target, caller: req.caller };
@@ -194,7 +196,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     // Same bytes, same cipher: metadata change, or a new envelope around the same object key.
     let encryption: ObjectEncryption | null = null;
     if (choice && srcEnc) {
-      const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, caller: req.caller });
+      const objectKey = await c.encryption.objectKey(srcEnc, { bucket: src.bucket, key: src.key, caller: req.caller });
       encryption = await c.encryption.seal(choice, objectKey, ctx);
     }
     const record: ObjectRecord = { ...src, ...base, encryption: encryption ? { ...encryption } : null };

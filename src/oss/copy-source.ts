@@ -4,6 +4,7 @@ import type { Coffer } from '../core/coffer';
 import type { Conditions } from '../core/conditions';
 import { CofferError } from '../common/errors';
 import { authorizeObject } from './access';
+import { readThroughLink } from './symlink';
 import { header, type OssRequest } from './request';
 
 export interface CopySource { bucket: string; key: string }
@@ -26,6 +27,8 @@ export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopyS
   const bucket = await requireBucket(c, src.bucket);
   const obj = await c.meta.getObject(src.bucket, src.key);
   authorizeObject(c, req, 'oss:GetObject', bucket, src.key, obj?.acl);
+  // A link as the source: the copy reads its target, which the caller must be allowed to read too.
+  if (obj?.type === 'Symlink') await readThroughLink(c, req, bucket, obj);
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {

@@ -10,14 +10,20 @@ import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
 import { httpDate, quoteEtag } from './format';
 import { objectHeaders } from './object-headers';
+import { readThroughLink } from './symlink';
 import { header, param, type OssRequest, type OssResponse } from './request';
 
-/** Loads the object a read names, checking access first so that a missing key is not revealed to those who may not read it. */
-export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
+/**
+ * Loads the object a read names, checking access first so that a missing key is not revealed to
+ * those who may not read it. A link is followed (what the read serves, see symlink.ts) unless
+ * `follow` is false.
+ */
+export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
-  const obj = await c.meta.getObject(req.bucket!, req.key!);
+  let obj = await c.meta.getObject(req.bucket!, req.key!);
   authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl);
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  if (obj.type === 'Symlink' && opts.follow) obj = await readThroughLink(c, req, bucket, obj);
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }

@@ -14,6 +14,7 @@ import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
 import { PutObject } from './object-put';
 import { RestoreObject } from './object-restore';
+import { GetSymlink, PutSymlink } from './symlink';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
 import { ListBuckets } from './service';
@@ -29,5 +30,5 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-  RestoreObject,
+  RestoreObject, PutSymlink, GetSymlink,
 };

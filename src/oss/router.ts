@@ -79,13 +79,13 @@ export type Operation =
   | 'PutObjectAcl' | 'GetObjectAcl'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'RestoreObject';
+  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['cors', 'lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['tagging', 'symlink', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['tagging', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -128,10 +128,12 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
   switch (method) {
     case 'PUT':
       if (has('acl')) return 'PutObjectAcl';
+      if (has('symlink')) return 'PutSymlink';
       if (has('uploadId') || has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
       return copySource ? 'CopyObject' : 'PutObject';
     case 'GET':
       if (has('acl')) return 'GetObjectAcl';
+      if (has('symlink')) return 'GetSymlink';
       if (has('uploadId')) return 'ListParts';
       return 'GetObject';
     case 'HEAD':

@@ -77,6 +77,8 @@ export interface ObjectRecord {
    * (Unix ms); the restore priority asked for, for the cold classes. Absent when never restored.
    */
   restore?: { readyAt: number; expiresAt: number; tier?: string };
+  /** A Symlink's target key (in the same bucket); Symlinks have no segments. */
+  symlinkTarget?: string;
 }
 
 export interface UploadRecord {
