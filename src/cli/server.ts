@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import type { Level } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
+import { checkPublicEndpoint } from '../oss/endpoint';
 
 interface ServerFlags {
   dataDir: string;
@@ -21,12 +22,14 @@ interface ServerFlags {
   workers: string;
   nodeName?: string;
   blobGraceSeconds: string;
+  restoreDelaySeconds: string;
   host: string;
   ossPort: string;
   kmsPort: string;
   consolePort: string;
   region: string;
   domain?: string;
+  publicEndpoint?: string;
   readyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -53,18 +56,22 @@ function options(flags: ServerFlags): ServerOptions {
   if (!(rotationDays > 0)) throw new Error('--master-key-rotation-days must be a positive number');
   const grace = Number(flags.blobGraceSeconds);
   if (!Number.isFinite(grace) || grace < 0) throw new Error('--blob-grace-seconds must be a number of seconds, 0 or more');
+  const restoreDelay = Number(flags.restoreDelaySeconds);
+  if (!/^\d+(\.\d+)?$/.test(flags.restoreDelaySeconds) || !Number.isFinite(restoreDelay)) throw new Error('--restore-delay-seconds must be a number of seconds, 0 or more');
   return {
     dataDir: path.resolve(flags.dataDir),
     metadata: flags.metadata,
     blobs: flags.blobs,
     nodeName: flags.nodeName,
     blobGraceMs: grace * 1000,
+    restoreDelayMs: restoreDelay * 1000,
     host: flags.host,
     ossPort: port(flags.ossPort, '--oss-port'),
     kmsPort: port(flags.kmsPort, '--kms-port'),
     consolePort: port(flags.consolePort, '--console-port'),
     region: flags.region,
     domain: flags.domain,
+    publicEndpoint: flags.publicEndpoint === undefined ? undefined : checkPublicEndpoint(flags.publicEndpoint),
     tls: flags.tlsCert ? { cert: flags.tlsCert, key: flags.tlsKey! } : undefined,
     rootKeyFile: flags.rootKeyFile,
     masterKeyRotationDays: rotationDays,
@@ -214,10 +221,12 @@ export function registerServer(program: Command): void {
     .option('--console-port <port>', 'web console port (0 = any free port)', '9001')
     .option('--region <region>', 'region reported in locations and used for V4 signatures', 'cn-hangzhou')
     .option('--domain <domain>', 'base domain for virtual-hosted-style requests (<bucket>.<domain>)')
+    .option('--public-endpoint <host[:port]>', 'the endpoint reported to clients as ExtranetEndpoint/IntranetEndpoint (ListBuckets, GetBucketInfo) and in CompleteMultipartUpload\'s Location; default: the address each request came in on')
     .option('--ready-file <file>', 'write the endpoints as JSON to this file once every listener (of every worker) is up')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
+    .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .addHelpText('after', [

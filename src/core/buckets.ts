@@ -1,6 +1,6 @@
 /** Bucket lifecycle and configuration. */
 import type { Principal } from '../common/principal';
-import type { BucketAcl, BucketRecord, EncryptionRule } from '../store/types';
+import type { BucketAcl, BucketRecord, EncryptionRule, MetadataTx } from '../store/types';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { CofferError } from '../common/errors';
 import { checkBucketName } from './names';
@@ -14,10 +14,34 @@ export async function requireBucket(c: Coffer, name: string): Promise<BucketReco
 export interface CreateBucket {
   name: string;
   acl: BucketAcl;
-  storageClass: string;
+  /** Standard when absent; for an existing bucket, absent means "whatever it has". */
+  storageClass?: string;
   dataRedundancyType: string;
   encryption: EncryptionRule | null;
   principal: Principal;
+}
+
+/** A bucket made by PutBucket, or by PutBucketAcl on a name that does not exist yet (as OSS does). */
+async function insertBucket(c: Coffer, tx: MetadataTx, req: Omit<CreateBucket, 'principal'>): Promise<BucketRecord> {
+  if ((await tx.countBuckets()) >= LIMITS.maxBuckets) throw new CofferError('TooManyBuckets', '');
+  const bucket: BucketRecord = {
+    name: req.name,
+    owner: c.accountId,
+    region: c.region,
+    acl: req.acl,
+    storageClass: req.storageClass ?? 'Standard',
+    dataRedundancyType: req.dataRedundancyType,
+    createdAt: Date.now(),
+    encryption: req.encryption,
+  };
+  await tx.putBucket(bucket);
+  return bucket;
+}
+
+/** The existing bucket of that name if the principal owns it; BucketAlreadyExists otherwise. */
+function ownBucket(existing: BucketRecord, principal: Principal): BucketRecord {
+  if (principal.kind !== 'anonymous' && existing.owner === principal.accountId) return existing;
+  throw new CofferError('BucketAlreadyExists', '', { BucketName: existing.name });
 }
 
 /** PutBucket. Re-creating one's own bucket succeeds and changes nothing (the docs disagree; this is the safe reading). */
@@ -25,23 +49,27 @@ export async function createBucket(c: Coffer, req: CreateBucket): Promise<Bucket
   checkBucketName(req.name);
   return c.meta.transaction(async (tx) => {
     const existing = await tx.getBucket(req.name);
-    if (existing) {
-      if (req.principal.kind !== 'anonymous' && existing.owner === req.principal.accountId) return existing;
-      throw new CofferError('BucketAlreadyExists', '', { BucketName: req.name });
+    if (!existing) return insertBucket(c, tx, req);
+    const own = ownBucket(existing, req.principal);
+    // OSS: 409 BucketAlreadyExists (aliyun-oss-c-sdk test_create_bucket_with_storage_class; the Java SDK's MODIFY_STORAGE_TYPE_ERR).
+    if (req.storageClass !== undefined && req.storageClass !== own.storageClass) {
+      throw new CofferError('BucketAlreadyExists', "Cannot modify existing bucket's storage class.", { BucketName: req.name });
     }
-    if ((await tx.countBuckets()) >= LIMITS.maxBuckets) throw new CofferError('TooManyBuckets', '');
-    const bucket: BucketRecord = {
-      name: req.name,
-      owner: c.accountId,
-      region: c.region,
-      acl: req.acl,
-      storageClass: req.storageClass,
-      dataRedundancyType: req.dataRedundancyType,
-      createdAt: Date.now(),
-      encryption: req.encryption,
-    };
-    await tx.putBucket(bucket);
-    return bucket;
+    return own;
+  });
+}
+
+/** PutBucketAcl: sets the ACL of a bucket, creating a Standard one with that ACL when the name is free. */
+export async function setBucketAcl(c: Coffer, req: { name: string; acl: BucketAcl; principal: Principal }): Promise<BucketRecord> {
+  checkBucketName(req.name);
+  return c.meta.transaction(async (tx) => {
+    const existing = await tx.getBucket(req.name);
+    if (!existing) {
+      return insertBucket(c, tx, { name: req.name, acl: req.acl, storageClass: 'Standard', dataRedundancyType: 'LRS', encryption: null });
+    }
+    const next = { ...ownBucket(existing, req.principal), acl: req.acl };
+    await tx.putBucket(next);
+    return next;
   });
 }
 

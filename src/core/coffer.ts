@@ -11,6 +11,10 @@ export interface Coffer {
   region: string;
   /** Numeric account id: bucket owner and the <account> of ARNs. */
   accountId: string;
+  /** How long RestoreObject takes before an archive-class object can be read (ms). */
+  restoreDelayMs: number;
+  /** The clock of restores and their expiry (Unix ms); tests set it. */
+  now: () => number;
 }
 
 /** OSS limits (see the reference, section 7). */

@@ -17,6 +17,8 @@ import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
 import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
 import { checkTags, tagsField } from './tags';
+import { requireReadable } from './storage-class';
+import { followLink } from './symlinks';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -45,7 +47,7 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     bucket: req.bucket,
     key: req.key,
     initiated: Date.now(),
-    storageClass: req.storageClass,
+    storageClass: req.storageClass ?? bucket.storageClass,
     acl: req.acl,
     headers: req.headers,
     userMeta: req.userMeta,
@@ -103,26 +105,41 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   return { part, upload };
 }
 
+/** Bytes of a copy source: first-last, first- (to the end), or -suffix (the last `suffix` bytes). */
+export type SourceRange = { first: number; last?: number } | { suffix: number };
+
 export interface UploadPartCopyRequest extends Omit<UploadPartRequest, keyof UploadBody> {
   source: { bucket: string; key: string };
-  /** Inclusive byte range of the source; whole object when absent. */
-  range?: { start: number; end: number };
+  /** Whole object when absent. */
+  range?: SourceRange;
+  /** The range as the client wrote it, for the error that refuses it. */
+  rangeText?: string;
   conditions: Conditions;
+}
+
+/** The inclusive byte range a SourceRange names in an object of `size` bytes, or null if it names none. */
+function resolveRange(r: SourceRange, size: number): { start: number; end: number } | null {
+  if ('suffix' in r) return r.suffix > 0 && size > 0 ? { start: Math.max(0, size - r.suffix), end: size - 1 } : null;
+  const end = r.last ?? size - 1;
+  return r.first <= end && end < size ? { start: r.first, end } : null;
 }
 
 export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
   checkPartNumber(req.partNumber);
   await requireUpload(c, req.bucket, req.key, req.uploadId);
-  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
+  requireReadable(c, src);
   if (src.type === 'Appendable') throw new CofferError('InvalidArgument', 'An appendable object cannot be the source of UploadPartCopy.');
   if (evaluateConditions(req.conditions, src) === 'not-modified') {
     throw new CofferError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
   }
-  const start = req.range?.start ?? 0;
-  const end = req.range?.end ?? src.size - 1;
-  if (req.range && (start > end || end >= src.size)) {
-    throw new CofferError('InvalidArgument', 'The x-oss-copy-source-range is out of the source object.', { ArgumentName: 'x-oss-copy-source-range' });
+  const range = req.range ? resolveRange(req.range, src.size) : { start: 0, end: src.size - 1 };
+  if (!range) {
+    throw new CofferError('InvalidArgument', 'The x-oss-copy-source-range is out of the source object.', {
+      ArgumentName: 'x-oss-copy-source-range', ArgumentValue: req.rangeText ?? '',
+    });
   }
+  const { start, end } = range;
   const body = objectData(c, src, await objectCipher(c, src, req.caller), start, end);
   return uploadPart(c, { ...req, body });
 }

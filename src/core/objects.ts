@@ -19,12 +19,15 @@ import { checkObjectKey } from './names';
 import { readObject } from './object-reader';
 import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type WrittenSegment } from './segment-writer';
 import { checkTags, tagsField } from './tags';
+import { checkAppendableClass, requireReadable } from './storage-class';
+import { followLink } from './symlinks';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
   userMeta: Record<string, string>;
   acl: ObjectAcl;
-  storageClass: string;
+  /** The bucket's class when absent (objects inherit it, as in OSS). */
+  storageClass?: string;
   /** x-oss-tagging: the new object's tags. */
   tags: ObjectTag[];
 }
@@ -70,7 +73,7 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
  * Makes `record` visible. `fresh` are the segments this request wrote: if the commit fails they
  * are deleted at once (nobody else can reference them). `check` runs inside the transaction.
  */
-async function commitObject(
+export async function commitObject(
   c: Coffer,
   record: ObjectRecord,
   fresh: WrittenSegment[],
@@ -90,7 +93,7 @@ async function commitObject(
   }
 }
 
-const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void => {
+export const forbidOverwrite = (key: string) => (current: ObjectRecord | null): void => {
   if (current) throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: key });
 };
 
@@ -118,7 +121,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     crc64: w.crc64.toString(),
     contentMd5: w.md5.toString('base64'),
     type: 'Normal',
-    storageClass: req.storageClass,
+    storageClass: req.storageClass ?? bucket.storageClass,
     acl: req.acl,
     lastModified: Date.now(),
     headers: req.headers,
@@ -181,13 +184,15 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  * object key (or just replaces metadata); anything else re-encrypts the plaintext into a new blob.
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
-  const src = await getObjectRecord(c, req.source.bucket, req.source.key);
+  // A link as the source: the copy reads (and its conditions test) the target.
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
+  requireReadable(c, src);
   if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
   const targetBucket = await requireBucket(c, req.target.bucket);
   checkObjectKey(req.target.key);
   const tags = copiedTags(src, req);
   const check = req.forbidOverwrite ? forbidOverwrite(req.target.key) : undefined;
-  const self = req.source.bucket === req.target.bucket && req.source.key === req.target.key;
+  const self = src.bucket === req.target.bucket && src.key === req.target.key;
   const choice = resolveSse(req.sse, targetBucket.encryption);
   const srcEnc = asObjectEncryption(src.encryption);
   const ctx: KeyContext = { ...req.target, caller: req.caller };
@@ -195,10 +200,12 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     bucket: req.target.bucket,
     key: req.target.key,
     acl: req.attributes.acl,
-    storageClass: req.attributes.storageClass,
+    storageClass: req.attributes.storageClass ?? targetBucket.storageClass,
     lastModified: Date.now(),
     headers: req.directive === 'REPLACE' ? req.attributes.headers : src.headers,
     userMeta: req.directive === 'REPLACE' ? req.attributes.userMeta : src.userMeta,
+    // A copy is a new object: an archive-class one starts frozen.
+    restore: undefined,
   };
 
   const sameCipher = choice ? !!srcEnc && suiteOf(choice) === srcEnc.suite : !srcEnc;
@@ -206,7 +213,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     // Same bytes, same cipher: metadata change, or a new envelope around the same object key.
     let encryption: ObjectEncryption | null = null;
     if (choice && srcEnc) {
-      const objectKey = await c.encryption.objectKey(srcEnc, { ...req.source, caller: req.caller });
+      const objectKey = await c.encryption.objectKey(srcEnc, { bucket: src.bucket, key: src.key, caller: req.caller });
       encryption = await c.encryption.seal(choice, objectKey, ctx);
     }
     const { tags: _srcTags, ...unchanged } = src;
@@ -272,6 +279,8 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
   if (existing && existing.type !== 'Appendable') throw new CofferError('ObjectNotAppendable', 'The object is not appendable');
   const length = existing?.size ?? 0;
   if (req.position !== length) throw positionError(length);
+  const storageClass = existing?.storageClass ?? req.storageClass ?? bucket.storageClass;
+  checkAppendableClass(storageClass);
 
   let encryption: ObjectEncryption | null;
   let cipher: SegmentCipher | null;
@@ -294,7 +303,7 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     etag: hex(createHash('md5').update(`${crc}:${size}`).digest()),
     crc64: crc.toString(),
     type: 'Appendable',
-    storageClass: existing?.storageClass ?? req.storageClass,
+    storageClass,
     acl: existing?.acl ?? req.acl,
     lastModified: Date.now(),
     headers: existing?.headers ?? req.headers,

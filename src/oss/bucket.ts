@@ -14,9 +14,10 @@ import { parseXml, toXml, tokenOf, type XmlObject } from './xml';
 
 export const owner = (c: Coffer): XmlObject => ({ ID: c.accountId, DisplayName: c.accountId });
 
-export const endpoints = (region: string): XmlObject => ({
-  ExtranetEndpoint: `oss-${region}.aliyuncs.com`,
-  IntranetEndpoint: `oss-${region}-internal.aliyuncs.com`,
+/** Where OSS names its public and internal endpoints, Coffer names itself (see endpoint.ts). */
+export const endpoints = (req: OssRequest): XmlObject => ({
+  ExtranetEndpoint: req.endpoint,
+  IntranetEndpoint: req.endpoint,
 });
 
 export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -24,12 +25,13 @@ export async function PutBucket(c: Coffer, req: OssRequest): Promise<OssResponse
   authorize(req.caller, 'oss:PutBucket', ossResource(c, req.bucket), { bucket: null });
   const acl = bucketAclFrom(req, 'private')!;
   const body = await readSmallBody(req);
-  let storageClass = 'Standard';
+  let storageClass: string | undefined;
   let dataRedundancyType = 'LRS';
   if (body.trim()) {
     const conf = parseXml(body, 'CreateBucketConfiguration');
     // Stored and reported back (GetBucketInfo, ListBuckets), so only the values OSS defines.
-    storageClass = checkStorageClass('StorageClass', tokenOf(conf, 'StorageClass') || storageClass);
+    const cls = tokenOf(conf, 'StorageClass');
+    storageClass = cls === undefined ? undefined : checkStorageClass('StorageClass', cls);
     dataRedundancyType = checkRedundancyType('DataRedundancyType', tokenOf(conf, 'DataRedundancyType') || dataRedundancyType);
   }
   // x-oss-server-side-encryption on PutBucket sets the bucket's default rule (reference §6.5).
@@ -69,7 +71,7 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
         CreationDate: isoTime(b.createdAt),
         CrossRegionReplication: 'Disabled',
         DataRedundancyType: b.dataRedundancyType,
-        ...endpoints(b.region),
+        ...endpoints(req),
         Location: `oss-${b.region}`,
         Name: b.name,
         ResourceGroupId: 'rg-default',

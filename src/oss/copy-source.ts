@@ -5,6 +5,7 @@ import type { Conditions } from '../core/conditions';
 import { CofferError } from '../common/errors';
 import type { ObjectRecord } from '../store/types';
 import { authorizeStoredObject } from './access';
+import { readThroughLink } from './symlink';
 import { header, type OssRequest } from './request';
 
 export interface CopySource { bucket: string; key: string }
@@ -27,7 +28,11 @@ export function copySourceOf(req: OssRequest): CopySource {
  * decided as GetObject decides it, its tags included. Answers the source as it is now.
  */
 export async function authorizeCopySource(c: Coffer, req: OssRequest, src: CopySource): Promise<ObjectRecord | null> {
-  return authorizeStoredObject(c, req, 'oss:GetObject', await requireBucket(c, src.bucket), src.key);
+  const bucket = await requireBucket(c, src.bucket);
+  const obj = await authorizeStoredObject(c, req, 'oss:GetObject', bucket, src.key);
+  // A link as the source: the copy reads its target, which the caller must be allowed to read too.
+  if (obj?.type === 'Symlink') await readThroughLink(c, req, bucket, obj);
+  return obj;
 }
 
 export function copySourceConditions(req: OssRequest): Conditions {

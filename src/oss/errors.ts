@@ -47,6 +47,12 @@ const CATALOGUE: Record<string, Entry> = {
   PositionNotEqualToLength: { status: 409, message: 'Position is not equal to file length', ec: '0026-00000016', headers: { NextAppendPosition: 'x-oss-next-append-position' } },
   ObjectNotAppendable: { status: 409, message: 'The object is not appendable', ec: '0026-00000015' },
   FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.', ec: '0026-00000005' },
+  InvalidObjectState: { status: 403, message: "The operation is not valid for the object's state" },
+  RestoreAlreadyInProgress: { status: 409, message: 'The restore operation is in progress.', ec: '0016-00000701' },
+  OperationNotSupported: { status: 400, message: 'The operation is not supported for this resource.' },
+  // HeadObject/GetObject pages: a link whose target is missing, a link to a link.
+  SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.', ec: '0026-00000012' },
+  InvalidTargetType: { status: 400, message: 'The symlink target object is itself a symlink.' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.', ec: '0026-00000004' },
   DataIntegrityError: { status: 500, message: 'Stored data failed its integrity check.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },

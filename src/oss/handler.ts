@@ -14,6 +14,7 @@ import { callerOf } from '../iam/caller';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
 import { corsResponseHeaders, Options } from './cors';
+import { requestEndpoint } from './endpoint';
 import { renderError } from './errors';
 import { OPERATIONS } from './operations';
 import type { OssRequest, OssResponse } from './request';
@@ -25,6 +26,8 @@ export interface OssHandlerOptions {
   logger: Logger;
   /** Base domain for virtual-hosted-style requests (<bucket>.<domain>). */
   domain?: string;
+  /** host[:port] reported as this server's endpoint; by default the address each request came in on. */
+  publicEndpoint?: string;
   metrics: Metrics;
 }
 
@@ -100,6 +103,7 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     query,
     bucket: target.bucket,
     key: target.key,
+    endpoint: opts.publicEndpoint ?? requestEndpoint(raw, opts.domain),
     caller: callerOf(raw, key, (name) => requestHeaderValue(raw, name)),
   };
   return OPERATIONS[operation](opts.coffer, req);

@@ -7,6 +7,7 @@ import type { ObjectRecord } from '../store/types';
 import { authorizeBucket } from './access';
 import { owner } from './bucket';
 import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
+import { restoreInfo } from './object-headers';
 import { param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { toXml, type XmlObject } from './xml';
@@ -33,6 +34,7 @@ function pageEncoding(p: ListParams, page: Page, echoed: string[]): KeyEncoding 
 }
 
 function contents(c: Coffer, objects: ObjectRecord[], e: KeyEncoding, withOwner: boolean): XmlObject[] {
+  const now = c.now();
   return objects.map((o) => ({
     Key: e.encode(o.key),
     LastModified: isoTime(o.lastModified),
@@ -41,6 +43,7 @@ function contents(c: Coffer, objects: ObjectRecord[], e: KeyEncoding, withOwner:
     Size: o.size,
     StorageClass: o.storageClass,
     Owner: withOwner ? owner(c) : undefined,
+    RestoreInfo: restoreInfo(o, now),
   }));
 }
 

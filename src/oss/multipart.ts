@@ -3,13 +3,13 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../common/errors';
 import {
-  abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy,
+  abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy, type SourceRange,
 } from '../core/multipart';
 import type { ObjectTag, PartRecord, UploadRecord } from '../store/types';
 import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
-import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
+import { isoTime, keyEncoding, quoteEtag, urlEncodeKey, type KeyEncoding } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
@@ -80,12 +80,22 @@ export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssRespons
   return partResponse(part, upload);
 }
 
-function copyRange(req: OssRequest): { start: number; end: number } | undefined {
+/**
+ * x-oss-copy-source-range: bytes=first-last, bytes=first- (oss2 sends it for the last part) or
+ * bytes=-n, one range, as the Range header writes them. Malformed values are refused rather than
+ * ignored: a whole-object copy instead of the part asked for would corrupt the upload silently.
+ */
+function copyRange(req: OssRequest): SourceRange | undefined {
   const raw = header(req, 'x-oss-copy-source-range');
   if (raw === undefined) return undefined;
-  const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
-  if (!m) throw new CofferError('InvalidArgument', 'x-oss-copy-source-range must be bytes=first-last.', { ArgumentName: 'x-oss-copy-source-range', ArgumentValue: raw });
-  return { start: Number(m[1]), end: Number(m[2]) };
+  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(raw.trim());
+  if (!m || (m[1] === '' && m[2] === '')) {
+    throw new CofferError('InvalidArgument', 'x-oss-copy-source-range must be bytes=first-last, bytes=first- or bytes=-length.', {
+      ArgumentName: 'x-oss-copy-source-range', ArgumentValue: raw,
+    });
+  }
+  if (m[1] === '') return { suffix: Number(m[2]) };
+  return { first: Number(m[1]), last: m[2] === '' ? undefined : Number(m[2]) };
 }
 
 export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -95,7 +105,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
   await authorizeCopySource(c, req, source);
   const { part, upload } = await uploadPartCopy(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    source, range: copyRange(req), conditions: copySourceConditions(req), caller: req.caller,
+    source, range: copyRange(req), rangeText: header(req, 'x-oss-copy-source-range'), conditions: copySourceConditions(req), caller: req.caller,
   });
   return partResponse(part, upload, toXml('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
 }
@@ -131,7 +141,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
     headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
     body: toXml('CompleteMultipartUploadResult', {
       EncodingType: encodingType,
-      Location: `http://${object.bucket}.oss-${c.region}.aliyuncs.com/${encodeURIComponent(object.key)}`,
+      Location: `${'encrypted' in req.raw.socket ? 'https' : 'http'}://${req.endpoint}/${object.bucket}/${urlEncodeKey(object.key).replace(/%2F/g, '/')}`,
       Bucket: object.bucket,
       Key: encode(object.key),
       ETag: quoteEtag(object.etag),

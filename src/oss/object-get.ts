@@ -5,19 +5,26 @@ import { evaluateConditions } from '../core/conditions';
 import { asObjectEncryption } from '../core/encryption';
 import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
+import { requireReadable } from '../core/storage-class';
 import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
 import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
 import { objectHeaders } from './object-headers';
+import { readThroughLink } from './symlink';
 import { header, isHeaderValue, param, type OssRequest, type OssResponse } from './request';
 
-/** Loads the object a read names, checking access first so that a missing key is not revealed to those who may not read it. */
-export async function readableObject(c: Coffer, req: OssRequest): Promise<ObjectRecord> {
+/**
+ * Loads the object a read names, checking access first so that a missing key is not revealed to
+ * those who may not read it. A link is followed (what the read serves, see symlink.ts) unless
+ * `follow` is false.
+ */
+export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
-  const obj = await c.meta.getObject(req.bucket!, req.key!);
+  let obj = await c.meta.getObject(req.bucket!, req.key!);
   authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl, existingTagValues(obj));
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  if (obj.type === 'Symlink' && opts.follow) obj = await readThroughLink(c, req, bucket, obj);
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
@@ -97,6 +104,7 @@ function requestedOverrides(req: OssRequest): Record<string, string> {
 export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const overrides = requestedOverrides(req);
   const obj = await readableObject(c, req);
+  requireReadable(c, obj);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
   const range = parseRange(header(req, 'range'), obj.size, header(req, 'x-oss-range-behavior') === 'standard');
@@ -104,7 +112,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller);
-  const headers = { ...objectHeaders(obj), ...overrides };
+  const headers = { ...objectHeaders(obj, c.now()), ...overrides };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
   return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };
@@ -114,7 +122,7 @@ export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const obj = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
-  return { status: 200, headers: { ...objectHeaders(obj), 'Content-Length': obj.size } };
+  return { status: 200, headers: { ...objectHeaders(obj, c.now()), 'Content-Length': obj.size } };
 }
 
 export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {

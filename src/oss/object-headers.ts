@@ -1,6 +1,7 @@
 /** Object attributes from request headers, and the headers GET/HEAD answer with. */
 import { CofferError } from '../common/errors';
 import { LIMITS } from '../core/coffer';
+import { isStorageClass, restoreState } from '../core/storage-class';
 import type { ObjectAttributes } from '../core/objects';
 import type { BucketAcl, ObjectAcl, ObjectRecord, StoredHeaders } from '../store/types';
 import { httpDate, quoteEtag } from './format';
@@ -9,7 +10,6 @@ import { header, type OssRequest } from './request';
 import { sseResponseHeaders } from './sse-headers';
 
 const BUCKET_ACLS = new Set(['private', 'public-read', 'public-read-write']);
-const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
 const REDUNDANCY_TYPES = new Set(['LRS', 'ZRS']);
 const STORED = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
 
@@ -33,7 +33,7 @@ export function objectAclFrom(req: OssRequest): ObjectAcl | undefined {
 
 /** A storage class named by a header or an XML element (`name`), validated. */
 export function checkStorageClass(name: string, v: string): string {
-  if (!STORAGE_CLASSES.has(v)) throw invalid(name, v);
+  if (!isStorageClass(v)) throw invalid(name, v);
   return v;
 }
 
@@ -78,13 +78,23 @@ export function objectAttributesFrom(req: OssRequest): ObjectAttributes {
     headers: storedHeadersFrom(req),
     userMeta: userMetaFrom(req),
     acl: objectAclFrom(req) ?? 'default',
-    storageClass: storageClassFrom(req) ?? 'Standard',
+    storageClass: storageClassFrom(req),
     tags: taggingHeaderTags(req),
   };
 }
 
-/** Headers of GET/HEAD (before response-* overrides and range adjustments). */
-export function objectHeaders(obj: ObjectRecord): Record<string, string | number | undefined> {
+/**
+ * x-oss-restore (HEAD, GET) and RestoreInfo (listings) of an archive-class object with a restore:
+ * ongoing-request="true" while it runs, then ongoing-request="false", expiry-date="<HTTP date>".
+ */
+export function restoreInfo(obj: ObjectRecord, now: number): string | undefined {
+  const state = restoreState(obj, now);
+  if (!state) return undefined;
+  return state.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${httpDate(state.expiresAt)}"`;
+}
+
+/** Headers of GET/HEAD (before response-* overrides and range adjustments), at `now`. */
+export function objectHeaders(obj: ObjectRecord, now: number): Record<string, string | number | undefined> {
   const h: Record<string, string | number | undefined> = {
     'Content-Type': obj.headers['content-type'],
     'Cache-Control': obj.headers['cache-control'],
@@ -97,6 +107,7 @@ export function objectHeaders(obj: ObjectRecord): Record<string, string | number
     'Accept-Ranges': 'bytes',
     'x-oss-object-type': obj.type,
     'x-oss-storage-class': obj.storageClass,
+    'x-oss-restore': restoreInfo(obj, now),
     'x-oss-hash-crc64ecma': obj.crc64,
     'Content-MD5': obj.contentMd5,
     'x-oss-next-append-position': obj.type === 'Appendable' ? obj.size : undefined,

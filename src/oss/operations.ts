@@ -15,6 +15,8 @@ import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object-tagging';
 import { PutObject } from './object-put';
+import { RestoreObject } from './object-restore';
+import { GetSymlink, PutSymlink } from './symlink';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
 import { ListBuckets } from './service';
@@ -32,4 +34,5 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutObjectAcl, GetObjectAcl,
   PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+  RestoreObject, PutSymlink, GetSymlink,
 };

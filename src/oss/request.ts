@@ -11,6 +11,8 @@ export interface OssRequest {
   query: Map<string, string>;
   bucket?: string;
   key?: string;
+  /** This server's endpoint as OSS reports endpoints (host[:port]): see endpoint.ts. */
+  endpoint: string;
   /** Who asks (principal, policies), from where, over what: what authorization decides on. */
   caller: Caller;
 }

@@ -28,7 +28,8 @@ function decode(s: string): string {
   }
 }
 
-const OSS_HOST = /^(?:([^.]*)\.)?oss-[a-z0-9-]+(?:-internal)?\.aliyuncs\.com$/;
+/** Alibaba's own endpoint names, <bucket>.oss-<region>[-internal].aliyuncs.com: what ali-oss sends as Host to an IP endpoint. */
+export const OSS_HOST = /^(?:([^.]*)\.)?oss-[a-z0-9-]+(?:-internal)?\.aliyuncs\.com$/;
 
 /**
  * Every (bucket, key) reading of a request. Virtual-hosted when Host is <bucket>.oss-….aliyuncs.com
@@ -79,13 +80,14 @@ export type Operation =
   | 'PutObjectAcl' | 'GetObjectAcl'
   | 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload' | 'ListParts';
+  | 'AbortMultipartUpload' | 'ListParts'
+  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['symlink', 'restore', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -133,11 +135,13 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
     case 'PUT':
       if (has('acl')) return 'PutObjectAcl';
       if (has('tagging')) return 'PutObjectTagging';
+      if (has('symlink')) return 'PutSymlink';
       if (has('uploadId') || has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
       return copySource ? 'CopyObject' : 'PutObject';
     case 'GET':
       if (has('acl')) return 'GetObjectAcl';
       if (has('tagging')) return 'GetObjectTagging';
+      if (has('symlink')) return 'GetSymlink';
       if (has('uploadId')) return 'ListParts';
       return 'GetObject';
     case 'HEAD':
@@ -149,6 +153,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       if (has('uploads')) return 'InitiateMultipartUpload';
       if (has('uploadId')) return 'CompleteMultipartUpload';
       if (has('append')) return 'AppendObject';
+      if (has('restore')) return 'RestoreObject';
       return notAllowed();
     default:
       return notAllowed();

@@ -41,7 +41,7 @@ export async function ListBuckets(c: Coffer, req: OssRequest): Promise<OssRespon
           Name: b.name,
           CreationDate: isoTime(b.createdAt),
           Location: `oss-${b.region}`,
-          ...endpoints(b.region),
+          ...endpoints(req),
           StorageClass: b.storageClass,
           Region: b.region,
         })),

@@ -62,13 +62,17 @@ export interface ServerOptions {
   consoleSessions?: SessionLimits;
   region: string;
   domain?: string;
+  /** host[:port] reported as ExtranetEndpoint/IntranetEndpoint; default: the address each request came in on. */
+  publicEndpoint?: string;
+  /** How long a RestoreObject takes (ms); default DEFAULT_RESTORE_DELAY_MS. */
+  restoreDelayMs?: number;
   tls?: TlsFiles;
   rootKeyFile?: string;
   masterKeyRotationDays: number;
   logLevel: Level;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** The KMS's and the console sessions' clock (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry. */
+  /** The clock of the KMS, console sessions and archive restores (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry, restore delays. */
   now?: () => number;
   /** RPC replay-window nonces remembered per AccessKeyId (default src/rpc/nonces.ts NONCES_PER_CALLER); tests lower it. */
   rpcNoncesPerCaller?: number;
@@ -105,6 +109,8 @@ const SESSION_SWEEP_MS = 10 * 60_000;
 /** How often retired blobs are swept and an orphan-scan step runs. */
 const BLOB_SWEEP_MS = 10_000;
 export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
+/** Seconds, not OSS's minutes to hours: CI waits for restores. */
+export const DEFAULT_RESTORE_DELAY_MS = 3_000;
 
 async function accountId(meta: MetadataStore): Promise<string> {
   const existing = await meta.getSetting('account-id');
@@ -196,6 +202,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const coffer: Coffer = {
       meta, blobs: blobStore, collector, region: opts.region, accountId: account,
+      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     const ram = new RamStore(meta, rootKey.key, account);
@@ -224,7 +231,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let consoleListener: Listener | undefined;
     try {
       const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
-      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, metrics });
+      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics });
       oss = await listen((req, res) => {
         if (!health(req, res)) ossHandler(req, res);
       }, opts.host, opts.ossPort, opts.tls);

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 
 export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
 export type ObjectAcl = BucketAcl | 'default';
-export type ObjectType = 'Normal' | 'Multipart' | 'Appendable';
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
 
 /** A bucket's default server-side encryption (PutBucketEncryption). */
 export interface EncryptionRule {
@@ -97,6 +97,13 @@ export interface ObjectRecord {
   segments: Segment[];
   /** Absent when the object has no tags (and on records written before tagging existed). */
   tags?: ObjectTag[];
+  /**
+   * RestoreObject of an archive-class object: its bytes may be read from readyAt until expiresAt
+   * (Unix ms); the restore priority asked for, for the cold classes. Absent when never restored.
+   */
+  restore?: { readyAt: number; expiresAt: number; tier?: string };
+  /** A Symlink's target key (in the same bucket); Symlinks have no segments. */
+  symlinkTarget?: string;
 }
 
 export interface UploadRecord {
