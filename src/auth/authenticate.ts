@@ -3,6 +3,7 @@ import type { Claim } from './claim';
 import { v1HeaderClaim, v1PresignClaim } from './claim-v1';
 import { v4HeaderClaim, v4PresignClaim } from './claim-v4';
 import { signaturesEqual } from './constant-time';
+import { headerReadings } from './header-readings';
 import { headerValue } from './headers';
 import { V4_ALGORITHM } from './signature-v4';
 import type { AuthRequest, AuthResult, CredentialLookup } from './types';
@@ -25,21 +26,25 @@ export async function authenticate(
   const credential = await lookup(claim.accessKeyId);
   if (credential === null) throw invalidAccessKeyId(claim.accessKeyId);
   if (req.targets.length === 0) throw new Error('authenticate: the router supplied no targets');
+  // Non-ASCII header values may have been signed in two ways (see headerReadings).
+  const claims = headerReadings(req.headers).map((headers) => (headers === req.headers ? claim : readClaim({ ...req, headers }, now)!));
 
   let reported: string | undefined;
-  for (const target of req.targets) {
-    for (const stringToSign of claim.stringsToSign(target)) {
-      if (signaturesEqual(claim.sign(credential.secret, stringToSign), claim.signature)) {
-        return {
-          kind: 'signed',
-          accessKeyId: claim.accessKeyId,
-          version: claim.version,
-          presigned: claim.presigned,
-          target,
-          ...(claim.region !== undefined && { region: claim.region }),
-        };
+  for (const c of claims) {
+    for (const target of req.targets) {
+      for (const stringToSign of c.stringsToSign(target)) {
+        if (signaturesEqual(c.sign(credential.secret, stringToSign), c.signature)) {
+          return {
+            kind: 'signed',
+            accessKeyId: c.accessKeyId,
+            version: c.version,
+            presigned: c.presigned,
+            target,
+            ...(c.region !== undefined && { region: c.region }),
+          };
+        }
+        reported ??= stringToSign;
       }
-      reported ??= stringToSign;
     }
   }
   throw signatureDoesNotMatch(claim.accessKeyId, claim.signature, reported!);
