@@ -6,7 +6,7 @@ export interface Claim {
   accessKeyId: string;
   /** The signature the client sent. */
   signature: string;
-  version: 'v1' | 'v4';
+  version: 'v1' | 'v2' | 'v4';
   presigned: boolean;
   region?: string;
   /** Candidate StringToSigns for the target, in trial order. */

@@ -36,7 +36,7 @@ export type AuthResult =
   | {
       kind: 'signed';
       accessKeyId: string;
-      version: 'v1' | 'v4';
+      version: 'v1' | 'v2' | 'v4';
       presigned: boolean;
       /** The target whose signature verified. */
       target: AuthTarget;

@@ -64,7 +64,8 @@ export function userMetaFrom(req: OssRequest): Record<string, string> {
     const v = Array.isArray(value) ? value.join(',') : value;
     const short = name.slice('x-oss-meta-'.length);
     meta[short] = v;
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(v);
+    // Values are the bytes as received, one latin1 character each: count those bytes.
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(v, 'latin1');
   }
   if (bytes > LIMITS.maxUserMetaBytes) {
     throw new CofferError('InvalidArgument', 'The user metadata of an object must not exceed 8 KB.', { ArgumentName: 'x-oss-meta-*', EC: '0011-00000002' });

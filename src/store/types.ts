@@ -90,6 +90,7 @@ export interface ObjectRecord {
   storageClass: string;
   acl: ObjectAcl;
   lastModified: number;
+  /** Header values here and in userMeta are the bytes the client sent, one latin1 character per byte (as Node reads them and writes them back). */
   headers: StoredHeaders;
   /** x-oss-meta-* without the prefix, names lower-case. */
   userMeta: Record<string, string>;

@@ -148,7 +148,7 @@ describe('malformed requests', () => {
       'OSS LTAIonly',
       `OSS :${'A'.repeat(28)}`,
       'Bearer abc',
-      'OSS2 AccessKeyId:AK,Signature:abc',
+      'OSS2 AccessKeyId:AK',
       'OSS4-HMAC-SHA256 Signature=abc',
       'OSS4-HMAC-SHA256 Credential=AK/20240101/cn-hangzhou/oss/aliyun_v4_request',
       'OSS4-HMAC-SHA256 Credential=AK/20240101/cn-hangzhou/oss/aliyun_v4_request,garbage',

@@ -1,7 +1,7 @@
 // The official Go OSS SDK (Debian's golang-github-aliyun-aliyun-oss-go-sdk-dev) against a Coffer
 // server: buckets, objects with and without server-side encryption, re-encryption by copy,
-// multipart, append, listing, deletes and error codes. The SDK's own CRC-64 checks are on, so
-// every upload and whole download is also checked against Coffer's x-oss-hash-crc64ecma.
+// multipart, append, listing, deletes, error codes and UTF-8 metadata. The SDK's own CRC-64
+// checks are on, so every upload and whole download is also checked against Coffer's x-oss-hash-crc64ecma.
 // Usage: go run main.go ENDPOINT ACCESS_KEY_ID ACCESS_KEY_SECRET BUCKET WORKDIR
 // Prints one "ok <step>" line per step; the first failure prints "FAIL <step>: <error>" and exits 1.
 package main
@@ -163,6 +163,18 @@ func main() {
 	_, err = wrong.ListBuckets()
 	code, status = serviceCode(err)
 	expect("wrong secret is SignatureDoesNotMatch 403", code == "SignatureDoesNotMatch" && status == 403, "got %v", err)
+
+	// Go sends header values as their bytes and signs those bytes: non-ASCII metadata and a
+	// non-ASCII key must come back byte for byte.
+	city := "杭州 café"
+	check("PutObject with UTF-8 metadata", bucket.PutObject("城市/杭州.txt", strings.NewReader("西湖"), oss.Meta("City", city)))
+	meta, err = bucket.GetObjectDetailedMeta("城市/杭州.txt")
+	check("HeadObject of the UTF-8 key", err)
+	expect("UTF-8 metadata round-trips", meta.Get("X-Oss-Meta-City") == city, "got %q", meta.Get("X-Oss-Meta-City"))
+	got, err = read(bucket, "城市/杭州.txt")
+	check("GET the UTF-8 key", err)
+	expect("UTF-8 object reads back", string(got) == "西湖", "got %q", got)
+	check("DeleteObject the UTF-8 key", bucket.DeleteObject("城市/杭州.txt"))
 
 	deleted, err := bucket.DeleteObjects([]string{"plain.bin", "aes.bin", "kms.bin", "multi.bin"}, oss.DeleteObjectsQuiet(true))
 	check("DeleteMultipleObjects quiet", err)
