@@ -27,6 +27,7 @@ const CATALOGUE: Record<string, Entry> = {
   InvalidPartOrder: { status: 400, message: 'The list of parts was not in ascending order. Parts list must specified in order by part number.', ec: '0042-00000209' },
   InvalidEncryptionAlgorithmError: { status: 400, message: 'The encryption request you specified is not valid. Supported value: AES256/KMS/SM4.', ec: '0005-00000003' },
   InvalidRequest: { status: 400, message: 'Invalid request.' },
+  InvalidPolicyDocument: { status: 400, message: 'Invalid Policy.' },
   InvalidTargetBucketForLogging: { status: 400, message: 'Invalid target bucket.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   NotImplemented: { status: 400, message: 'This operation is not implemented.' },

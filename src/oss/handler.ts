@@ -84,6 +84,11 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     bucket: target.bucket,
     key: target.key,
     caller: callerOf(raw, key, (name) => requestHeaderValue(raw, name)),
+    callerFor: async (accessKeyId) => {
+      const found = await opts.credentials.lookup(accessKeyId);
+      if (!found || !found.active) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId });
+      return { caller: callerOf(raw, found, (name) => requestHeaderValue(raw, name)), secret: found.secret };
+    },
   };
   return OPERATIONS[operation](opts.coffer, req);
 }

@@ -12,6 +12,7 @@ import { AppendObject } from './object-append';
 import { CopyObject } from './object-copy';
 import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
+import { PostObject } from './object-post';
 import { PutObject } from './object-put';
 import type { OssRequest, OssResponse } from './request';
 import type { Operation } from './router';
@@ -25,7 +26,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketAcl, GetBucketAcl,
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
-  PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
+  PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 };

@@ -74,7 +74,7 @@ export type Operation =
   | 'PutBucketAcl' | 'GetBucketAcl'
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
-  | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
+  | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts';
@@ -116,7 +116,8 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         return has('encryption') ? 'DeleteBucketEncryption' : 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';
-        return notAllowed();
+        // A browser form upload; PostObject refuses anything that is not multipart/form-data.
+        return 'PostObject';
       default:
         return notAllowed();
     }
