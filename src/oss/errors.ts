@@ -31,6 +31,7 @@ const CATALOGUE: Record<string, Entry> = {
   InvalidRequest: { status: 400, message: 'Invalid request.' },
   BadRequest: { status: 400, message: 'Bad request.' },
   InvalidTag: { status: 400, message: 'The tag you provided is invalid.' },
+  InvalidPolicyDocument: { status: 400, message: 'Invalid Policy.' },
   InvalidTargetBucketForLogging: { status: 400, message: 'Invalid target bucket.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   NotImplemented: { status: 400, message: 'This operation is not implemented.' },

@@ -105,6 +105,11 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     key: target.key,
     endpoint: opts.publicEndpoint ?? requestEndpoint(raw, opts.domain),
     caller: callerOf(raw, key, (name) => requestHeaderValue(raw, name)),
+    callerFor: async (accessKeyId) => {
+      const found = await opts.credentials.lookup(accessKeyId);
+      if (!found || !found.active) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId });
+      return { caller: callerOf(raw, found, (name) => requestHeaderValue(raw, name)), secret: found.secret };
+    },
   };
   return OPERATIONS[operation](opts.coffer, req);
 }

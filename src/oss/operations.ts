@@ -14,6 +14,7 @@ import { CopyObject } from './object-copy';
 import { DeleteMultipleObjects, DeleteObject } from './object-delete';
 import { GetObject, GetObjectMeta, HeadObject } from './object-get';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './object-tagging';
+import { PostObject } from './object-post';
 import { PutObject } from './object-put';
 import { RestoreObject } from './object-restore';
 import { GetSymlink, PutSymlink } from './symlink';
@@ -30,7 +31,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   PutBucketCors, GetBucketCors, DeleteBucketCors,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
-  PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
+  PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
   PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,

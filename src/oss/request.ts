@@ -15,6 +15,11 @@ export interface OssRequest {
   endpoint: string;
   /** Who asks (principal, policies), from where, over what: what authorization decides on. */
   caller: Caller;
+  /**
+   * The caller a signature inside the request body names (PostObject's form), with the key's
+   * secret to verify it; throws InvalidAccessKeyId for an unknown or inactive key.
+   */
+  callerFor(accessKeyId: string): Promise<{ caller: Caller; secret: string }>;
 }
 
 export interface OssResponse {

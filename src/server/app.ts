@@ -27,6 +27,7 @@ import { KmsKeyProvider } from '../kms/sse-key-provider';
 import { AuditTrail } from '../kms/audit-trail';
 import { kmsApi, KMS_VERSION } from '../kms/api';
 import { KmsService } from '../kms/service';
+import { answerClientError } from '../oss/client-error';
 import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
 import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
@@ -235,6 +236,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       oss = await listen((req, res) => {
         if (!health(req, res)) ossHandler(req, res);
       }, opts.host, opts.ossPort, opts.tls);
+      oss.server.on('clientError', answerClientError);
       listeners.push(oss);
       kmsListener = await listen(
         createRpcHandler({
