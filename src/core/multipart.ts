@@ -18,6 +18,7 @@ import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from
 import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
+import { statTransaction } from './bucket-stats';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -51,7 +52,7 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     userMeta: req.userMeta,
     encryption: enc ? { ...enc.info } : null,
   };
-  await c.meta.transaction((tx) => tx.putUpload(upload));
+  await statTransaction(c.meta, (tx) => tx.putUpload(upload));
   return upload;
 }
 
@@ -90,7 +91,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   };
   let committed = false;
   try {
-    await c.meta.transaction(async (tx) => {
+    await statTransaction(c.meta, async (tx) => {
       if (!(await tx.getUpload(req.uploadId))) throw noSuchUpload();
       await tx.putPart(part);
     });
@@ -207,7 +208,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     segments: chosen.map((p) => p.segment),
   };
   const keep = new Set(object.segments.map((s) => s.blobId));
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     const current = await tx.getUpload(req.uploadId);
     if (!current) throw noSuchUpload();
     for (const p of chosen) {
@@ -227,7 +228,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
 
 export async function abortUpload(c: Coffer, bucket: string, key: string, uploadId: string): Promise<void> {
   await requireUpload(c, bucket, key, uploadId);
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     if (!(await tx.getUpload(uploadId))) throw noSuchUpload();
     await tx.deleteUpload(uploadId);
   }, FREES_SPACE);

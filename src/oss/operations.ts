@@ -2,6 +2,7 @@
 import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
+import { GetBucketStat } from './bucket-stat';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
@@ -30,5 +31,5 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-  RestoreObject, PutSymlink, GetSymlink,
+  RestoreObject, PutSymlink, GetSymlink, GetBucketStat,
 };

@@ -79,11 +79,11 @@ export type Operation =
   | 'PutObjectAcl' | 'GetObjectAcl'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink';
+  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['cors', 'lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
-  'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
+  'versions', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['tagging', 'x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
@@ -111,6 +111,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('bucketInfo')) return 'GetBucketInfo';
+        if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
         if (has('uploads')) return 'ListMultipartUploads';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
