@@ -4,6 +4,7 @@ import type { BucketAcl, BucketRecord, EncryptionRule, MetadataTx } from '../sto
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { CofferError } from '../common/errors';
 import { checkBucketName } from './names';
+import { dropBucketStats, startBucketStats } from './bucket-stats';
 
 export async function requireBucket(c: Coffer, name: string): Promise<BucketRecord> {
   const bucket = await c.meta.getBucket(name);
@@ -35,6 +36,7 @@ async function insertBucket(c: Coffer, tx: MetadataTx, req: Omit<CreateBucket, '
     encryption: req.encryption,
   };
   await tx.putBucket(bucket);
+  await startBucketStats(tx, bucket.name);
   return bucket;
 }
 
@@ -78,6 +80,7 @@ export async function deleteBucket(c: Coffer, name: string): Promise<void> {
     if (!(await tx.getBucket(name))) throw new CofferError('NoSuchBucket', '', { BucketName: name });
     if (!(await tx.bucketIsEmpty(name))) throw new CofferError('BucketNotEmpty', '', { BucketName: name });
     await tx.deleteBucket(name);
+    await dropBucketStats(tx, name);
   }, FREES_SPACE);
 }
 

@@ -19,6 +19,7 @@ import { settleSegments, writeSegment, type UploadBody } from './segment-writer'
 import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
+import { statTransaction } from './bucket-stats';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -54,7 +55,7 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     encryption: enc ? { ...enc.info } : null,
     ...tagsField(req.tags),
   };
-  await c.meta.transaction((tx) => tx.putUpload(upload));
+  await statTransaction(c.meta, (tx) => tx.putUpload(upload));
   return upload;
 }
 
@@ -93,7 +94,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   };
   let committed = false;
   try {
-    await c.meta.transaction(async (tx) => {
+    await statTransaction(c.meta, async (tx) => {
       if (!(await tx.getUpload(req.uploadId))) throw noSuchUpload();
       await tx.putPart(part);
     });
@@ -211,7 +212,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     ...tagsField(upload.tags),
   };
   const keep = new Set(object.segments.map((s) => s.blobId));
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     const current = await tx.getUpload(req.uploadId);
     if (!current) throw noSuchUpload();
     for (const p of chosen) {
@@ -231,7 +232,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
 
 export async function abortUpload(c: Coffer, bucket: string, key: string, uploadId: string): Promise<void> {
   await requireUpload(c, bucket, key, uploadId);
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     if (!(await tx.getUpload(uploadId))) throw noSuchUpload();
     await tx.deleteUpload(uploadId);
   }, FREES_SPACE);

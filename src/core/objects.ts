@@ -21,6 +21,7 @@ import { settleSegments, writeSegment, type SegmentCipher, type UploadBody, type
 import { checkTags, tagsField } from './tags';
 import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
+import { statTransaction } from './bucket-stats';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -81,7 +82,7 @@ export async function commitObject(
 ): Promise<ObjectRecord | null> {
   let committed = false;
   try {
-    const replaced = await c.meta.transaction(async (tx) => {
+    const replaced = await statTransaction(c.meta, async (tx) => {
       check?.(await tx.getObject(record.bucket, record.key));
       return tx.putObject(record);
     });
@@ -136,7 +137,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
 
 export async function deleteObject(c: Coffer, bucket: string, key: string): Promise<void> {
   await requireBucket(c, bucket);
-  const removed = await c.meta.transaction((tx) => tx.deleteObject(bucket, key), FREES_SPACE);
+  const removed = await statTransaction(c.meta, (tx) => tx.deleteObject(bucket, key), FREES_SPACE);
   if (removed) c.collector.sweepSoon();
 }
 
@@ -144,7 +145,7 @@ export async function deleteObject(c: Coffer, bucket: string, key: string): Prom
 export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): Promise<string[]> {
   await requireBucket(c, bucket);
   if (keys.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
-  const removed = await c.meta.transaction(async (tx) => {
+  const removed = await statTransaction(c.meta, async (tx) => {
     let n = 0;
     for (const key of keys) if (await tx.deleteObject(bucket, key)) n++;
     return n;
@@ -155,7 +156,7 @@ export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): 
 
 export async function setObjectAcl(c: Coffer, bucket: string, key: string, acl: ObjectAcl): Promise<void> {
   await requireBucket(c, bucket);
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     const obj = await tx.getObject(bucket, key);
     if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
     await tx.putObject({ ...obj, acl });

@@ -9,6 +9,7 @@ import { CofferError } from '../common/errors';
 import type { ObjectRecord } from '../store/types';
 import { requireBucket } from './buckets';
 import type { Coffer } from './coffer';
+import { statTransaction } from './bucket-stats';
 
 export const STORAGE_CLASSES: readonly string[] = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
 const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
@@ -59,7 +60,7 @@ export interface RestoreRequest {
  */
 export async function restoreObject(c: Coffer, req: RestoreRequest): Promise<{ started: boolean; tier?: string }> {
   await requireBucket(c, req.bucket);
-  return c.meta.transaction(async (tx) => {
+  return statTransaction(c.meta, async (tx) => {
     const obj = await tx.getObject(req.bucket, req.key);
     if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key });
     if (!ARCHIVE_CLASSES.has(obj.storageClass) || obj.type === 'Symlink') {

@@ -3,6 +3,7 @@ import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
+import { GetBucketStat } from './bucket-stat';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
@@ -35,5 +36,5 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutObjectAcl, GetObjectAcl,
   PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
   InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-  RestoreObject, PutSymlink, GetSymlink,
+  RestoreObject, PutSymlink, GetSymlink, GetBucketStat,
 };

@@ -81,11 +81,11 @@ export type Operation =
   | 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink';
+  | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
-  'versions', 'replication', 'inventory', 'worm', 'cname', 'stat', 'requestPayment', 'transferAcceleration', 'qos',
+  'versions', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
@@ -115,6 +115,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('cors')) return 'GetBucketCors';
         if (has('bucketInfo')) return 'GetBucketInfo';
+        if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
         if (has('uploads')) return 'ListMultipartUploads';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';

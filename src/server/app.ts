@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ADMIN_VERSION, adminService } from '../admin/service';
 import { createConsoleHandler, type SessionLimits } from '../console-server';
 import { BlobCollector } from '../core/blob-collector';
+import { backfillBucketStats } from '../core/bucket-stats';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
 import { ClusterJobs, holderName } from '../core/jobs';
@@ -110,6 +111,8 @@ const SESSION_SWEEP_MS = 10 * 60_000;
 /** How often retired blobs are swept and an orphan-scan step runs. */
 const BLOB_SWEEP_MS = 10_000;
 export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
+/** How often buckets without GetBucketStat counters (made by an older release) are looked for. */
+const STAT_BACKFILL_MS = 60_000;
 /** Seconds, not OSS's minutes to hours: CI waits for restores. */
 export const DEFAULT_RESTORE_DELAY_MS = 3_000;
 
@@ -181,6 +184,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const retired = await collector.sweepRetired();
       const scan = await collector.scanStep();
       if (retired || scan.orphans || scan.partial) logger.log('info', 'collected blobs', { retired, orphans: scan.orphans, partial: scan.partial });
+    });
+
+    // Buckets of an older release get their GetBucketStat counters, counted in batches (bucket-stats.ts).
+    jobs.every('bucket-stat-backfill', STAT_BACKFILL_MS, async () => {
+      while (await backfillBucketStats(meta));
     });
 
     const masterKeys = new MasterKeys(meta, rootKey.key);

@@ -1,0 +1,263 @@
+/**
+ * Per-bucket statistics for GetBucketStat, kept as counters instead of counted by a scan.
+ *
+ * Exactness: every write of an object, upload or part goes through statTransaction, whose
+ * transaction view adds the change's delta (computed from the record it replaces or removes, as
+ * read in that same transaction) to the bucket's counters before it commits. The store runs each
+ * transaction serializably and re-runs it on conflict, so a committed change is counted exactly
+ * once and the counters always equal the committed objects, uploads and parts. GetBucketStat reads
+ * every counter document of the bucket with one statement, so it sees one committed state.
+ *
+ * Contention: a bucket's counters are split over SHARDS documents and each transaction adds to one
+ * chosen at random, so concurrent writers to one bucket rarely touch the same row (which PostgreSQL
+ * would resolve by re-running one of them). Documents, not columns: the schema does not change.
+ *
+ * Buckets created before counters existed have no head document and are not counted by writers;
+ * backfillBucketStats adopts them and counts their objects and uploads in key order, in batches.
+ * While it runs, a writer counts only keys the scan has passed (the scan will count the rest as
+ * it finds them), so the total is exact when the scan ends.
+ */
+import { randomInt } from 'node:crypto';
+import type { MetadataReader, MetadataStore, MetadataTx, ObjectRecord, PartRecord, TransactionOptions, UploadRecord } from '../store/types';
+import { LIMITS } from './coffer';
+
+const KIND = 'bucket-stat';
+export const STAT_SHARDS = 8;
+/** OSS bills IA and archive-class objects under 64 KB as 64 KB: the *Storage fields; *RealStorage are the bytes. */
+const MIN_BILLED_BYTES = 64 * 1024;
+
+/** Ids: `<bucket>#0` … `<bucket>#7` and `<bucket>#head`. '#' sorts before every character of a bucket name, so one id range holds them all. */
+const shardId = (bucket: string, n: number): string => `${bucket}#${n}`;
+const headId = (bucket: string): string => `${bucket}#head`;
+
+interface ClassCounters { count: number; bytes: number; billed: number }
+
+export interface StatCounters {
+  objects: number;
+  bytes: number;
+  classes: Record<string, ClassCounters>;
+  uploads: number;
+  parts: number;
+  partBytes: number;
+  /** Unix ms of the last change counted. */
+  lastModified: number;
+}
+
+/** Where the backfill of an older bucket is: objects with keys up to objectsAfter, uploads up to uploadsAfter, are counted. */
+interface Scan {
+  objectsAfter: string;
+  objectsDone: boolean;
+  uploadsAfter: { key: string; uploadId: string } | null;
+  uploadsDone: boolean;
+}
+
+/** Present for every counted bucket; `scan` while its backfill runs. */
+interface Head { scan?: Scan }
+
+const zero = (): StatCounters => ({ objects: 0, bytes: 0, classes: {}, uploads: 0, parts: 0, partBytes: 0, lastModified: 0 });
+
+function addObject(s: StatCounters, o: ObjectRecord, sign: 1 | -1): void {
+  s.objects += sign;
+  s.bytes += sign * o.size;
+  const cls = (s.classes[o.storageClass] ??= { count: 0, bytes: 0, billed: 0 });
+  cls.count += sign;
+  cls.bytes += sign * o.size;
+  cls.billed += sign * (o.storageClass === 'Standard' ? o.size : Math.max(o.size, MIN_BILLED_BYTES));
+}
+
+function isZero(s: StatCounters): boolean {
+  return !s.objects && !s.bytes && !s.uploads && !s.parts && !s.partBytes
+    && Object.values(s.classes).every((c) => !c.count && !c.bytes && !c.billed);
+}
+
+function merge(into: StatCounters, d: StatCounters): StatCounters {
+  into.objects += d.objects;
+  into.bytes += d.bytes;
+  into.uploads += d.uploads;
+  into.parts += d.parts;
+  into.partBytes += d.partBytes;
+  into.lastModified = Math.max(into.lastModified, d.lastModified);
+  for (const [name, c] of Object.entries(d.classes)) {
+    const t = (into.classes[name] ??= { count: 0, bytes: 0, billed: 0 });
+    t.count += c.count;
+    t.bytes += c.bytes;
+    t.billed += c.billed;
+  }
+  return into;
+}
+
+const bytewise = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+function objectCounted(scan: Scan, key: string): boolean {
+  return scan.objectsDone || bytewise(key, scan.objectsAfter) <= 0;
+}
+
+function uploadCounted(scan: Scan, u: { key: string; uploadId: string }): boolean {
+  if (scan.uploadsDone) return true;
+  const at = scan.uploadsAfter;
+  if (!at) return false;
+  const byKey = bytewise(u.key, at.key);
+  return byKey < 0 || (byKey === 0 && u.uploadId <= at.uploadId);
+}
+
+/** Adds `d` to one shard of the bucket's counters, chosen at random to spread concurrent writers. */
+async function addToShard(tx: MetadataTx, bucket: string, d: StatCounters): Promise<void> {
+  const id = shardId(bucket, randomInt(STAT_SHARDS));
+  const shard = (await tx.getDoc<StatCounters>(KIND, id)) ?? zero();
+  await tx.putDoc(KIND, id, merge(shard, d));
+}
+
+/** A new bucket is counted from its first write. */
+export async function startBucketStats(tx: MetadataTx, bucket: string): Promise<void> {
+  await tx.putDoc<Head>(KIND, headId(bucket), {});
+}
+
+export async function dropBucketStats(tx: MetadataTx, bucket: string): Promise<void> {
+  await tx.deleteDoc(KIND, headId(bucket));
+  for (let n = 0; n < STAT_SHARDS; n++) await tx.deleteDoc(KIND, shardId(bucket, n));
+}
+
+/**
+ * A transaction whose object, upload and part writes also update their buckets' statistics
+ * (see the module comment). Every transaction that writes objects, uploads or parts uses it.
+ */
+export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+  return meta.transaction(async (tx) => {
+    const deltas = new Map<string, StatCounters>();
+    const heads = new Map<string, Head | null>();
+    const headOf = async (bucket: string): Promise<Head | null> => {
+      if (!heads.has(bucket)) heads.set(bucket, await tx.getDoc<Head>(KIND, headId(bucket)));
+      return heads.get(bucket)!;
+    };
+    const deltaOf = (bucket: string): StatCounters => {
+      let d = deltas.get(bucket);
+      if (!d) deltas.set(bucket, (d = zero()));
+      d.lastModified = Date.now();
+      return d;
+    };
+    /** Whether a change to this object is counted now (untracked buckets and unscanned keys are not). */
+    const objectTracked = async (bucket: string, key: string): Promise<boolean> => {
+      const head = await headOf(bucket);
+      return !!head && (!head.scan || objectCounted(head.scan, key));
+    };
+    const uploadTracked = async (u: UploadRecord): Promise<boolean> => {
+      const head = await headOf(u.bucket);
+      return !!head && (!head.scan || uploadCounted(head.scan, u));
+    };
+    const counted: Partial<MetadataTx> = {
+      putObject: async (o) => {
+        const old = await tx.putObject(o);
+        if (await objectTracked(o.bucket, o.key)) {
+          const d = deltaOf(o.bucket);
+          if (old) addObject(d, old, -1);
+          addObject(d, o, 1);
+        }
+        return old;
+      },
+      deleteObject: async (bucket, key) => {
+        const old = await tx.deleteObject(bucket, key);
+        if (old && (await objectTracked(bucket, key))) addObject(deltaOf(bucket), old, -1);
+        return old;
+      },
+      putUpload: async (u) => {
+        const existed = (await tx.getUpload(u.uploadId)) !== null;
+        await tx.putUpload(u);
+        if (!existed && (await uploadTracked(u))) deltaOf(u.bucket).uploads++;
+      },
+      deleteUpload: async (uploadId, keepBlobs) => {
+        const u = await tx.getUpload(uploadId);
+        // At most 10,000 parts: the upload's own, not a scan of the bucket.
+        const parts = u ? await tx.listParts(uploadId, { limit: LIMITS.maxPartNumber }) : [];
+        await tx.deleteUpload(uploadId, keepBlobs);
+        if (u && (await uploadTracked(u))) {
+          const d = deltaOf(u.bucket);
+          d.uploads--;
+          d.parts -= parts.length;
+          d.partBytes -= parts.reduce((n, p) => n + p.size, 0);
+        }
+      },
+      putPart: async (p: PartRecord) => {
+        const u = await tx.getUpload(p.uploadId);
+        const old = await tx.getPart(p.uploadId, p.partNumber);
+        await tx.putPart(p);
+        if (u && (await uploadTracked(u))) {
+          const d = deltaOf(u.bucket);
+          if (old) {
+            d.parts--;
+            d.partBytes -= old.size;
+          }
+          d.parts++;
+          d.partBytes += p.size;
+        }
+      },
+    };
+    const view = new Proxy(tx, {
+      get(target, name, receiver) {
+        if (typeof name === 'string' && Object.hasOwn(counted, name)) return counted[name as keyof MetadataTx];
+        const v = Reflect.get(target, name, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const result = await fn(view);
+    for (const [bucket, d] of deltas) if (!isZero(d)) await addToShard(tx, bucket, d);
+    return result;
+  }, opts);
+}
+
+/** The bucket's statistics now: the sum of its shards, read in one statement (one committed state). */
+export async function bucketStats(meta: MetadataReader, bucket: string): Promise<StatCounters> {
+  const entries = await meta.listDocEntries<StatCounters & Head>(KIND, { after: `${bucket}#`, limit: STAT_SHARDS + 1 });
+  const total = zero();
+  for (const e of entries) if (e.id.startsWith(`${bucket}#`) && e.id !== headId(bucket)) merge(total, e.doc);
+  return total;
+}
+
+/**
+ * One step of the backfill: adopts buckets that have no statistics yet (made by an older release)
+ * and counts one batch of objects or uploads of each bucket being scanned, each in its own
+ * transaction. Returns whether any bucket still has work left.
+ */
+export async function backfillBucketStats(meta: MetadataStore, batch = { objects: 1000, uploads: 100 }): Promise<boolean> {
+  let more = false;
+  for (let after: string | undefined; ;) {
+    const buckets = await meta.listBuckets({ after, limit: 1000 });
+    for (const b of buckets) {
+      if (await scanStep(meta, b.name, batch)) more = true;
+    }
+    if (buckets.length < 1000) return more;
+    after = buckets[buckets.length - 1].name;
+  }
+}
+
+async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: number; uploads: number }): Promise<boolean> {
+  return meta.transaction(async (tx) => {
+    if (!(await tx.getBucket(bucket))) return false;
+    let head = await tx.getDoc<Head>(KIND, headId(bucket));
+    if (head && !head.scan) return false;
+    if (!head) head = { scan: { objectsAfter: '', objectsDone: false, uploadsAfter: null, uploadsDone: false } };
+    const scan = head.scan!;
+    const d = zero();
+    d.lastModified = Date.now();
+    if (!scan.objectsDone) {
+      const objects = await tx.listObjects(bucket, { after: scan.objectsAfter || undefined, limit: batch.objects });
+      for (const o of objects) addObject(d, o, 1);
+      if (objects.length) scan.objectsAfter = objects[objects.length - 1].key;
+      scan.objectsDone = objects.length < batch.objects;
+    } else {
+      const uploads = await tx.listUploads(bucket, { keyMarker: scan.uploadsAfter?.key, uploadIdMarker: scan.uploadsAfter?.uploadId, limit: batch.uploads });
+      for (const u of uploads) {
+        d.uploads++;
+        for (const p of await tx.listParts(u.uploadId, { limit: LIMITS.maxPartNumber })) {
+          d.parts++;
+          d.partBytes += p.size;
+        }
+      }
+      if (uploads.length) scan.uploadsAfter = { key: uploads[uploads.length - 1].key, uploadId: uploads[uploads.length - 1].uploadId };
+      scan.uploadsDone = uploads.length < batch.uploads;
+    }
+    if (!isZero(d)) await addToShard(tx, bucket, d);
+    const done = scan.objectsDone && scan.uploadsDone;
+    await tx.putDoc<Head>(KIND, headId(bucket), done ? {} : { scan });
+    return !done;
+  });
+}
