@@ -10,7 +10,7 @@ const MAX_XML = 4 * 1024 * 1024;
 export async function readSmallBody(req: OssRequest, opts: { requireMd5?: boolean } = {}): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req.raw) {
+  for await (const chunk of req.body) {
     size += (chunk as Buffer).length;
     if (size > MAX_XML) throw new CofferError('EntityTooLarge', 'The request body is too large.');
     chunks.push(chunk as Buffer);

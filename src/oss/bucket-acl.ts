@@ -8,7 +8,7 @@ import { authorizeBucket, ossResource } from './access';
 import { owner } from './bucket';
 import { bucketAclFrom } from './object-headers';
 import type { OssRequest, OssResponse } from './request';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 /**
  * PutBucketAcl. On a name no bucket has, OSS creates the bucket with that ACL (ali-oss's suite
@@ -34,5 +34,5 @@ export async function PutBucketAcl(c: Coffer, req: OssRequest): Promise<OssRespo
 export async function GetBucketAcl(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const b = await requireBucket(c, req.bucket!);
   authorizeBucket(c, req, 'oss:GetBucketAcl', b);
-  return { status: 200, body: toXml('AccessControlPolicy', { Owner: owner(c), AccessControlList: { Grant: b.acl } }) };
+  return { status: 200, body: xmlDoc('AccessControlPolicy', { Owner: owner(c), AccessControlList: { Grant: b.acl } }) };
 }

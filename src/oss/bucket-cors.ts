@@ -10,7 +10,7 @@ import type { CorsConfiguration, CorsRule } from '../store/types';
 import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
 import type { OssRequest, OssResponse } from './request';
-import { malformedXml, parseXml, toXml } from './xml';
+import { malformedXml, parseXml, xmlDoc } from './xml';
 
 export const MAX_CORS_RULES = 10;
 export const CORS_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE', 'POST', 'HEAD']);
@@ -96,7 +96,7 @@ export async function GetBucketCors(c: Coffer, req: OssRequest): Promise<OssResp
   return {
     status: 200,
     // Empty lists are left out: ali-oss turns every element it finds into a rule field.
-    body: toXml('CORSConfiguration', {
+    body: xmlDoc('CORSConfiguration', {
       CORSRule: b.cors.rules.map((r) => ({
         AllowedOrigin: r.allowedOrigins,
         AllowedMethod: r.allowedMethods,

@@ -8,7 +8,7 @@ import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
 import { isHeaderValue, type OssRequest, type OssResponse } from './request';
 import { invalidAlgorithm } from './sse-headers';
-import { parseXml, toXml, tokenOf } from './xml';
+import { parseXml, xmlDoc, tokenOf } from './xml';
 
 /** Validates a rule as OSS does (reference §6.3): KMSDataEncryption with AES256/SM4 is accepted and dropped. */
 export function parseEncryptionRule(body: string): EncryptionRule {
@@ -53,7 +53,7 @@ export async function GetBucketEncryption(c: Coffer, req: OssRequest): Promise<O
   const r = b.encryption;
   return {
     status: 200,
-    body: toXml('ServerSideEncryptionRule', {
+    body: xmlDoc('ServerSideEncryptionRule', {
       ApplyServerSideEncryptionByDefault: {
         SSEAlgorithm: r.algorithm,
         KMSMasterKeyID: r.kmsMasterKeyId,

@@ -4,7 +4,7 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { authorizeBucket } from './access';
 import type { OssRequest, OssResponse } from './request';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 /** The element name prefix of each non-Standard class (GetBucketStat page; oss2 parse_get_bucket_stat). */
 const CLASS_ELEMENTS: Array<[string, string]> = [
@@ -25,7 +25,7 @@ export async function GetBucketStat(c: Coffer, req: OssRequest): Promise<OssResp
   }
   return {
     status: 200,
-    body: toXml('BucketStat', {
+    body: xmlDoc('BucketStat', {
       Storage: s.bytes,
       ObjectCount: s.objects,
       MultipartUploadCount: s.uploads,

@@ -10,7 +10,7 @@ import { bucketAclFrom, checkRedundancyType, checkStorageClass } from './object-
 import { readSmallBody } from './body';
 import { requestedSse } from './sse-headers';
 import { type OssRequest, type OssResponse } from './request';
-import { parseXml, toXml, tokenOf, type XmlObject } from './xml';
+import { parseXml, xmlDoc, tokenOf, type XmlObject } from './xml';
 
 export const owner = (c: Coffer): XmlObject => ({ ID: c.accountId, DisplayName: c.accountId });
 
@@ -65,7 +65,7 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
   authorizeBucket(c, req, 'oss:GetBucketInfo', b);
   return {
     status: 200,
-    body: toXml('BucketInfo', {
+    body: xmlDoc('BucketInfo', {
       Bucket: {
         AccessMonitor: 'Disabled',
         CreationDate: isoTime(b.createdAt),
@@ -90,5 +90,5 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
 export async function GetBucketLocation(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const b = await requireBucket(c, req.bucket!);
   authorizeBucket(c, req, 'oss:GetBucketLocation', b);
-  return { status: 200, body: toXml('LocationConstraint', `oss-${b.region}`) };
+  return { status: 200, body: xmlDoc('LocationConstraint', `oss-${b.region}`) };
 }

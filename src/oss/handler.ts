@@ -4,8 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { authenticate } from '../auth';
 import type { Coffer } from '../core/coffer';
 import { CofferError, isCofferError } from '../common/errors';
@@ -17,6 +15,7 @@ import { corsResponseHeaders, Options } from './cors';
 import { requestEndpoint } from './endpoint';
 import { renderError } from './errors';
 import { OPERATIONS } from './operations';
+import { sendErrorResponse, sendResponse } from './respond';
 import type { OssRequest, OssResponse } from './request';
 import { operationOf, parseQuery, targetsOf, type Target } from './router';
 
@@ -42,7 +41,7 @@ export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage
     const requestId = newRequestId();
     const ctx: RequestContext = { operation: '-', cors: {} };
     handle(opts, raw, requestId, ctx)
-      .then((response) => send(res, raw, requestId, response, ctx.cors))
+      .then((response) => sendResponse(res, raw, response, baseHeaders(requestId, ctx.cors)))
       .catch((err) => sendError(opts, res, raw, requestId, err, ctx.cors))
       .finally(() => {
         opts.metrics.inc(OSS_REQUESTS, { operation: ctx.operation, status: String(res.statusCode) });
@@ -100,6 +99,8 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
     id: requestId,
     method,
     raw,
+    headers: raw.headers,
+    body: raw,
     query,
     bucket: target.bucket,
     key: target.key,
@@ -121,83 +122,21 @@ function requestHeaderValue(raw: IncomingMessage, key: string): string | undefin
   return Array.isArray(v) ? v[0] : v;
 }
 
-function baseHeaders(res: ServerResponse, requestId: string, cors: Record<string, string>): void {
-  res.setHeader('x-oss-request-id', requestId);
-  res.setHeader('Server', 'AliyunOSS');
-  res.setHeader('Date', new Date().toUTCString());
-  for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
-}
-
-/**
- * Waits for a body stream's first chunk, so that a failure before any byte (a missing blob, a first
- * package failing authentication) still becomes a proper error response.
- */
-async function primed(stream: Readable): Promise<Readable> {
-  const it = stream[Symbol.asyncIterator]();
-  const first = await it.next();
-  return Readable.from((async function* () {
-    if (first.done) return;
-    yield first.value as Buffer;
-    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
-  })(), { objectMode: false });
-}
-
-async function send(res: ServerResponse, raw: IncomingMessage, requestId: string, r: OssResponse, cors: Record<string, string>): Promise<void> {
-  if (r.body instanceof Readable && raw.method === 'HEAD') r.body.destroy();
-  const stream = r.body instanceof Readable && raw.method !== 'HEAD' ? await primed(r.body) : null;
-  baseHeaders(res, requestId, cors);
-  for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
-  res.statusCode = r.status;
-  if (stream) {
-    try {
-      await pipeline(stream, res);
-    } catch (err) {
-      // Mid-stream failure (e.g. a package failing authentication): cut the connection so the
-      // client sees a short body, never a complete response with altered bytes.
-      res.destroy(err as Error);
-      // The client hung up, often right after the last byte (Connection: close): not a server failure.
-      if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-      throw err;
-    }
-    return;
-  }
-  if (r.body instanceof Readable) {
-    res.end();
-    return;
-  }
-  const body = r.body ?? '';
-  if (typeof body === 'string' && body.startsWith('<?xml') && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/xml');
-  // A HEAD answer describes the object: the operation's Content-Length (the object size) stands.
-  if (raw.method !== 'HEAD' || !res.hasHeader('Content-Length')) res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(raw.method === 'HEAD' ? undefined : body);
-  raw.resume();
+function baseHeaders(requestId: string, cors: Record<string, string>): Record<string, string> {
+  return { 'x-oss-request-id': requestId, Server: 'AliyunOSS', Date: new Date().toUTCString(), ...cors };
 }
 
 function sendError(opts: OssHandlerOptions, res: ServerResponse, raw: IncomingMessage, requestId: string, err: unknown, cors: Record<string, string>): void {
+  logFailure(opts.logger, requestId, err);
+  const e = renderError(err, requestId, raw.headers.host ?? '');
+  // HEAD has no body: OSS sends the error document base64-encoded in a header instead.
+  const headers = raw.method === 'HEAD' ? { ...e.headers, 'x-oss-err': Buffer.from(e.body).toString('base64') } : e.headers;
+  sendErrorResponse(res, raw, { ...e, headers }, baseHeaders(requestId, cors));
+}
+
+/** Failures that are the server's (not the client's) are logged; the rest are ordinary answers. */
+export function logFailure(logger: Logger, requestId: string, err: unknown): void {
   if (!isCofferError(err) || err.code === 'InternalError' || err.code === 'DataIntegrityError') {
-    opts.logger.log('error', 'request failed', { requestId, error: err instanceof Error ? err.message : String(err) });
+    logger.log('error', 'request failed', { requestId, error: err instanceof Error ? err.message : String(err) });
   }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const host = raw.headers.host ?? '';
-  const e = renderError(err, requestId, host);
-  res.removeHeader('Content-Length');
-  baseHeaders(res, requestId, cors);
-  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-  res.statusCode = e.status;
-  // A body the failure left unread (a write error stops the pipeline that consumed it) may be
-  // gone with its socket: the client must not send its next request on this connection.
-  if (!raw.complete) res.setHeader('Connection', 'close');
-  if (raw.method === 'HEAD') {
-    res.setHeader('x-oss-err', Buffer.from(e.body).toString('base64'));
-    res.end();
-  } else {
-    res.setHeader('Content-Type', 'application/xml');
-    res.setHeader('Content-Length', Buffer.byteLength(e.body));
-    res.end(e.body);
-  }
-  // Drain an unread upload body so the connection can be reused.
-  raw.resume();
 }

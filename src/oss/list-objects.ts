@@ -10,7 +10,7 @@ import { isoTime, keyEncoding, quoteEtag, type KeyEncoding } from './format';
 import { restoreInfo } from './object-headers';
 import { param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
-import { toXml, type XmlObject } from './xml';
+import { xmlDoc, type XmlObject } from './xml';
 
 interface ListParams { prefix: string; delimiter: string; encodingType?: string; maxKeys: number }
 
@@ -54,7 +54,7 @@ export async function ListObjects(c: Coffer, req: OssRequest): Promise<OssRespon
   const e = pageEncoding(p, page, [marker]);
   return {
     status: 200,
-    body: toXml('ListBucketResult', {
+    body: xmlDoc('ListBucketResult', {
       Name: req.bucket,
       Prefix: e.encode(p.prefix),
       Marker: e.encode(marker),
@@ -88,7 +88,7 @@ export async function ListObjectsV2(c: Coffer, req: OssRequest): Promise<OssResp
   const e = pageEncoding(p, page, [startAfter]);
   return {
     status: 200,
-    body: toXml('ListBucketResult', {
+    body: xmlDoc('ListBucketResult', {
       Name: req.bucket,
       Prefix: e.encode(p.prefix),
       StartAfter: startAfter ? e.encode(startAfter) : undefined,

@@ -16,7 +16,7 @@ import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
-import { parseXml, textOf, toXml, tokenOf } from './xml';
+import { parseXml, textOf, xmlDoc, tokenOf, type XmlDoc } from './xml';
 
 /**
  * Upload operations act on the object being uploaded (an existing object's ACL plays no part).
@@ -53,7 +53,7 @@ export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promi
   return {
     status: 200,
     headers: sseResponseHeaders(upload.encryption),
-    body: toXml('InitiateMultipartUploadResult', { EncodingType: encodingType, Bucket: upload.bucket, Key: encode(upload.key), UploadId: upload.uploadId }),
+    body: xmlDoc('InitiateMultipartUploadResult', { EncodingType: encodingType, Bucket: upload.bucket, Key: encode(upload.key), UploadId: upload.uploadId }),
   };
 }
 
@@ -62,7 +62,7 @@ function partNumberOf(req: OssRequest): number {
   return /^\d+$/.test(raw) ? Number(raw) : NaN;
 }
 
-function partResponse(part: PartRecord, upload: UploadRecord, body?: string): OssResponse {
+function partResponse(part: PartRecord, upload: UploadRecord, body?: XmlDoc): OssResponse {
   return {
     status: 200,
     headers: { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': part.crc64, ...sseResponseHeaders(upload.encryption) },
@@ -75,7 +75,7 @@ export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssRespons
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    body: req.raw, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller,
+    body: req.body, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller,
   });
   return partResponse(part, upload);
 }
@@ -107,7 +107,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
     source, range: copyRange(req), rangeText: header(req, 'x-oss-copy-source-range'), conditions: copySourceConditions(req), caller: req.caller,
   });
-  return partResponse(part, upload, toXml('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
+  return partResponse(part, upload, xmlDoc('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -139,7 +139,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
   return {
     status: 200,
     headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
-    body: toXml('CompleteMultipartUploadResult', {
+    body: xmlDoc('CompleteMultipartUploadResult', {
       EncodingType: encodingType,
       Location: `${'encrypted' in req.raw.socket ? 'https' : 'http'}://${req.endpoint}/${object.bucket}/${urlEncodeKey(object.key).replace(/%2F/g, '/')}`,
       Bucket: object.bucket,
@@ -163,7 +163,7 @@ export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse
   const { encodingType, encode } = encoder(req, [req.key]);
   return {
     status: 200,
-    body: toXml('ListPartsResult', {
+    body: xmlDoc('ListPartsResult', {
       EncodingType: encodingType,
       Bucket: req.bucket,
       Key: encode(req.key!),
@@ -190,7 +190,7 @@ export async function ListMultipartUploads(c: Coffer, req: OssRequest): Promise<
   const { encodingType, encode } = encoder(req, [keyMarker, delimiter, prefix, page.next, ...page.items.map((u) => u.key), ...page.commonPrefixes]);
   return {
     status: 200,
-    body: toXml('ListMultipartUploadsResult', {
+    body: xmlDoc('ListMultipartUploadsResult', {
       EncodingType: encodingType,
       Bucket: req.bucket,
       KeyMarker: encode(keyMarker),

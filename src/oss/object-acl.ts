@@ -7,7 +7,7 @@ import { authorizeObject } from './access';
 import { owner } from './bucket';
 import { objectAclFrom } from './object-headers';
 import type { OssRequest, OssResponse } from './request';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 export async function PutObjectAcl(c: Coffer, req: OssRequest): Promise<OssResponse> {
   authorizeObject(c, req, 'oss:PutObjectAcl', await requireBucket(c, req.bucket!), req.key!);
@@ -20,5 +20,5 @@ export async function PutObjectAcl(c: Coffer, req: OssRequest): Promise<OssRespo
 export async function GetObjectAcl(c: Coffer, req: OssRequest): Promise<OssResponse> {
   authorizeObject(c, req, 'oss:GetObjectAcl', await requireBucket(c, req.bucket!), req.key!);
   const obj = await getObjectRecord(c, req.bucket!, req.key!);
-  return { status: 200, body: toXml('AccessControlPolicy', { Owner: owner(c), AccessControlList: { Grant: obj.acl } }) };
+  return { status: 200, body: xmlDoc('AccessControlPolicy', { Owner: owner(c), AccessControlList: { Grant: obj.acl } }) };
 }

@@ -20,7 +20,7 @@ export async function AppendObject(c: Coffer, req: OssRequest): Promise<OssRespo
     bucket: req.bucket!,
     key: req.key!,
     position: Number(raw),
-    body: req.raw,
+    body: req.body,
     contentMd5: header(req, 'content-md5'),
     ...uploadLength(req),
     ...objectAttributesFrom(req),

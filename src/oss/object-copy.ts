@@ -8,7 +8,7 @@ import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 /** x-oss-metadata-directive / x-oss-tagging-directive: COPY (the default) or REPLACE, in any case (ali-oss writes Copy). */
 function directiveOf(req: OssRequest, name: string): 'COPY' | 'REPLACE' {
@@ -43,6 +43,6 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
   return {
     status: 200,
     headers: { ETag: quoteEtag(obj.etag), 'x-oss-hash-crc64ecma': obj.crc64, ...sseResponseHeaders(obj.encryption) },
-    body: toXml('CopyObjectResult', { ETag: quoteEtag(obj.etag), LastModified: isoTime(obj.lastModified) }),
+    body: xmlDoc('CopyObjectResult', { ETag: quoteEtag(obj.etag), LastModified: isoTime(obj.lastModified) }),
   };
 }

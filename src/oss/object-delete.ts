@@ -7,7 +7,7 @@ import { authorizeStoredObject } from './access';
 import { readSmallBody } from './body';
 import { keyEncoding } from './format';
 import { param, type OssRequest, type OssResponse } from './request';
-import { parseXml, textOf, toXml, tokenOf } from './xml';
+import { parseXml, textOf, xmlDoc, tokenOf } from './xml';
 
 export async function DeleteObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   await authorizeStoredObject(c, req, 'oss:DeleteObject', await requireBucket(c, req.bucket!), req.key!);
@@ -34,7 +34,7 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
   const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), deleted);
   return {
     status: 200,
-    body: toXml('DeleteResult', {
+    body: xmlDoc('DeleteResult', {
       EncodingType: encodingType,
       Deleted: quiet ? undefined : deleted.map((k) => ({ Key: encode(k) })),
     }),

@@ -59,7 +59,7 @@ export function storedHeadersFrom(req: OssRequest): StoredHeaders {
 export function userMetaFrom(req: OssRequest): Record<string, string> {
   const meta: Record<string, string> = {};
   let bytes = 0;
-  for (const [name, value] of Object.entries(req.raw.headers)) {
+  for (const [name, value] of Object.entries(req.headers)) {
     if (!name.startsWith('x-oss-meta-') || value === undefined) continue;
     const v = Array.isArray(value) ? value.join(',') : value;
     const short = name.slice('x-oss-meta-'.length);

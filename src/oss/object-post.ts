@@ -7,7 +7,7 @@
  * the V4 signing key). Without a signature the upload is anonymous, which only a
  * public-read-write bucket accepts. The file part is streamed into the store as it arrives.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { signaturesEqual, signV1, signV4, V4_ALGORITHM } from '../auth';
 import { checkNotExpired, checkSkew, parseV4Date } from '../auth/time';
@@ -22,7 +22,7 @@ import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { checkPolicy, parsePolicy } from './post-policy';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 /** Form fields that stand for the request headers of a PutObject. */
 const HEADER_FIELDS = ['cache-control', 'content-type', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
@@ -34,7 +34,7 @@ export async function PostObject(c: Coffer, req: OssRequest): Promise<OssRespons
   if (boundary === null) {
     throw new CofferError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: 'POST' });
   }
-  const form = await readForm(req.raw, boundary);
+  const form = await readForm(req.body, boundary);
   try {
     return await upload(c, req, form);
   } finally {
@@ -59,7 +59,7 @@ async function upload(c: Coffer, req: OssRequest, form: Form): Promise<OssRespon
   if (policy) {
     checkPolicy(policy, (field) => (field === 'bucket' ? req.bucket : field === 'key' ? key : text(field)), new Date());
   }
-  const asPut: OssRequest = { ...req, key, caller: caller ?? req.caller, raw: formAsHeaders(form, file.contentType) };
+  const asPut: OssRequest = { ...req, key, caller: caller ?? req.caller, headers: formAsHeaders(form, file.contentType) };
   await authorizeObjectWrite(c, asPut);
   const obj = await putObject(c, {
     bucket: req.bucket!,
@@ -134,7 +134,7 @@ function mismatch(accessKeyId: string, provided: string, policy: string): Coffer
  * lower-case, values the bytes sent, as Node gives header values), so the same validation
  * applies to ACL, storage class, metadata and SSE.
  */
-function formAsHeaders(form: Form, partType: string | undefined): IncomingMessage {
+function formAsHeaders(form: Form, partType: string | undefined): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
   for (const [name, value] of form.fields) {
     if (HEADER_FIELDS.includes(name) || name.startsWith('x-oss-')) headers[name] = value.toString('latin1');
@@ -142,7 +142,7 @@ function formAsHeaders(form: Form, partType: string | undefined): IncomingMessag
   // Not request headers of the upload: the form's own signing fields.
   for (const name of ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-signature']) delete headers[name];
   if (headers['content-type'] === undefined && partType) headers['content-type'] = partType;
-  return { headers } as IncomingMessage;
+  return headers;
 }
 
 /** The file, failing at its end when it is smaller than the policy's content-length-range allows. */
@@ -178,7 +178,7 @@ function successResponse(req: OssRequest, form: Form, key: string, headers: Reco
     const host = header(req, 'host') ?? '';
     const virtual = host.toLowerCase().startsWith(`${req.bucket}.`);
     const location = `http://${host}/${virtual ? '' : `${req.bucket}/`}${encodeURIComponent(key).replace(/%2F/g, '/')}`;
-    return { status: 201, headers, body: toXml('PostResponse', { Bucket: req.bucket, Location: location, Key: key, ETag: headers.ETag }) };
+    return { status: 201, headers, body: xmlDoc('PostResponse', { Bucket: req.bucket, Location: location, Key: key, ETag: headers.ETag }) };
   }
   return { status: status === 200 ? 200 : 204, headers };
 }

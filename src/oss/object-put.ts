@@ -28,7 +28,7 @@ export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const obj = await putObject(c, {
     bucket: req.bucket!,
     key: req.key!,
-    body: req.raw,
+    body: req.body,
     contentMd5: header(req, 'content-md5'),
     ...uploadLength(req),
     ...objectAttributesFrom(req),

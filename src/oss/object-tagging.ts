@@ -13,7 +13,7 @@ import type { BucketRecord, ObjectRecord, ObjectTag } from '../store/types';
 import { authorizeObject } from './access';
 import { readSmallBody } from './body';
 import { header, type OssRequest, type OssResponse } from './request';
-import { malformedXml, parseXml, textOf, toXml } from './xml';
+import { malformedXml, parseXml, textOf, xmlDoc } from './xml';
 
 export const TAGGING_HEADER = 'x-oss-tagging';
 
@@ -101,7 +101,7 @@ export async function GetObjectTagging(c: Coffer, req: OssRequest): Promise<OssR
   const { obj } = await taggedObject(c, req, 'oss:GetObjectTagging');
   return {
     status: 200,
-    body: toXml('Tagging', { TagSet: { Tag: (obj.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })) } }),
+    body: xmlDoc('Tagging', { TagSet: { Tag: (obj.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })) } }),
   };
 }
 

@@ -1,12 +1,20 @@
 /** The parsed view of an OSS request that operation handlers work with, and what they return. */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Caller } from '../iam/caller';
+import type { XmlDoc } from './xml';
 
 export interface OssRequest {
   id: string;
   method: string;
   raw: IncomingMessage;
+  /**
+   * The headers operations read: the request's own for OSS; for the S3 dialect, its x-amz-* headers
+   * under their OSS names (see s3/request-headers.ts).
+   */
+  headers: IncomingHttpHeaders;
+  /** The request body: the raw stream for OSS; for S3, the payload with aws-chunked framing removed and verified. */
+  body: Readable;
   /** Decoded query parameters; the first occurrence of a name wins. */
   query: Map<string, string>;
   bucket?: string;
@@ -25,11 +33,11 @@ export interface OssRequest {
 export interface OssResponse {
   status: number;
   headers?: Record<string, string | number | undefined>;
-  body?: string | Buffer | Readable;
+  body?: string | Buffer | Readable | XmlDoc;
 }
 
 export function header(req: OssRequest, name: string): string | undefined {
-  const v = req.raw.headers[name];
+  const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 

@@ -7,7 +7,7 @@ import { ossResource } from './access';
 import { isoTime } from './format';
 import { owner, endpoints } from './bucket';
 import { param, type OssRequest, type OssResponse } from './request';
-import { toXml } from './xml';
+import { xmlDoc } from './xml';
 
 export function maxKeysParam(req: OssRequest, name: string, def: number, max = 1000): number {
   const raw = param(req, name);
@@ -29,7 +29,7 @@ export async function ListBuckets(c: Coffer, req: OssRequest): Promise<OssRespon
   const { buckets, truncated } = await listBuckets(c, { prefix, marker, maxKeys });
   return {
     status: 200,
-    body: toXml('ListAllMyBucketsResult', {
+    body: xmlDoc('ListAllMyBucketsResult', {
       Prefix: prefix,
       Marker: marker,
       MaxKeys: maxKeys,

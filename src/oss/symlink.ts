@@ -37,7 +37,7 @@ export async function PutSymlink(c: Coffer, req: OssRequest): Promise<OssRespons
     ...objectAttributesFrom(req),
     forbidOverwrite: forbidOverwriteFrom(req),
   });
-  req.raw.resume();
+  req.body.resume();
   return { status: 200, headers: { ETag: quoteEtag(link.etag) } };
 }
 

@@ -11,7 +11,21 @@
 import { CofferError } from '../common/errors';
 
 export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
-export interface XmlObject { [name: string]: XmlValue }
+/** Child elements by name; the key `$` (never an element name) holds the element's attributes. */
+export interface XmlObject { [name: string]: XmlValue | XmlAttributes; $?: XmlAttributes }
+export type XmlAttributes = Record<string, string>;
+
+/**
+ * A response document before it is written: operations answer with one, so that the S3 dialect
+ * can reshape what an operation answered without parsing it back.
+ */
+export interface XmlDoc { readonly root: string; readonly value: XmlValue }
+
+export const xmlDoc = (root: string, value: XmlValue): XmlDoc => ({ root, value });
+
+export function isXmlDoc(body: unknown): body is XmlDoc {
+  return typeof body === 'object' && body !== null && typeof (body as XmlDoc).root === 'string' && 'value' in body;
+}
 
 /** Characters outside XML 1.0's Char production: no document may contain them, not even as a reference. */
 const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
@@ -38,8 +52,12 @@ function element(name: string, value: XmlValue): string {
   if (Array.isArray(value)) return value.map((v) => element(name, v)).join('');
   if (typeof value === 'object') {
     let inner = '';
-    for (const [k, v] of Object.entries(value)) inner += element(k, v);
-    return `<${name}>${inner}</${name}>`;
+    let attributes = '';
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$') for (const [a, av] of Object.entries(v as XmlAttributes)) attributes += ` ${a}="${escapeXml(av)}"`;
+      else inner += element(k, v as XmlValue);
+    }
+    return `<${name}${attributes}>${inner}</${name}>`;
   }
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
@@ -47,6 +65,8 @@ function element(name: string, value: XmlValue): string {
 export function toXml(root: string, value: XmlValue): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${element(root, value)}`;
 }
+
+export const renderXml = (doc: XmlDoc): string => toXml(doc.root, doc.value);
 
 export function malformedXml(why: string): CofferError {
   return new CofferError('MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema: ${why}`);
