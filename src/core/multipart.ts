@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import type { ObjectRecord, PartRecord, UploadRecord } from '../store/types';
+import { combineChecksums, compositeChecksum, isChecksumAlgorithm, isCrc, newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
+import type { ObjectRecord, PartRecord, StoredChecksum, UploadRecord } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -15,7 +16,7 @@ import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
-import { settleSegments, writeSegment, type UploadBody } from './segment-writer';
+import { settleSegments, writeSegment, type ChecksumRequest, type UploadBody } from './segment-writer';
 import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
@@ -35,6 +36,8 @@ export interface InitiateRequest extends ObjectAttributes {
   key: string;
   sse: SseChoice | null;
   caller: Caller;
+  /** The checksum the object will carry; each part then gets one of this algorithm. */
+  checksum?: UploadRecord['checksum'];
 }
 
 export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<UploadRecord> {
@@ -54,9 +57,35 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
     userMeta: req.userMeta,
     encryption: enc ? { ...enc.info } : null,
     ...tagsField(req.tags),
+    ...(req.checksum && { checksum: checkUploadChecksum(req.checksum) }),
   };
   await statTransaction(c.meta, (tx) => tx.putUpload(upload));
   return upload;
+}
+
+/** CRCs combine into a checksum of the whole object; SHA digests only into a composite one. */
+function checkUploadChecksum(ck: NonNullable<UploadRecord['checksum']>): NonNullable<UploadRecord['checksum']> {
+  if (!isChecksumAlgorithm(ck.algorithm)) throw new CofferError('InvalidArgument', `Unknown checksum algorithm ${ck.algorithm}.`, { ArgumentName: 'x-amz-checksum-algorithm', ArgumentValue: ck.algorithm });
+  if (ck.type === 'FULL_OBJECT' && !isCrc(ck.algorithm)) {
+    throw new CofferError('InvalidRequest', `The ${ck.algorithm} checksum algorithm cannot be a FULL_OBJECT checksum of a multipart upload; use a CRC or COMPOSITE.`);
+  }
+  if (ck.type === 'COMPOSITE' && ck.algorithm === 'CRC64NVME') {
+    throw new CofferError('InvalidRequest', 'The CRC64NVME checksum algorithm supports only the FULL_OBJECT checksum type.');
+  }
+  return ck;
+}
+
+/**
+ * The checksum a part is written with: the upload's algorithm when it has one (a part naming
+ * another is refused), else what the part asked for.
+ */
+function partChecksum(upload: UploadRecord, asked: ChecksumRequest | undefined): ChecksumRequest | undefined {
+  const algorithm = upload.checksum?.algorithm;
+  if (!algorithm) return asked;
+  if (asked && asked.algorithm !== algorithm) {
+    throw new CofferError('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${asked.algorithm.toLowerCase()}`);
+  }
+  return asked ?? { algorithm: algorithm as ChecksumAlgorithm, expected: () => undefined };
 }
 
 function checkPartNumber(n: number): void {
@@ -82,7 +111,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
   const cipher = info
     ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller }) }
     : null;
-  const w = await writeSegment(c, req, cipher);
+  const w = await writeSegment(c, { ...req, checksum: partChecksum(upload, req.checksum) }, cipher);
   const part: PartRecord = {
     uploadId: req.uploadId,
     partNumber: req.partNumber,
@@ -91,6 +120,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
     crc64: w.crc64.toString(),
     lastModified: Date.now(),
     segment: w.segment,
+    ...(w.checksum && { checksum: w.checksum }),
   };
   let committed = false;
   try {
@@ -149,8 +179,10 @@ export interface CompleteRequest {
   bucket: string;
   key: string;
   uploadId: string;
-  /** The client's part list, or 'all' for x-oss-complete-all. */
-  parts: Array<{ partNumber: number; etag: string }> | 'all';
+  /** The client's part list, or 'all' for x-oss-complete-all; a part's checksum, when given, must be the stored one. */
+  parts: Array<{ partNumber: number; etag: string; checksum?: string }> | 'all';
+  /** The whole object's checksum the client claims (base64), for a FULL_OBJECT upload. */
+  checksum?: string;
   acl?: ObjectRecord['acl'];
   forbidOverwrite: boolean;
 }
@@ -171,7 +203,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
         throw new CofferError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts list must specified in order by part number.');
       }
       const part = byNumber.get(p.partNumber);
-      if (!part || part.etag !== normEtag(p.etag)) {
+      if (!part || part.etag !== normEtag(p.etag) || (p.checksum !== undefined && p.checksum !== part.checksum?.value)) {
         throw new CofferError('InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', {
           PartNumber: String(p.partNumber), ETag: p.etag,
         });
@@ -195,6 +227,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     crc = crc64Combine(crc, BigInt(p.crc64), p.size);
     size += p.size;
   }
+  const checksum = uploadChecksum(upload, chosen, req.checksum);
   const object: ObjectRecord = {
     bucket: req.bucket,
     key: req.key,
@@ -210,6 +243,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     encryption: upload.encryption,
     segments: chosen.map((p) => p.segment),
     ...tagsField(upload.tags),
+    ...(checksum && { checksum }),
   };
   const keep = new Set(object.segments.map((s) => s.blobId));
   await statTransaction(c.meta, async (tx) => {
@@ -228,6 +262,32 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
   });
   c.collector.sweepSoon();
   return { object, upload };
+}
+
+/**
+ * The object checksum of a completed upload that asked for one: the parts' CRCs combined (FULL_OBJECT)
+ * or S3's composite of the part digests. A value the client claims for the whole object must match.
+ */
+function uploadChecksum(upload: UploadRecord, parts: PartRecord[], claimed: string | undefined): StoredChecksum | undefined {
+  const ck = upload.checksum;
+  if (!ck) return undefined;
+  const algorithm = ck.algorithm as ChecksumAlgorithm;
+  const digests = parts.map((p) => {
+    if (p.checksum?.algorithm !== algorithm) {
+      throw new CofferError('InvalidPart', `Part ${p.partNumber} has no ${algorithm} checksum; upload it again.`, { PartNumber: String(p.partNumber) });
+    }
+    return Buffer.from(p.checksum.value, 'base64');
+  });
+  let value: string;
+  if (ck.type === 'COMPOSITE') {
+    value = compositeChecksum(algorithm, digests);
+  } else {
+    let crc = newChecksummer(algorithm).digest();
+    parts.forEach((p, i) => { crc = combineChecksums(algorithm, crc, digests[i], p.size); });
+    value = crc.toString('base64');
+  }
+  if (claimed !== undefined && claimed !== value) throw new CofferError('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`);
+  return { algorithm, value, type: ck.type };
 }
 
 export async function abortUpload(c: Coffer, bucket: string, key: string, uploadId: string): Promise<void> {

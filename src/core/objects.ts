@@ -130,6 +130,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
     ...tagsField(req.tags),
+    ...(w.checksum && { checksum: { ...w.checksum, type: 'FULL_OBJECT' } }),
   };
   await commitObject(c, record, [w], check);
   return record;
@@ -247,6 +248,8 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
     ...tagsField(tags),
+    // The same plaintext: the source's checksum holds for the copy.
+    ...(src.checksum && { checksum: src.checksum }),
   };
   await commitObject(c, record, [w], check);
   return { notModified: false, object: record };

@@ -7,6 +7,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../crypto/checksum-stream';
+import { newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { Segment } from '../store/types';
@@ -19,6 +20,8 @@ export interface WrittenSegment {
   segment: Segment;
   md5: Buffer;
   crc64: bigint;
+  /** The flexible checksum the body asked for (base64), verified against the client's value when it sent one. */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
   /** Ends the collector lease taken while the blob was written. */
   release: () => void;
 }
@@ -30,6 +33,25 @@ export interface UploadBody {
   contentMd5?: string;
   /** Bytes beyond this fail with EntityTooLarge (for bodies without Content-Length). */
   maxSize?: number;
+  /** A flexible checksum to compute over the body (S3's x-amz-checksum-*). */
+  checksum?: ChecksumRequest;
+}
+
+export interface ChecksumRequest {
+  algorithm: ChecksumAlgorithm;
+  /**
+   * The client's value (base64), asked once the body has ended, since a trailer arrives after the
+   * data; undefined when the client sent none (the checksum is then computed and kept).
+   */
+  expected(): string | undefined;
+}
+
+/** The client's checksum must be the body's: a mismatch fails the write (BadDigest) and keeps nothing. */
+function checkChecksum(request: ChecksumRequest, value: string): void {
+  const expected = request.expected();
+  if (expected !== undefined && expected !== value) {
+    throw new CofferError('BadDigest', `The ${request.algorithm} you specified did not match the calculated checksum.`);
+  }
 }
 
 class SizeLimit extends Transform {
@@ -47,7 +69,8 @@ class SizeLimit extends Transform {
 export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
   const writer = await c.blobs.create();
   const release = c.collector.lease([writer.blobId]);
-  const checksum = new ChecksumStream();
+  const extra = input.checksum ? newChecksummer(input.checksum.algorithm) : undefined;
+  const checksum = new ChecksumStream(extra);
   const salt = cipher ? generateSalt() : undefined;
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
   if (input.maxSize !== undefined) stages.push(new SizeLimit(input.maxSize));
@@ -59,11 +82,14 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
     if (input.contentMd5 !== undefined && md5.toString('base64') !== input.contentMd5) {
       throw new CofferError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.');
     }
+    const extraValue = extra?.digest().toString('base64');
+    if (input.checksum) checkChecksum(input.checksum, extraValue!);
     await writer.commit();
     return {
       segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64') },
       md5,
       crc64: checksum.crc64(),
+      checksum: input.checksum ? { algorithm: input.checksum.algorithm, value: extraValue! } : undefined,
       release,
     };
   } catch (err) {

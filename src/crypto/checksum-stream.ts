@@ -1,14 +1,22 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CofferError } from '../common/errors';
+import type { Checksummer } from './checksums';
 import { Crc64 } from './crc64';
 
-/** Passes bytes through unchanged while computing their MD5 and CRC-64; read the results after 'finish'/'end'. */
+/**
+ * Passes bytes through unchanged while computing their MD5 and CRC-64, and optionally one more
+ * checksum (`extra`, fed the same chunks in the same pass); read the results after 'finish'/'end'.
+ */
 export class ChecksumStream extends Transform {
   private readonly hash: Hash = createHash('md5');
   private readonly crc = new Crc64();
   private count = 0;
   private md5Digest: Buffer | undefined;
+
+  constructor(private readonly extra?: Checksummer) {
+    super();
+  }
 
   get bytes(): number {
     return this.count;
@@ -26,6 +34,7 @@ export class ChecksumStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
     this.crc.update(chunk);
+    this.extra?.update(chunk);
     this.count += chunk.length;
     callback(null, chunk);
   }

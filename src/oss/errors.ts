@@ -18,6 +18,8 @@ const CATALOGUE: Record<string, Entry> = {
   SignatureDoesNotMatch: { status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', ec: '0002-00000040' },
   RequestTimeTooSkewed: { status: 403, message: 'The difference between the request time and the current time is too large.', ec: '0002-00000504' },
   InvalidArgument: { status: 400, message: 'Invalid argument.', ec: '0005-00000002' },
+  // A flexible checksum (S3 clients only) that does not match the body.
+  BadDigest: { status: 400, message: 'The checksum you specified did not match the calculated checksum.' },
   InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.', ec: '0016-00000702' },
   MalformedXML: { status: 400, message: 'The XML you provided was not well-formed or did not validate against our published schema.', ec: '0016-00000601' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.', ec: '0015-00000001' },

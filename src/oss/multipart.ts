@@ -8,6 +8,7 @@ import {
 import type { ObjectTag, PartRecord, UploadRecord } from '../store/types';
 import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
+import { checksumElements, checksumHeaders } from './checksum-headers';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, keyEncoding, quoteEtag, urlEncodeKey, type KeyEncoding } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
@@ -47,12 +48,12 @@ function encoder(req: OssRequest, names: Array<string | undefined>): KeyEncoding
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
   await authorizeUpload(c, req, 'oss:PutObject', taggingHeaderTags(req));
   const upload = await initiateUpload(c, {
-    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller,
+    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller, checksum: req.uploadChecksum,
   });
   const { encodingType, encode } = encoder(req, [upload.key]);
   return {
     status: 200,
-    headers: sseResponseHeaders(upload.encryption),
+    headers: { ...sseResponseHeaders(upload.encryption), 'x-oss-checksum-algorithm': upload.checksum?.algorithm, 'x-oss-checksum-type': upload.checksum?.type },
     body: xmlDoc('InitiateMultipartUploadResult', { EncodingType: encodingType, Bucket: upload.bucket, Key: encode(upload.key), UploadId: upload.uploadId }),
   };
 }
@@ -65,7 +66,7 @@ function partNumberOf(req: OssRequest): number {
 function partResponse(part: PartRecord, upload: UploadRecord, body?: XmlDoc): OssResponse {
   return {
     status: 200,
-    headers: { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': part.crc64, ...sseResponseHeaders(upload.encryption) },
+    headers: { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': part.crc64, ...sseResponseHeaders(upload.encryption), ...checksumHeaders(part.checksum) },
     body,
   };
 }
@@ -75,7 +76,7 @@ export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssRespons
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    body: req.body, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller,
+    body: req.body, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller, checksum: req.checksum,
   });
   return partResponse(part, upload);
 }
@@ -107,7 +108,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
     source, range: copyRange(req), rangeText: header(req, 'x-oss-copy-source-range'), conditions: copySourceConditions(req), caller: req.caller,
   });
-  return partResponse(part, upload, xmlDoc('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag) }));
+  return partResponse(part, upload, xmlDoc('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag), ...checksumElements(part.checksum) }));
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
@@ -128,23 +129,26 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
       if (!/^\d+$/.test(n) || etag === undefined) {
         throw new CofferError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: every <Part> needs <PartNumber> and <ETag>.');
       }
-      return { partNumber: Number(n), etag };
+      // A part's flexible checksum (S3 clients send Checksum<ALG>) must be the one stored with it.
+      const checksumName = Object.keys(fields).find((name) => name.startsWith('Checksum') && name !== 'ChecksumType');
+      return { partNumber: Number(n), etag, checksum: checksumName ? tokenOf(fields, checksumName) : undefined };
     });
   }
   const { object } = await completeUpload(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), parts,
-    acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req),
+    acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req), checksum: req.checksum?.expected(),
   });
   const { encodingType, encode } = encoder(req, [object.key]);
   return {
     status: 200,
-    headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption) },
+    headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption), ...checksumHeaders(object.checksum) },
     body: xmlDoc('CompleteMultipartUploadResult', {
       EncodingType: encodingType,
       Location: `${'encrypted' in req.raw.socket ? 'https' : 'http'}://${req.endpoint}/${object.bucket}/${urlEncodeKey(object.key).replace(/%2F/g, '/')}`,
       Bucket: object.bucket,
       Key: encode(object.key),
       ETag: quoteEtag(object.etag),
+      ...checksumElements(object.checksum),
     }),
   };
 }
@@ -172,7 +176,9 @@ export async function ListParts(c: Coffer, req: OssRequest): Promise<OssResponse
       NextPartNumberMarker: parts.length ? parts[parts.length - 1].partNumber : marker,
       MaxParts: maxParts,
       IsTruncated: truncated,
-      Part: parts.map((p) => ({ PartNumber: p.partNumber, LastModified: isoTime(p.lastModified), ETag: quoteEtag(p.etag), HashCrc64ecma: p.crc64, Size: p.size })),
+      Part: parts.map((p) => ({
+        PartNumber: p.partNumber, LastModified: isoTime(p.lastModified), ETag: quoteEtag(p.etag), HashCrc64ecma: p.crc64, Size: p.size, ...checksumElements(p.checksum),
+      })),
     }),
   };
 }

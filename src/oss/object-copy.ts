@@ -2,6 +2,7 @@
 import type { Coffer } from '../core/coffer';
 import { CofferError } from '../common/errors';
 import { copiedTags, copyObject } from '../core/objects';
+import { checksumElements } from './checksum-headers';
 import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-source';
 import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
@@ -43,6 +44,6 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
   return {
     status: 200,
     headers: { ETag: quoteEtag(obj.etag), 'x-oss-hash-crc64ecma': obj.crc64, ...sseResponseHeaders(obj.encryption) },
-    body: xmlDoc('CopyObjectResult', { ETag: quoteEtag(obj.etag), LastModified: isoTime(obj.lastModified) }),
+    body: xmlDoc('CopyObjectResult', { ETag: quoteEtag(obj.etag), LastModified: isoTime(obj.lastModified), ...checksumElements(obj.checksum) }),
   };
 }

@@ -10,6 +10,7 @@ import type { ObjectRecord } from '../store/types';
 import { authorizeObject } from './access';
 import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
+import { checksumHeaders } from './checksum-headers';
 import { objectHeaders } from './object-headers';
 import { readThroughLink } from './symlink';
 import { header, isHeaderValue, param, type OssRequest, type OssResponse } from './request';
@@ -112,7 +113,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller);
-  const headers = { ...objectHeaders(obj, c.now()), ...overrides };
+  const headers = { ...objectHeaders(obj, c.now()), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)) };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
   return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };
@@ -122,7 +123,7 @@ export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const obj = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
-  return { status: 200, headers: { ...objectHeaders(obj, c.now()), 'Content-Length': obj.size } };
+  return { status: 200, headers: { ...objectHeaders(obj, c.now()), ...(req.checksumMode && checksumHeaders(obj.checksum)), 'Content-Length': obj.size } };
 }
 
 export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {

@@ -5,6 +5,7 @@ import { putObject } from '../core/objects';
 import type { ObjectTag } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
+import { checksumHeaders } from './checksum-headers';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
@@ -35,6 +36,7 @@ export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse
     sse,
     forbidOverwrite: forbidOverwriteFrom(req),
     caller: req.caller,
+    checksum: req.checksum,
   });
   return {
     status: 200,
@@ -43,6 +45,7 @@ export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse
       'x-oss-hash-crc64ecma': obj.crc64,
       'Content-MD5': obj.contentMd5,
       ...sseResponseHeaders(obj.encryption),
+      ...checksumHeaders(obj.checksum),
     },
   };
 }

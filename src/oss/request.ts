@@ -1,7 +1,9 @@
 /** The parsed view of an OSS request that operation handlers work with, and what they return. */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { ChecksumRequest } from '../core/segment-writer';
 import type { Caller } from '../iam/caller';
+import type { UploadRecord } from '../store/types';
 import type { XmlDoc } from './xml';
 
 export interface OssRequest {
@@ -19,6 +21,16 @@ export interface OssRequest {
   query: Map<string, string>;
   bucket?: string;
   key?: string;
+  /** SSE-C (S3 dialect only): the customer's key for the object written or read, 32 bytes; never stored. */
+  customerKey?: Buffer;
+  /** SSE-C: the key of a copy's source object. */
+  sourceCustomerKey?: Buffer;
+  /** A flexible checksum (S3 dialect only): of a write's body; of the whole object on CompleteMultipartUpload. */
+  checksum?: ChecksumRequest;
+  /** CreateMultipartUpload (S3 dialect only): the checksum the object will carry. */
+  uploadChecksum?: UploadRecord['checksum'];
+  /** GetObject/HeadObject (S3 dialect only): answer the stored checksum (x-amz-checksum-mode: ENABLED). */
+  checksumMode?: boolean;
   /** This server's endpoint as OSS reports endpoints (host[:port]): see endpoint.ts. */
   endpoint: string;
   /** Who asks (principal, policies), from where, over what: what authorization decides on. */

@@ -11,7 +11,10 @@
 import { CofferError } from '../common/errors';
 
 export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
-/** Child elements by name; the key `$` (never an element name) holds the element's attributes. */
+/**
+ * Child elements by name. Two keys that are never element names: `$` holds the element's
+ * attributes, `_` its text when it has attributes but no children.
+ */
 export interface XmlObject { [name: string]: XmlValue | XmlAttributes; $?: XmlAttributes }
 export type XmlAttributes = Record<string, string>;
 
@@ -55,6 +58,7 @@ function element(name: string, value: XmlValue): string {
     let attributes = '';
     for (const [k, v] of Object.entries(value)) {
       if (k === '$') for (const [a, av] of Object.entries(v as XmlAttributes)) attributes += ` ${a}="${escapeXml(av)}"`;
+      else if (k === '_') inner += escapeXml(String(v));
       else inner += element(k, v as XmlValue);
     }
     return `<${name}${attributes}>${inner}</${name}>`;

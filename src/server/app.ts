@@ -31,6 +31,7 @@ import { KmsService } from '../kms/service';
 import { answerClientError } from '../oss/client-error';
 import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
+import { createS3Handler, isS3Request } from '../s3/handler';
 import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
 import type { BlobStore, MetadataStore } from '../store/types';
 import { EmbeddedBackups, embeddedDataDir } from './backup';
@@ -240,9 +241,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let consoleListener: Listener | undefined;
     try {
       const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
-      const ossHandler = createOssHandler({ coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics });
+      const apiOptions = { coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics };
+      const ossHandler = createOssHandler(apiOptions);
+      const s3Handler = createS3Handler(apiOptions);
+      // One listener, two dialects: an AWS-signed request (or one with x-amz-* headers) is S3.
       oss = await listen((req, res) => {
-        if (!health(req, res)) ossHandler(req, res);
+        if (health(req, res)) return;
+        if (isS3Request(req)) s3Handler(req, res);
+        else ossHandler(req, res);
       }, opts.host, opts.ossPort, opts.tls);
       oss.server.on('clientError', answerClientError);
       listeners.push(oss);

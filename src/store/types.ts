@@ -76,6 +76,12 @@ export interface ObjectTag {
   value: string;
 }
 
+/**
+ * An S3 flexible checksum of an object (base64 of the raw digest): of its whole content
+ * (FULL_OBJECT), or S3's COMPOSITE checksum of a multipart object's part checksums ("…-N").
+ */
+export interface StoredChecksum { algorithm: string; value: string; type: 'FULL_OBJECT' | 'COMPOSITE' }
+
 export interface ObjectRecord {
   bucket: string;
   key: string;
@@ -105,6 +111,8 @@ export interface ObjectRecord {
   restore?: { readyAt: number; expiresAt: number; tier?: string };
   /** A Symlink's target key (in the same bucket); Symlinks have no segments. */
   symlinkTarget?: string;
+  /** Absent unless a client asked for one (S3's x-amz-checksum-*). */
+  checksum?: StoredChecksum;
 }
 
 export interface UploadRecord {
@@ -119,6 +127,8 @@ export interface UploadRecord {
   encryption: EncryptionInfo | null;
   /** The object's tags from x-oss-tagging at Initiate; they land on it at Complete. */
   tags?: ObjectTag[];
+  /** The checksum the upload's object will carry (S3's x-amz-checksum-algorithm/-type at Create); every part gets one of its algorithm. */
+  checksum?: { algorithm: string; type: 'FULL_OBJECT' | 'COMPOSITE' };
 }
 
 export interface PartRecord {
@@ -129,6 +139,8 @@ export interface PartRecord {
   crc64: string;
   lastModified: number;
   segment: Segment;
+  /** The part's flexible checksum (base64), when the upload or the part asked for one. */
+  checksum?: { algorithm: string; value: string };
 }
 
 /** One KMS audit record: who used or changed which key, never key material. */
