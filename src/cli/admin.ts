@@ -133,7 +133,7 @@ async function check(ctx: Context<CheckFlags>): Promise<void> {
     `Checked ${total.objects} object(s) (${formatBytes(total.bytes)}) and ${total.uploads} unfinished multipart upload(s) (${total.parts} part(s)): `
       + (problems.length ? `${problems.length} problem(s).` : 'no problems found.'),
     ...problems.map((p) => `  ${String(p.Kind).toUpperCase().padEnd(15)} ${location(p)}: ${p.Detail}`),
-    ...(unverified.length ? [`Not verified: KMS would not unseal the key of ${unverified.length} object(s); their blobs are present with the right lengths.`] : []),
+    ...(unverified.length ? [`Not verified: the server could not unseal the key of ${unverified.length} object(s) or part(s) (KMS refused, or SSE-C: the key is the customer's); their blobs are present with the right lengths.`] : []),
     ...unverified.map((u) => `  ${location(u)}: ${u.Reason}`),
   ].join('\n'));
   if (problems.length) throw new Error(`${problems.length} object(s) or part(s) are missing data or damaged`);

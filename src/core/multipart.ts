@@ -1,7 +1,8 @@
 /**
  * Multipart upload. The object key is chosen (and sealed) at Initiate, so SSE-KMS costs one
  * data key per upload; each part is encrypted as it arrives with its own salt, so re-uploading a
- * part number never reuses a (key, nonce) pair; Complete writes only metadata.
+ * part number never reuses a (key, nonce) pair; Complete writes only metadata. SSE-C: Initiate
+ * seals the object key under the customer key, and every part must bring that key again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { crc64Combine } from '../crypto/crc64';
@@ -11,7 +12,7 @@ import type { ObjectRecord, PartRecord, StoredChecksum, UploadRecord } from '../
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
-import { asObjectEncryption, resolveSse, type SseChoice } from './encryption';
+import { asObjectEncryption, checkCustomerKey, resolveSse, type SseChoice } from './encryption';
 import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
@@ -46,6 +47,8 @@ export async function initiateUpload(c: Coffer, req: InitiateRequest): Promise<U
   checkTags(req.tags);
   const choice = resolveSse(req.sse, bucket.encryption);
   const enc = choice ? await c.encryption.newObjectKey(choice, req) : null;
+  // Only its sealed form is kept; each part unseals it again.
+  enc?.objectKey.fill(0);
   const upload: UploadRecord = {
     uploadId: randomBytes(16).toString('hex').toUpperCase(),
     bucket: req.bucket,
@@ -102,14 +105,18 @@ export interface UploadPartRequest extends UploadBody {
   uploadId: string;
   partNumber: number;
   caller: Caller;
+  /** SSE-C upload: the customer key it was initiated with (required for one, refused for any other upload). */
+  customerKey?: Buffer;
 }
 
 export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
   checkPartNumber(req.partNumber);
   const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  // Before the body is read: a refused part stores nothing.
+  checkCustomerKey(upload.encryption, req.customerKey, 'upload');
   const info = asObjectEncryption(upload.encryption);
   const cipher = info
-    ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller }) }
+    ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller, customerKey: req.customerKey }) }
     : null;
   const w = await writeSegment(c, { ...req, checksum: partChecksum(upload, req.checksum) }, cipher);
   const part: PartRecord = {
@@ -146,6 +153,8 @@ export interface UploadPartCopyRequest extends Omit<UploadPartRequest, keyof Upl
   /** The range as the client wrote it, for the error that refuses it. */
   rangeText?: string;
   conditions: Conditions;
+  /** SSE-C source: the key it was stored with (required for one, refused for any other source). */
+  sourceCustomerKey?: Buffer;
 }
 
 /** The inclusive byte range a SourceRange names in an object of `size` bytes, or null if it names none. */
@@ -157,9 +166,12 @@ function resolveRange(r: SourceRange, size: number): { start: number; end: numbe
 
 export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Promise<{ part: PartRecord; upload: UploadRecord }> {
   checkPartNumber(req.partNumber);
-  await requireUpload(c, req.bucket, req.key, req.uploadId);
+  const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  checkCustomerKey(upload.encryption, req.customerKey, 'upload');
   const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
   requireReadable(c, src);
+  // Before the conditions: they would tell a caller without the key about the object.
+  checkCustomerKey(src.encryption, req.sourceCustomerKey);
   if (src.type === 'Appendable') throw new CofferError('InvalidArgument', 'An appendable object cannot be the source of UploadPartCopy.');
   if (evaluateConditions(req.conditions, src) === 'not-modified') {
     throw new CofferError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
@@ -171,7 +183,7 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
     });
   }
   const { start, end } = range;
-  const body = objectData(c, src, await objectCipher(c, src, req.caller), start, end);
+  const body = objectData(c, src, await objectCipher(c, src, req.caller, req.sourceCustomerKey), start, end);
   return uploadPart(c, { ...req, body });
 }
 
@@ -185,12 +197,18 @@ export interface CompleteRequest {
   checksum?: string;
   acl?: ObjectRecord['acl'];
   forbidOverwrite: boolean;
+  /**
+   * SSE-C upload: optional (Complete reads no data), but when given it must be the upload's key
+   * (another: 403 AccessDenied); refused for an upload that is not SSE-C.
+   */
+  customerKey?: Buffer;
 }
 
 const normEtag = (e: string): string => e.trim().replace(/^"|"$/g, '').toUpperCase();
 
 export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{ object: ObjectRecord; upload: UploadRecord }> {
   const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
+  if (req.customerKey !== undefined) checkCustomerKey(upload.encryption, req.customerKey, 'upload');
   const stored = await c.meta.listParts(req.uploadId, { limit: LIMITS.maxPartNumber });
   let chosen: PartRecord[];
   if (req.parts === 'all') {

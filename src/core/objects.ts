@@ -12,7 +12,10 @@ import type { ObjectAcl, ObjectRecord, ObjectTag, StoredHeaders } from '../store
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
-import { asObjectEncryption, resolveSse, suiteOf, type KeyContext, type ObjectEncryption, type SseChoice } from './encryption';
+import {
+  asObjectEncryption, checkCustomerKey, customerKeyMatches, isCustomerKeyed, resolveSse, suiteOf,
+  type KeyContext, type ObjectEncryption, type SseChoice,
+} from './encryption';
 import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
@@ -42,11 +45,16 @@ export async function getObjectRecord(c: Coffer, bucket: string, key: string): P
   return obj;
 }
 
-/** The data cipher of an object (unsealing its key), or null for a plaintext object. */
-export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller): Promise<SegmentCipher | null> {
+/**
+ * The data cipher of an object (unsealing its key), or null for a plaintext object. `customerKey`:
+ * the SSE-C key the request carried; an SSE-C object needs its own (400 InvalidRequest without one,
+ * 403 AccessDenied for another), any other object none (400 InvalidRequest), see checkCustomerKey.
+ */
+export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller, customerKey?: Buffer): Promise<SegmentCipher | null> {
+  checkCustomerKey(obj.encryption, customerKey);
   const info = asObjectEncryption(obj.encryption);
   if (!info) return null;
-  const objectKey = await c.encryption.objectKey(info, { bucket: obj.bucket, key: obj.key, caller });
+  const objectKey = await c.encryption.objectKey(info, { bucket: obj.bucket, key: obj.key, caller, customerKey });
   return { suite: info.suite, objectKey };
 }
 
@@ -173,6 +181,8 @@ export interface CopyObjectRequest {
   taggingDirective: 'COPY' | 'REPLACE';
   attributes: ObjectAttributes;
   sse: SseChoice | null;
+  /** SSE-C source: the key it was stored with (required for one, refused for any other source). */
+  sourceCustomerKey?: Buffer;
   conditions: Conditions;
   forbidOverwrite: boolean;
   caller: Caller;
@@ -184,11 +194,16 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  * CopyObject. Encryption is never inherited: the target gets what the request or the target
  * bucket's default asks for. A copy onto itself that keeps the data cipher only re-seals the
  * object key (or just replaces metadata); anything else re-encrypts the plaintext into a new blob.
+ * With SSE-C on either side, the object key is kept only from SSE-C to SSE-C under the same
+ * customer key: a new customer key, or a move between SSE-C and a server-held key, must leave
+ * nothing readable with the old key material, so the data is re-encrypted under a new object key.
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
   // A link as the source: the copy reads (and its conditions test) the target.
   const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
   requireReadable(c, src);
+  // Before the conditions: they would tell a caller without the key about the object.
+  checkCustomerKey(src.encryption, req.sourceCustomerKey);
   if (evaluateConditions(req.conditions, src) === 'not-modified') return { notModified: true };
   const targetBucket = await requireBucket(c, req.target.bucket);
   checkObjectKey(req.target.key);
@@ -211,12 +226,19 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   };
 
   const sameCipher = choice ? !!srcEnc && suiteOf(choice) === srcEnc.suite : !srcEnc;
-  if (self && !check && sameCipher) {
+  const keepsObjectKey = isCustomerKeyed(srcEnc) || choice?.algorithm === 'SSE-C'
+    ? isCustomerKeyed(srcEnc) && choice?.algorithm === 'SSE-C' && customerKeyMatches(srcEnc.kek, choice.customerKey)
+    : true;
+  if (self && !check && sameCipher && keepsObjectKey) {
     // Same bytes, same cipher: metadata change, or a new envelope around the same object key.
     let encryption: ObjectEncryption | null = null;
     if (choice && srcEnc) {
-      const objectKey = await c.encryption.objectKey(srcEnc, { bucket: src.bucket, key: src.key, caller: req.caller });
-      encryption = await c.encryption.seal(choice, objectKey, ctx);
+      const objectKey = await c.encryption.objectKey(srcEnc, { bucket: src.bucket, key: src.key, caller: req.caller, customerKey: req.sourceCustomerKey });
+      try {
+        encryption = await c.encryption.seal(choice, objectKey, ctx);
+      } finally {
+        objectKey.fill(0);
+      }
     }
     const { tags: _srcTags, ...unchanged } = src;
     const record: ObjectRecord = { ...unchanged, ...base, encryption: encryption ? { ...encryption } : null, ...tagsField(tags) };
@@ -229,7 +251,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   }
 
   if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
-  const srcCipher = await objectCipher(c, src, req.caller);
+  const srcCipher = await objectCipher(c, src, req.caller, req.sourceCustomerKey);
   const enc = await newCipher(c, choice, ctx);
   const w = await writeSegment(c, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
   const md5 = hex(w.md5);
@@ -277,6 +299,9 @@ const positionError = (next: number): CofferError =>
  */
 export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket);
+  if (req.sse?.algorithm === 'SSE-C') {
+    throw new CofferError('InvalidArgument', 'An appendable object cannot be encrypted with a customer-provided key (SSE-C).');
+  }
   checkObjectKey(req.key);
   checkTags(req.tags);
   const existing = await c.meta.getObject(req.bucket, req.key);

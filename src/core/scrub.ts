@@ -10,6 +10,9 @@
  * It changes nothing. SSE-KMS keys are unsealed as the caller (the account root), so each one is a
  * KMS Decrypt in the audit trail under the admin's name; an object whose key KMS refuses to
  * unseal (disabled, pending deletion, no material) is reported as not verified, not as damaged.
+ * SSE-C objects and uploads are never decrypted: their key is the customer's and the server does
+ * not have it. Their blobs are checked for presence and length, and they are reported as not
+ * verified (without the key neither their packages' tags nor their CRC-64 can be checked).
  *
  * A pass goes in bounded steps, as the master-key rewrap does (keys/rewrap.ts): each reads up to
  * maxObjects objects or maxBytes of their data and returns the last object as a marker
@@ -23,7 +26,7 @@ import { storedSize } from '../crypto/package-format';
 import type { Caller } from '../iam/caller';
 import type { EncryptionInfo, MetadataReader, ObjectRecord, Segment, UploadRecord } from '../store/types';
 import type { Coffer } from './coffer';
-import { asObjectEncryption } from './encryption';
+import { asObjectEncryption, isCustomerKeyed } from './encryption';
 import { readObject } from './object-reader';
 import { bucketsFrom } from './walk';
 
@@ -45,9 +48,12 @@ export interface ScrubProblem extends ScrubLocation {
 }
 
 export interface ScrubUnverified extends ScrubLocation {
-  /** Why its data could not be checked (the KMS refusal). Its blobs' presence and lengths were. */
+  /** Why its data could not be checked (the KMS refusal, or SSE-C). Its blobs' presence and lengths were. */
   reason: string;
 }
+
+export const SSE_C_UNVERIFIED = 'encrypted with a customer-provided key (SSE-C), which the server does not keep: '
+  + 'its data cannot be authenticated without the key';
 
 export interface ScrubStep {
   /** Resume after this object (bucket/key), from a previous step's nextMarker; absent: from the start. */
@@ -102,6 +108,7 @@ async function inspect(c: Coffer, item: Item, caller: Caller): Promise<Finding> 
       return { problem: { kind: 'wrong-length', blobId: seg.blobId, detail: `blob ${seg.blobId} holds ${actual} bytes; the metadata implies ${expected}` } };
     }
   }
+  if (isCustomerKeyed(info)) return { unverified: SSE_C_UNVERIFIED };
   let objectKey: Buffer | null = null;
   if (info) {
     try {

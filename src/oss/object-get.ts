@@ -2,7 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { evaluateConditions } from '../core/conditions';
-import { asObjectEncryption } from '../core/encryption';
+import { asObjectEncryption, checkCustomerKey } from '../core/encryption';
 import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
 import { requireReadable } from '../core/storage-class';
@@ -18,7 +18,9 @@ import { header, isHeaderValue, param, type OssRequest, type OssResponse } from 
 /**
  * Loads the object a read names, checking access first so that a missing key is not revealed to
  * those who may not read it. A link is followed (what the read serves, see symlink.ts) unless
- * `follow` is false.
+ * `follow` is false. An SSE-C object (written through the S3 dialect) needs its customer key,
+ * which OSS has no way to send: GetObject, HeadObject and GetObjectMeta of one are 400
+ * InvalidRequest, before any condition is evaluated, as S3 answers a read without the key.
  */
 export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
@@ -29,6 +31,7 @@ export async function readableObject(c: Coffer, req: OssRequest, opts = { follow
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
+  checkCustomerKey(obj.encryption, undefined);
   return obj;
 }
 

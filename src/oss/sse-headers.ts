@@ -1,6 +1,6 @@
 /** The x-oss-server-side-encryption request headers, and the ones every response about an encrypted object carries. */
 import { CofferError } from '../common/errors';
-import { asObjectEncryption, type SseChoice } from '../core/encryption';
+import { asObjectEncryption, type ServerKeyChoice } from '../core/encryption';
 import type { EncryptionInfo } from '../store/types';
 import { header, type OssRequest } from './request';
 
@@ -20,7 +20,7 @@ export function invalidAlgorithm(value: string): CofferError {
  * The encryption a write asks for, validated as OSS does: an unknown algorithm or a key id without
  * KMS is refused; a data-encryption header other than SM4 with KMS is refused, and ignored otherwise.
  */
-export function requestedSse(req: OssRequest): SseChoice | null {
+export function requestedSse(req: OssRequest): ServerKeyChoice | null {
   const algorithm = header(req, SSE);
   const keyId = header(req, SSE_KEY_ID);
   const data = header(req, SSE_DATA);
@@ -56,9 +56,13 @@ export function rejectSseHeaders(req: OssRequest): void {
   }
 }
 
+/**
+ * None for SSE-C (written through the S3 dialect): OSS has no customer-provided keys and no value
+ * of x-oss-server-side-encryption that means them, and OSS requests cannot read such an object.
+ */
 export function sseResponseHeaders(info: EncryptionInfo | null): Record<string, string | undefined> {
   const e = asObjectEncryption(info);
-  if (!e) return {};
+  if (!e || e.algorithm === 'SSE-C') return {};
   return {
     [SSE]: e.algorithm,
     [SSE_DATA]: e.algorithm === 'KMS' ? e.dataEncryption : undefined,
