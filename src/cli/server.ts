@@ -33,6 +33,7 @@ interface ServerFlags {
   readyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  allowSseCOverHttp?: boolean;
   rootKeyFile?: string;
   masterKeyRotationDays: string;
   logLevel: Level;
@@ -73,6 +74,7 @@ function options(flags: ServerFlags): ServerOptions {
     domain: flags.domain,
     publicEndpoint: flags.publicEndpoint === undefined ? undefined : checkPublicEndpoint(flags.publicEndpoint),
     tls: flags.tlsCert ? { cert: flags.tlsCert, key: flags.tlsKey! } : undefined,
+    allowSseCOverHttp: flags.allowSseCOverHttp ?? false,
     rootKeyFile: flags.rootKeyFile,
     masterKeyRotationDays: rotationDays,
     logLevel: flags.logLevel,
@@ -219,12 +221,13 @@ export function registerServer(program: Command): void {
     .option('--oss-port <port>', 'OSS API port (0 = any free port)', '9000')
     .option('--kms-port <port>', 'KMS API port, also serving the Coffer admin API (0 = any free port)', '9002')
     .option('--console-port <port>', 'web console port (0 = any free port)', '9001')
-    .option('--region <region>', 'region reported in locations and used for V4 signatures', 'cn-hangzhou')
+    .option('--region <region>', 'region reported in locations and required in OSS V4 signatures (S3 clients may sign for any region)', 'cn-hangzhou')
     .option('--domain <domain>', 'base domain for virtual-hosted-style requests (<bucket>.<domain>)')
     .option('--public-endpoint <host[:port]>', 'the endpoint reported to clients as ExtranetEndpoint/IntranetEndpoint (ListBuckets, GetBucketInfo) and in CompleteMultipartUpload\'s Location; default: the address each request came in on')
     .option('--ready-file <file>', 'write the endpoints as JSON to this file once every listener (of every worker) is up')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
+    .option('--allow-sse-c-over-http', 'accept S3 SSE-C customer keys over plain HTTP (local tests only; without it they need HTTPS)')
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
     .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')

@@ -16,7 +16,7 @@ import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
-import { rejectSseHeaders, requestedSse, sseResponseHeaders } from './sse-headers';
+import { rejectSseHeaders, requestedEncryption, sseResponseHeaders } from './sse-headers';
 import { parseXml, textOf, xmlDoc, tokenOf, type XmlDoc } from './xml';
 
 /**
@@ -48,7 +48,7 @@ function encoder(req: OssRequest, names: Array<string | undefined>): KeyEncoding
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
   await authorizeUpload(c, req, 'oss:PutObject', taggingHeaderTags(req));
   const upload = await initiateUpload(c, {
-    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedSse(req), caller: req.caller, checksum: req.uploadChecksum,
+    bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedEncryption(req), caller: req.caller, checksum: req.uploadChecksum,
   });
   const { encodingType, encode } = encoder(req, [upload.key]);
   return {
@@ -76,7 +76,7 @@ export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssRespons
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
-    body: req.body, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller, checksum: req.checksum,
+    body: req.body, contentMd5: header(req, 'content-md5'), ...uploadLength(req), caller: req.caller, checksum: req.checksum, customerKey: req.customerKey,
   });
   return partResponse(part, upload);
 }
@@ -107,6 +107,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
   const { part, upload } = await uploadPartCopy(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
     source, range: copyRange(req), rangeText: header(req, 'x-oss-copy-source-range'), conditions: copySourceConditions(req), caller: req.caller,
+    customerKey: req.customerKey, sourceCustomerKey: req.sourceCustomerKey,
   });
   return partResponse(part, upload, xmlDoc('CopyPartResult', { LastModified: isoTime(part.lastModified), ETag: quoteEtag(part.etag), ...checksumElements(part.checksum) }));
 }
@@ -136,7 +137,7 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
   }
   const { object } = await completeUpload(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), parts,
-    acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req), checksum: req.checksum?.expected(),
+    acl: objectAclFrom(req), forbidOverwrite: forbidOverwriteFrom(req), checksum: req.checksum?.expected(), customerKey: req.customerKey,
   });
   const { encodingType, encode } = encoder(req, [object.key]);
   return {

@@ -8,7 +8,7 @@ import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { header, type OssRequest, type OssResponse } from './request';
-import { requestedSse, sseResponseHeaders } from './sse-headers';
+import { requestedEncryption, sseResponseHeaders } from './sse-headers';
 import { xmlDoc } from './xml';
 
 /** x-oss-metadata-directive / x-oss-tagging-directive: COPY (the default) or REPLACE, in any case (ali-oss writes Copy). */
@@ -34,7 +34,8 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
     directive,
     taggingDirective,
     attributes,
-    sse: requestedSse(req),
+    sse: requestedEncryption(req),
+    sourceCustomerKey: req.sourceCustomerKey,
     conditions: copySourceConditions(req),
     forbidOverwrite: forbidOverwriteFrom(req),
     caller: req.caller,

@@ -31,7 +31,7 @@ export async function readableObject(c: Coffer, req: OssRequest, opts = { follow
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
-  checkCustomerKey(obj.encryption, undefined);
+  checkCustomerKey(obj.encryption, req.customerKey);
   return obj;
 }
 
@@ -115,7 +115,7 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const start = range?.start ?? 0;
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
-  const cipher = await objectCipher(c, obj, req.caller);
+  const cipher = await objectCipher(c, obj, req.caller, req.customerKey);
   const headers = { ...objectHeaders(obj, c.now()), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)) };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;

@@ -10,7 +10,7 @@ import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, type OssRequest, type OssResponse } from './request';
-import { requestedSse, sseResponseHeaders } from './sse-headers';
+import { requestedEncryption, sseResponseHeaders } from './sse-headers';
 
 export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-oss-forbid-overwrite') === 'true';
 
@@ -25,7 +25,7 @@ export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: re
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   await authorizeObjectWrite(c, req, taggingHeaderTags(req));
-  const sse = requestedSse(req);
+  const sse = requestedEncryption(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,
     key: req.key!,

@@ -1,6 +1,6 @@
 /** The x-oss-server-side-encryption request headers, and the ones every response about an encrypted object carries. */
 import { CofferError } from '../common/errors';
-import { asObjectEncryption, type ServerKeyChoice } from '../core/encryption';
+import { asObjectEncryption, type ServerKeyChoice, type SseChoice } from '../core/encryption';
 import type { EncryptionInfo } from '../store/types';
 import { header, type OssRequest } from './request';
 
@@ -44,6 +44,11 @@ export function requestedSse(req: OssRequest): ServerKeyChoice | null {
     throw new CofferError('InvalidArgument', `${SSE_DATA} supports only SM4.`, { ArgumentName: SSE_DATA, ArgumentValue: data, EC: '0005-00000203' });
   }
   return { algorithm: 'KMS', kmsKeyId: keyId, dataEncryption: data === 'SM4' ? 'SM4' : undefined };
+}
+
+/** The encryption a write asks for: SSE-C when the request carries a customer key (S3 dialect only), else its SSE headers. */
+export function requestedEncryption(req: OssRequest): SseChoice | null {
+  return req.customerKey ? { algorithm: 'SSE-C', customerKey: req.customerKey } : requestedSse(req);
 }
 
 /** Operations that take no SSE headers refuse them (UploadPart, CompleteMultipartUpload, …). */

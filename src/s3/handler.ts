@@ -28,6 +28,7 @@ import { decodePayload } from './payload';
 import { translateRequestHeaders } from './request-headers';
 import { s3Response } from './responses';
 import { routeS3, S3_TO_OSS } from './router';
+import { customerKeyResponseHeaders, customerKeys } from './sse-c';
 
 export interface S3HandlerOptions {
   coffer: Coffer;
@@ -37,6 +38,8 @@ export interface S3HandlerOptions {
   /** Base domain for virtual-hosted-style requests (<bucket>.<domain>). */
   domain?: string;
   publicEndpoint?: string;
+  /** Accept SSE-C keys over plain HTTP (--allow-sse-c-over-http; local tests only). */
+  allowSseCOverHttp?: boolean;
 }
 
 export const S3_REQUESTS = 'coffer_s3_requests_total';
@@ -106,10 +109,12 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
     callerFor: () => Promise.reject(new CofferError('NotImplemented', 'Form uploads are not implemented by the S3 dialect.')),
   };
   if (route.op === 'GetBucketConfiguration') return getBucketConfiguration(opts.coffer, req, route.resource);
+  const keyMd5 = customerKeys(req, opts.allowSseCOverHttp ?? false);
   await prepare(opts.coffer, route.op, req, payload);
   const answer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
   // HeadBucket answers only whether the bucket is there for the caller, and its region.
-  return s3Response(route.op === 'HeadBucket' ? { status: 200, headers: { 'x-amz-bucket-region': opts.coffer.region } } : answer);
+  const r = s3Response(route.op === 'HeadBucket' ? { status: 200, headers: { 'x-amz-bucket-region': opts.coffer.region } } : answer);
+  return { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };
 }
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

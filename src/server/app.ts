@@ -67,6 +67,8 @@ export interface ServerOptions {
   domain?: string;
   /** host[:port] reported as ExtranetEndpoint/IntranetEndpoint; default: the address each request came in on. */
   publicEndpoint?: string;
+  /** Accept SSE-C (S3 customer-provided keys) over plain HTTP; for local tests only. */
+  allowSseCOverHttp?: boolean;
   /** How long a RestoreObject takes (ms); default DEFAULT_RESTORE_DELAY_MS. */
   restoreDelayMs?: number;
   tls?: TlsFiles;
@@ -243,7 +245,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
       const apiOptions = { coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics };
       const ossHandler = createOssHandler(apiOptions);
-      const s3Handler = createS3Handler(apiOptions);
+      const s3Handler = createS3Handler({ ...apiOptions, allowSseCOverHttp: opts.allowSseCOverHttp });
       // One listener, two dialects: an AWS-signed request (or one with x-amz-* headers) is S3.
       oss = await listen((req, res) => {
         if (health(req, res)) return;
