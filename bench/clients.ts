@@ -1,6 +1,7 @@
 /**
  * The two clients, behind one small interface so every workload runs unchanged against both:
- * ali-oss (V1 signatures, IP endpoint) for Coffer, @aws-sdk/client-s3 for s3rver. Both are set
+ * ali-oss (V1 signatures, IP endpoint) for Coffer's OSS dialect, @aws-sdk/client-s3 for s3rver
+ * and for Coffer's S3 dialect (the same client settings on both). Both are set
  * up so the client spends no CPU on the body beyond sending it: the caller passes a precomputed
  * Content-MD5 (the server still verifies it), and SigV4 signs UNSIGNED-PAYLOAD instead of
  * hashing the body, as V1 never does.
@@ -86,12 +87,13 @@ export class CofferDriver implements Driver {
 export class S3Driver implements Driver {
   private readonly client: S3Client;
 
-  constructor(url: string, private readonly bucket: string) {
+  /** s3rver's built-in account by default; Coffer's root for its S3 dialect. */
+  constructor(url: string, private readonly bucket: string, creds: Credentials = { accessKeyId: 'S3RVER', accessKeySecret: 'S3RVER' }, region = 'us-east-1') {
     this.client = new S3Client({
       endpoint: url,
       forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, // s3rver's built-in account
+      region,
+      credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.accessKeySecret },
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

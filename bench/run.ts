@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cliUpload, cliUploadTable, CLI_UPLOAD_CONFIG } from './cli-upload';
-import { CofferDriver, COFFER_ENV, S3Driver, type Driver, type Sse } from './clients';
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, CofferDriver, COFFER_ENV, S3Driver, type Driver, type Sse } from './clients';
 import { cleanUp, ServerProcess, startCoffer, tempDir } from './proc';
 import { kmsApiBench, kmsApiTable, type KmsApiResult } from './kms';
 import { listingBench, listingTable, type ListingResult } from './listing';
@@ -56,6 +56,8 @@ interface TargetSpec {
   smallOnly?: boolean;
   /** After the cases, GenerateDataKey and Decrypt ops/s over this server's KMS API. */
   kmsApi?: boolean;
+  /** Drives Coffer's S3 dialect with @aws-sdk/client-s3 (set up as for s3rver) instead of ali-oss. */
+  s3?: boolean;
 }
 
 const TARGETS: TargetSpec[] = [
@@ -70,6 +72,8 @@ const TARGETS: TargetSpec[] = [
   // SSE-KMS: its cost is per request (a KMS call), so the small objects show it; the same server's
   // KMS API is then measured on its own (bench/kms.ts).
   { name: 'coffer-kms', server: 'coffer', sse: 'KMS', smallOnly: true, kmsApi: true },
+  // The S3 dialect on the same store: the client s3rver gets, against Coffer.
+  { name: 'coffer-s3', server: 'coffer', sse: null, s3: true },
   { name: 's3rver', server: 's3rver', sse: null },
 ];
 
@@ -91,7 +95,9 @@ async function start(spec: TargetSpec): Promise<{ server: ServerProcess; driver:
   const root = new CofferDriver(server.url, BUCKET, spec.sse);
   await root.createBucket();
   // The RAM user is made before anything is timed, through the RAM API on the KMS listener.
-  const driver = spec.ram ? new CofferDriver(server.url, BUCKET, spec.sse, await createBenchUser(kmsUrl, BUCKET)) : root;
+  const driver = spec.ram ? new CofferDriver(server.url, BUCKET, spec.sse, await createBenchUser(kmsUrl, BUCKET))
+    : spec.s3 ? new S3Driver(server.url, BUCKET, { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, 'cn-hangzhou')
+      : root;
   return { server, driver, kmsUrl, close: () => server.stop() };
 }
 

@@ -229,9 +229,12 @@ function payloadModeFor(value: string): PayloadMode {
 function parseIsoBasic(value: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return NaN;
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
-  // Date.parse rolls 20130230 over into March; a signer never writes such a date.
-  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`) ? ms : NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls 20130230 over into March; a signer never writes such a date.
+  const d = new Date(ms);
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? ms : NaN;
 }
 
 function toIsoBasic(ms: number): string {

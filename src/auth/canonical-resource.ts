@@ -17,8 +17,20 @@ export function v1CanonicalResource(target: AuthTarget, query: Array<[string, st
   return subResources.length === 0 ? path : `${path}?${subResources.join('&')}`;
 }
 
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-_.~/]*$/;
+
 /** Percent-encodes every UTF-8 byte except A–Z a–z 0–9 - _ . ~ (and '/' when keepSlash), upper-case hex. */
 export function uriEncode(text: string, keepSlash = false): string {
+  // Runs on every signed request: most names and values need no encoding at all, and
+  // encodeURIComponent (upper-case hex, UTF-8) leaves only !'()* of what must be encoded.
+  if ((keepSlash ? UNRESERVED_OR_SLASH : UNRESERVED).test(text)) return text;
+  try {
+    const encoded = encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
+  } catch {
+    // A lone surrogate (URIError): encoded below as the bytes Buffer makes of it (EF BF BD).
+  }
   let out = '';
   for (const byte of Buffer.from(text, 'utf8')) {
     const ch = String.fromCharCode(byte);

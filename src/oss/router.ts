@@ -15,10 +15,13 @@ export function parseQuery(raw: string): Array<[string, string]> {
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
     const value = eq < 0 ? '' : part.slice(eq + 1);
-    out.push([decode(name.replace(/\+/g, ' ')), decode(value.replace(/\+/g, ' '))]);
+    out.push([decodePart(name), decodePart(value)]);
   }
   return out;
 }
+
+/** A query name or value: most have nothing to decode (signatures, dates, ids). */
+const decodePart = (s: string): string => (/[%+]/.test(s) ? decode(s.replace(/\+/g, ' ')) : s);
 
 function decode(s: string): string {
   try {

@@ -5,7 +5,6 @@
  * the answer is reshaped as S3 writes it. One set of operations therefore decides both dialects'
  * semantics: authorization, validation, encryption and storage are the same code.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateAws, isAwsRequest } from '../auth/aws-authenticate';
 import { CofferError } from '../common/errors';
@@ -52,7 +51,8 @@ export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, 
     const requestId = newRequestId();
     const ctx: Context = { operation: '-', cors: {}, resource: (raw.url ?? '/').split('?')[0] };
     const base = (): Record<string, string> => ({
-      'x-amz-request-id': requestId, 'x-amz-id-2': randomBytes(24).toString('base64'), Server: 'Coffer', Date: new Date().toUTCString(), ...ctx.cors,
+      // x-amz-id-2, S3's "extended request id", is opaque: the same id, in S3's base64 form.
+      'x-amz-request-id': requestId, 'x-amz-id-2': Buffer.from(requestId, 'hex').toString('base64'), Server: 'Coffer', Date: new Date().toUTCString(), ...ctx.cors,
     });
     handle(opts, raw, requestId, ctx)
       .then((r) => sendResponse(res, raw, r, base()))

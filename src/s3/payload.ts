@@ -45,6 +45,7 @@ export function decodePayload(raw: IncomingMessage, mode: PayloadMode, signer?: 
   const contentLength = header(raw, 'content-length');
   if (mode.kind === 'unsigned') return { body: raw, trailers: none, length: contentLength === undefined ? undefined : Number(contentLength) };
   if (mode.kind === 'sha256') {
+    // As below: an error before the operation reads is kept for its reader.
     return { body: raw.pipe(new Sha256Check(mode.hex)).on('error', () => raw.resume()), trailers: none, length: contentLength === undefined ? undefined : Number(contentLength) };
   }
   const decodedLength = header(raw, 'x-amz-decoded-content-length');
@@ -62,5 +63,8 @@ export function decodePayload(raw: IncomingMessage, mode: PayloadMode, signer?: 
     decodedLength: decodedLength === undefined ? undefined : Number(decodedLength),
   });
   raw.on('error', (err) => decoder.destroy(err));
+  // The body flows into the decoder before the operation reads it: a chunk that fails may do so
+  // before anyone listens. The stream keeps the error for its reader; the rest is discarded.
+  decoder.on('error', () => raw.resume());
   return { body: raw.pipe(decoder), trailers: () => decoder.trailers(), length: decodedLength === undefined ? undefined : Number(decodedLength) };
 }

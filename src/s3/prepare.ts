@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { CofferError } from '../common/errors';
+import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { readSmallBody } from '../oss/body';
 import { header, type OssRequest } from '../oss/request';
@@ -72,11 +73,15 @@ export async function prepare(c: Coffer, op: MappedOperation, req: OssRequest, p
       return listLimit(req, 'max-parts');
     case 'CreateBucket':
       checkCreateBucketConfiguration(await readSmallBody(req), c.region);
+      // OSS answers 200 for a bucket its owner already has; S3 (outside us-east-1) 409.
+      if (await c.meta.getBucket(req.bucket!)) throw new CofferError('BucketAlreadyExists', 'The bucket exists.', { BucketName: req.bucket! });
       return replaceBody(req, '');
     case 'PutBucketEncryption':
       return replaceBody(req, encryptionRuleDocument(await readSmallBody(req)));
     case 'PutBucketAcl':
     case 'PutObjectAcl': {
+      // OSS's PutBucketAcl creates a missing bucket; S3's does not.
+      await requireBucket(c, req.bucket!);
       const body = await readSmallBody(req);
       const name = op === 'PutBucketAcl' ? 'x-oss-acl' : 'x-oss-object-acl';
       if (body.trim()) {

@@ -34,6 +34,7 @@ export function s3Headers(headers: Headers): Headers {
     if (lower.startsWith('x-oss-meta-')) out[`x-amz-meta-${name.slice('x-oss-meta-'.length)}`] = value;
     else if (lower.startsWith('x-oss-checksum-') && lower !== 'x-oss-checksum-type') out[`x-amz-checksum-${lower.slice('x-oss-checksum-'.length)}`] = value;
     else if (lower === 'x-oss-server-side-encryption') out[HEADER_NAMES[lower]] = s3SseAlgorithm(String(value));
+    else if (lower === 'etag') out[name] = String(value).toLowerCase();
     // S3 leaves the class out for STANDARD objects.
     else if (lower === 'x-oss-storage-class') { if (value !== 'Standard') out[HEADER_NAMES[lower]] = s3StorageClass(String(value)); }
     else if (HEADER_NAMES[lower]) out[HEADER_NAMES[lower]] = value;
@@ -106,6 +107,21 @@ function s3Document(doc: XmlDoc): XmlDoc {
   }
 }
 
+/**
+ * ETags in S3's spelling: lower-case hex (OSS writes upper case). Both are the same MD5; conditions
+ * (If-Match, CopySourceIfMatch) compare them without regard to case, in either dialect.
+ */
+function lowerEtags(v: XmlValue): XmlValue {
+  if (Array.isArray(v)) return v.map(lowerEtags);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: XmlObject = {};
+  for (const [k, child] of Object.entries(v)) {
+    out[k] = k === 'ETag' && typeof child === 'string' ? child.toLowerCase() : k === '$' ? child : lowerEtags(child as XmlValue);
+  }
+  return out;
+}
+
 export function s3Response(r: OssResponse): OssResponse {
-  return { status: r.status, headers: s3Headers(r.headers ?? {}), body: isXmlDoc(r.body) ? s3Document(r.body) : r.body };
+  const body = isXmlDoc(r.body) ? s3Document(r.body) : r.body;
+  return { status: r.status, headers: s3Headers(r.headers ?? {}), body: isXmlDoc(body) ? xmlDoc(body.root, lowerEtags(body.value)) : body };
 }

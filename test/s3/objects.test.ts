@@ -116,7 +116,7 @@ describe('S3 objects', () => {
     assert.equal((await bodyBytes(part.Body)).toString(), '2345');
     await s3Rejects(c.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', Range: 'bytes=100-200' })), 'InvalidRange', 416);
     await s3Rejects(c.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', IfMatch: '"00000000000000000000000000000000"' })), 'PreconditionFailed', 412);
-    await s3Rejects(c.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', IfNoneMatch: ETag })), '304', 304);
+    await assert.rejects(c.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', IfNoneMatch: ETag })), (e: { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode === 304);
     const o = await c.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', ResponseContentType: 'application/x-test', ResponseContentDisposition: 'inline' }));
     assert.equal(o.ContentType, 'application/x-test');
     assert.equal(o.ContentDisposition, 'inline');
@@ -160,9 +160,10 @@ describe('S3 objects', () => {
     assert.deepEqual(seen, keys);
     const after = await c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', StartAfter: 'list/c' }));
     assert.deepEqual(after.Contents!.map((o) => o.Key), ['list/d e+f', 'list/z']);
-    // The SDK asks for encoding-type=url and decodes the keys itself.
+    // Asked for by the caller, encoding-type=url comes back encoded (as S3 and OSS both write it, decodable with unquote_plus).
     const encoded = await c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/d', EncodingType: 'url' }));
-    assert.deepEqual(encoded.Contents!.map((o) => o.Key), ['list/d e+f']);
+    assert.equal(encoded.EncodingType, 'url');
+    assert.deepEqual(encoded.Contents!.map((o) => decodeURIComponent(o.Key!.replace(/\+/g, ' '))), ['list/d e+f']);
   });
 
   it('ListObjects (v1): marker paging and NextMarker with a delimiter', async () => {
