@@ -113,6 +113,10 @@ describe('aws-cli (Debian awscli) against the S3 dialect', { skip }, () => {
     const back = path.join(home, 'tree-down');
     await aws('s3', 'sync', `s3://${bucket}/tree`, back);
     assertTree(back, tree);
+    // A file removed locally goes with --delete.
+    rmSync(path.join(src, 'docs/readme.md'));
+    assert.match(await aws('s3', 'sync', '--delete', src, `s3://${bucket}/tree`), /delete: s3:\/\/awscli-bucket\/tree\/docs\/readme\.md/);
+    assert.equal(await srv.running.coffer.meta.getObject(bucket, 'tree/docs/readme.md'), null);
     await aws('s3', 'rm', `s3://${bucket}/tree/hello.txt`);
     assert.doesNotMatch(await aws('s3', 'ls', '--recursive', `s3://${bucket}/tree/`), /hello\.txt/);
     await aws('s3', 'rm', '--recursive', `s3://${bucket}/tree/`);
@@ -166,6 +170,35 @@ describe('aws-cli (Debian awscli) against the S3 dialect', { skip }, () => {
     // With another key neither (403 AccessDenied as S3 answers a wrong SSE-C key).
     const wrong = file('sse-c-wrong.key', randomBytes(32));
     assert.match(await awsFails('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', `fileb://${wrong}`, `s3://${bucket}/ssec/small`, out('ssec-wrong.bin')), /\(403\)|Forbidden|AccessDenied/);
+  });
+
+  it('s3 cp and mv between keys: server-side copies (12 MiB by UploadPartCopy), SSE-C source to SSE-C and to SSE-S3', async () => {
+    const m = marker(12 * 1024 * 1024);
+    await aws('s3', 'cp', file('copy-src.bin', m.data), `s3://${bucket}/copy/src`);
+    await aws('s3', 'cp', `s3://${bucket}/copy/src`, `s3://${bucket}/copy/dst`);
+    const head = await api('head-object', '--bucket', bucket, '--key', 'copy/dst');
+    assert.equal(head.ContentLength, m.data.length);
+    // Copied in parts (CreateMultipartUpload, UploadPartCopy with ranges, Complete): a multipart ETag.
+    assert.match(head.ETag, /-3"$/, head.ETag);
+    await aws('s3', 'mv', `s3://${bucket}/copy/dst`, `s3://${bucket}/copy/moved`);
+    assert.equal(await srv.running.coffer.meta.getObject(bucket, 'copy/dst'), null);
+    await aws('s3', 'cp', `s3://${bucket}/copy/moved`, out('copy-moved.bin'));
+    assert.ok(readFileSync(out('copy-moved.bin')).equals(m.data));
+
+    const key = file('copy-c.key', randomBytes(32));
+    const key2 = file('copy-c2.key', randomBytes(32));
+    const c = marker(7 * 1024 * 1024);
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', `fileb://${key}`, file('copy-c.bin', c.data), `s3://${bucket}/copy/c-src`);
+    const source = ['--sse-c-copy-source', 'AES256', '--sse-c-copy-source-key', `fileb://${key}`];
+    await aws('s3', 'cp', ...source, '--sse-c', 'AES256', '--sse-c-key', `fileb://${key2}`, `s3://${bucket}/copy/c-src`, `s3://${bucket}/copy/c-dst`);
+    await aws('s3', 'cp', ...source, '--sse', 'AES256', `s3://${bucket}/copy/c-src`, `s3://${bucket}/copy/s3-dst`);
+    assert.equal(encryptionOf(await record(srv, bucket, 'copy/c-dst'))?.algorithm, 'SSE-C');
+    assert.equal(encryptionOf(await record(srv, bucket, 'copy/s3-dst'))?.algorithm, 'AES256');
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', `fileb://${key2}`, `s3://${bucket}/copy/c-dst`, out('copy-c-dst.bin'));
+    assert.ok(readFileSync(out('copy-c-dst.bin')).equals(c.data));
+    await aws('s3', 'cp', `s3://${bucket}/copy/s3-dst`, out('copy-s3-dst.bin'));
+    assert.ok(readFileSync(out('copy-s3-dst.bin')).equals(c.data));
+    assert.deepEqual(filesContaining(srv.dataDir, [c.token]), []);
   });
 
   it('s3api put-object/get-object/head-object with SSE-C and with SSE-KMS', async () => {

@@ -7,8 +7,9 @@
  * delete.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -20,7 +21,7 @@ import { assertTree, cleanEnv, requireTool, run, sampleTree, skipUnlessTool, wri
 
 const skip = skipUnlessTool('rclone');
 
-interface LsEntry { Path: string; Name: string; Size: number; IsDir: boolean; Hashes?: { md5?: string }; MimeType?: string }
+interface LsEntry { Path: string; Name: string; Size: number; ModTime: string; IsDir: boolean; Hashes?: { md5?: string }; MimeType?: string }
 
 describe('rclone (Debian) against the S3 dialect', { skip }, () => {
   let srv: TestServer;
@@ -98,6 +99,49 @@ describe('rclone (Debian) against the S3 dialect', { skip }, () => {
     assert.equal(r.size, tree['media/big.bin'].length);
     const head = await fetchHead(`plain/media/big.bin`);
     assert.match(head.etag ?? '', /-3"$/, head.etag);
+  });
+
+  it('a changed modification time only: sync sets it in place (a copy onto itself), the data stays', async () => {
+    for (const remote of ['coffer', 'coffersse']) {
+      const prefix = `mtime-${remote}`;
+      const m = marker(64);
+      const tree: Tree = { 'small.txt': Buffer.concat([m.token, Buffer.from('small')]), 'big.bin': sampleTree(m.token, 11 * 1024 * 1024)['media/big.bin'] };
+      const src = path.join(home, `${prefix}-up`);
+      writeTree(src, tree);
+      await rclone('sync', src, `${remote}:${bucket}/${prefix}`);
+      const when = new Date('2021-03-04T05:06:07Z');
+      for (const f of Object.keys(tree)) utimesSync(path.join(src, f), when, when);
+      const synced = await run(requireTool('rclone'), ['sync', '-v', src, `${remote}:${bucket}/${prefix}`, '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M'], { env });
+      assert.doesNotMatch(synced.stderr, /Copied \((new|replaced)/, synced.stderr);
+      assert.match(synced.stderr, /Updated modification time/, synced.stderr);
+      const listed = await lsjson(`${remote}:${bucket}/${prefix}`);
+      assert.deepEqual(listed.map((e) => [e.Path, e.Size, Date.parse(e.ModTime)]), [['big.bin', tree['big.bin'].length, when.getTime()], ['small.txt', tree['small.txt'].length, when.getTime()]]);
+      const back = path.join(home, `${prefix}-down`);
+      await rclone('copy', `${remote}:${bucket}/${prefix}`, back);
+      assertTree(back, tree);
+      if (remote === 'coffersse') {
+        for (const f of Object.keys(tree)) assert.equal(encryptionOf(await record(srv, bucket, `${prefix}/${f}`))?.algorithm, 'AES256', f);
+        assert.deepEqual(filesContaining(srv.dataDir, [m.token]), []);
+      }
+    }
+  });
+
+  it('rcat (a stream of unknown size: multipart), cat with a range, copyto (server side), moveto', async () => {
+    const data = randomBytes(11 * 1024 * 1024 + 3);
+    await run(requireTool('rclone'), ['rcat', `coffer:${bucket}/ops/streamed`, '--s3-chunk-size', '5M'], { env, input: data });
+    assert.match((await fetchHead('ops/streamed')).etag, /-3"$/);
+    const cat = await new Promise<Buffer>((resolve, reject) => {
+      execFile(requireTool('rclone'), ['cat', '--offset', '5242000', '--count', '2000', `coffer:${bucket}/ops/streamed`], { env, encoding: 'buffer' },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr.toString()}`)) : resolve(stdout)));
+    });
+    assert.ok(cat.equals(data.subarray(5_242_000, 5_244_000)));
+    await rclone('copyto', `coffer:${bucket}/ops/streamed`, `coffer:${bucket}/ops/copied`);
+    await rclone('moveto', `coffer:${bucket}/ops/copied`, `coffer:${bucket}/ops/moved`);
+    assert.deepEqual((await lsjson(`coffer:${bucket}/ops`)).map((e) => [e.Path, e.Size]), [['moved', data.length], ['streamed', data.length]]);
+    const back = path.join(home, 'ops-down');
+    await rclone('copy', `coffer:${bucket}/ops`, back);
+    assert.ok(readFileSync(path.join(back, 'moved')).equals(data));
+    assert.ok(readFileSync(path.join(back, 'streamed')).equals(data));
   });
 
   it('lsjson: every file with its size and MD5; delete removes files and leaves the rest', async () => {

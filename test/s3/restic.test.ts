@@ -100,7 +100,7 @@ describe('restic (Debian) against the S3 dialect', { skip }, () => {
     assert.ok(keys.some((k) => k.startsWith('repo/snapshots/')), keys.join(' '));
   });
 
-  it('a second backup adds a snapshot that restores the changed tree', async () => {
+  it('a second backup adds a snapshot; both restore; forget --prune keeps the latest whole', async () => {
     const tree = sourceTree();
     const src = path.join(home, 'incr-src');
     writeTree(src, tree);
@@ -117,6 +117,13 @@ describe('restic (Debian) against the S3 dialect', { skip }, () => {
     const first = path.join(home, 'incr-first');
     await restic('restic-bucket/incr', 'restore', snapshots[0].id, '--target', first);
     assertTree(path.join(first, src), tree);
+    // forget the first snapshot and prune: packs only it used are deleted (or repacked), the rest still reads.
+    await restic('restic-bucket/incr', 'forget', '--keep-last', '1', '--prune');
+    assert.equal((JSON.parse(await restic('restic-bucket/incr', 'snapshots', '--json')) as unknown[]).length, 1);
+    assert.match(await restic('restic-bucket/incr', 'check', '--read-data'), /no errors were found/);
+    const pruned = path.join(home, 'incr-pruned');
+    await restic('restic-bucket/incr', 'restore', 'latest', '--target', pruned);
+    assertTree(path.join(pruned, src), changed);
   });
 
   it('into a bucket with default encryption AES256: every object restic wrote is SSE-S3, its bytes are not on disk', async () => {
