@@ -88,9 +88,9 @@ export async function run(file: string, args: string[], opts: { env: NodeJS.Proc
 export type Tree = Record<string, Buffer>;
 
 /**
- * A nested tree with an empty file, small and mid-sized files, names with spaces and UTF-8, and
- * one file of `bigSize` bytes (over the tools' multipart thresholds); every non-empty file holds
- * `token` so the disk can be searched for plaintext.
+ * A nested tree with an empty file, small and mid-sized files, names with spaces, UTF-8 and
+ * punctuation, and one file of `bigSize` bytes (over the tools' multipart thresholds); every
+ * non-empty file holds `token` so the disk can be searched for plaintext.
  */
 export function sampleTree(token: Buffer, bigSize = 12 * 1024 * 1024 + 123): Tree {
   const fill = (size: number): Buffer => {
@@ -105,6 +105,11 @@ export function sampleTree(token: Buffer, bigSize = 12 * 1024 * 1024 + 123): Tre
     'docs/deep/er/nested.bin': fill(70_000),
     'docs/deep/other file.txt': fill(3000),
     'media/ünïcødé-名前.dat': fill(300_000),
+    // Characters SigV4's canonical URI encodes (or not: ~), that a query string or a path would
+    // otherwise read, and an escape that must stay literal.
+    'odd/a+b & c=d;e,f(1)~!$@\'*.txt': fill(100),
+    'odd/100% #hash ?q [1] ^`|<>.txt': fill(200),
+    'odd/%2F literal.txt': fill(300),
     'media/big.bin': fill(bigSize),
   };
 }
