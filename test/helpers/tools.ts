@@ -4,7 +4,7 @@
  * process with a clean environment, and directory trees written and compared byte for byte.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -128,6 +128,15 @@ export function assertTree(dir: string, tree: Tree): void {
     const got = readFileSync(path.join(dir, rel));
     assert.ok(got.equals(data), `${rel}: ${got.length} bytes differ from the ${data.length} written`);
   }
+}
+
+/** A throwaway certificate for 127.0.0.1 and localhost (openssl), for a server with `tls`. */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 export interface PayloadRecorder {

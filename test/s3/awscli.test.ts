@@ -3,12 +3,15 @@
  * default settings except path-style addressing (the endpoint is an IP) and a 5 MB multipart
  * threshold (so a 12 MiB file goes up and down in parts): `aws s3` mb/cp/ls/sync/rm/presign, SSE-S3,
  * SSE-KMS and SSE-C through `aws s3 cp`, `aws s3api` put/get/head-object with SSE-C and SSE-KMS,
- * list-objects-v2 in pages, and the bucket encryption rule. Every object read back is compared byte
- * for byte, and where encryption was asked for the data directory is searched for the plaintext.
+ * list-objects-v2 in pages, and the bucket encryption rule; server-side copies. Over HTTPS (a
+ * throwaway certificate): SSE-C without --allow-sse-c-over-http, and put-object with
+ * --checksum-algorithm, which the CLI sends aws-chunked with an unsigned trailer. Every object read
+ * back is compared byte for byte, and where encryption was asked for the data directory is searched
+ * for the plaintext.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +19,7 @@ import { filesContaining } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { encryptionOf, marker, record } from '../helpers/sse';
-import { assertTree, cleanEnv, requireTool, run, sampleTree, skipUnlessTool, writeTree } from '../helpers/tools';
+import { assertTree, cleanEnv, requireTool, run, sampleTree, selfSignedCert, skipUnlessTool, writeTree } from '../helpers/tools';
 
 const skip = skipUnlessTool('aws');
 
@@ -310,5 +313,59 @@ describe('aws-cli (Debian awscli) against the S3 dialect', { skip }, () => {
     await aws('s3', 'rb', '--force', `s3://${b}`);
     assert.doesNotMatch(await aws('s3', 'ls'), new RegExp(` ${b}\n`));
     assert.equal(await srv.running.coffer.meta.getBucket(b), null);
+  });
+});
+
+describe('aws-cli (Debian awscli) over HTTPS', { skip }, () => {
+  let srv: TestServer;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  let ca: string;
+  const bucket = 'awscli-tls';
+  const aws = async (...args: string[]): Promise<string> => (await run(requireTool('aws'), ['--endpoint-url', srv.url, '--ca-bundle', ca, ...args], { env })).stdout;
+
+  before(async () => {
+    home = tempDir('coffer-awscli-tls-');
+    const tls = selfSignedCert(home);
+    ca = tls.cert;
+    // SSE-C over TLS, as S3 requires it: no --allow-sse-c-over-http here.
+    srv = await startTestServer({ tls });
+    env = cleanEnv(home, {
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: ACCESS_KEY_SECRET, AWS_DEFAULT_REGION: srv.region,
+      AWS_CONFIG_FILE: path.join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1',
+    });
+    writeFileSync(env.AWS_CONFIG_FILE!, '[default]\ns3 =\n  addressing_style = path\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n');
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '');
+  });
+  after(async () => {
+    await srv?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('s3 cp with SSE-C up and down (multipart), ciphertext on disk', async () => {
+    const key = path.join(home, 'sse-c.key');
+    writeFileSync(key, randomBytes(32));
+    const m = marker(11 * 1024 * 1024);
+    writeFileSync(path.join(home, 'ssec.bin'), m.data);
+    await aws('s3', 'mb', `s3://${bucket}`);
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', `fileb://${key}`, path.join(home, 'ssec.bin'), `s3://${bucket}/ssec`);
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', `fileb://${key}`, `s3://${bucket}/ssec`, path.join(home, 'ssec.down'));
+    assert.ok(readFileSync(path.join(home, 'ssec.down')).equals(m.data));
+    assert.equal(encryptionOf(await record(srv, bucket, 'ssec'))?.algorithm, 'SSE-C');
+    assert.deepEqual(filesContaining(srv.dataDir, [m.token]), []);
+  });
+
+  it('s3api put-object --checksum-algorithm (a file: aws-chunked, unsigned, the checksum in a trailer), get-object --checksum-mode', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 11);
+    writeFileSync(path.join(home, 'ck.bin'), data);
+    for (const [alg, expected] of [['SHA256', createHash('sha256').update(data).digest('base64')], ['SHA1', createHash('sha1').update(data).digest('base64')], ['CRC32', null]] as const) {
+      const put = JSON.parse(await aws('s3api', 'put-object', '--bucket', bucket, '--key', `ck-${alg}`, '--body', path.join(home, 'ck.bin'), '--checksum-algorithm', alg, '--output', 'json'));
+      if (expected) assert.equal(put[`Checksum${alg}`], expected, alg);
+      // The CLI checks the body it receives against the answered checksum.
+      const got = JSON.parse(await aws('s3api', 'get-object', '--bucket', bucket, '--key', `ck-${alg}`, '--checksum-mode', 'ENABLED', path.join(home, `ck-${alg}.down`), '--output', 'json'));
+      assert.equal(got[`Checksum${alg}`], put[`Checksum${alg}`], alg);
+      assert.ok(readFileSync(path.join(home, `ck-${alg}.down`)).equals(data), alg);
+    }
   });
 });

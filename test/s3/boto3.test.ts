@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import path from 'node:path';
@@ -17,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/data-dir';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { encryptionOf, marker, record } from '../helpers/sse';
-import { cleanEnv, requireTool, run, skipUnlessTool } from '../helpers/tools';
+import { cleanEnv, requireTool, run, selfSignedCert, skipUnlessTool } from '../helpers/tools';
 
 const skip = skipUnlessTool('python3');
 
@@ -164,11 +163,9 @@ function scenario(transport: 'HTTP' | 'HTTPS'): void {
     before(async () => {
       work = tempDir('coffer-boto3-');
       if (transport === 'HTTPS') {
-        const key = path.join(work, 'key.pem');
-        ca = path.join(work, 'cert.pem');
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-          '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', ca], { stdio: 'ignore' });
-        srv = await startTestServer({ tls: { cert: ca, key } });
+        const tls = selfSignedCert(work);
+        ca = tls.cert;
+        srv = await startTestServer({ tls });
       } else {
         srv = await startTestServer({ allowSseCOverHttp: true });
       }

@@ -5,7 +5,8 @@
  * its uploads over plain HTTP as STREAMING-AWS4-HMAC-SHA256-PAYLOAD (aws-chunked with a signature
  * per chunk), so this proves the chunk-signature path with a client nobody here wrote. A second
  * repository goes into a bucket with default encryption (AES256): every object restic wrote is
- * SSE-S3 encrypted, and the bytes restic uploaded are not on disk.
+ * SSE-S3 encrypted, and the bytes restic uploaded are not on disk. Then forget --prune, and a
+ * repository over HTTPS.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/data-dir';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { encryptionOf } from '../helpers/sse';
-import { assertTree, cleanEnv, payloadRecorder, requireTool, run, skipUnlessTool, writeTree, type Tree } from '../helpers/tools';
+import { assertTree, cleanEnv, payloadRecorder, requireTool, run, selfSignedCert, skipUnlessTool, writeTree, type Tree } from '../helpers/tools';
 
 const skip = skipUnlessTool('restic');
 
@@ -147,5 +148,40 @@ describe('restic (Debian) against the S3 dialect', { skip }, () => {
     }
     assert.ok(samples.length >= 3);
     assert.deepEqual(filesContaining(srv.dataDir, samples), []);
+  });
+});
+
+describe('restic (Debian) over HTTPS', { skip }, () => {
+  let srv: TestServer;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  let ca: string;
+
+  before(async () => {
+    home = tempDir('coffer-restic-tls-');
+    const tls = selfSignedCert(home);
+    ca = tls.cert;
+    srv = await startTestServer({ tls });
+    env = cleanEnv(home, {
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: ACCESS_KEY_SECRET, AWS_DEFAULT_REGION: srv.region,
+      RESTIC_PASSWORD: 'coffer-restic-test-password', RESTIC_CACHE_DIR: path.join(home, 'cache'),
+    });
+  });
+  after(async () => {
+    await srv?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('init, backup, restore latest, check --read-data', async () => {
+    const restic = async (...args: string[]): Promise<string> =>
+      (await run(requireTool('restic'), ['--cacert', ca, '-r', `s3:${srv.url}/restic-tls/repo`, ...args], { env, cwd: home })).stdout;
+    const tree: Tree = { 'a.bin': randomBytes(2_500_000), 'dir/b.bin': randomBytes(400_000), 'dir/c.txt': Buffer.from('c') };
+    const src = path.join(home, 'src');
+    writeTree(src, tree);
+    await restic('init');
+    await restic('backup', src);
+    await restic('restore', 'latest', '--target', path.join(home, 'restore'));
+    assertTree(path.join(home, 'restore', src), tree);
+    assert.match(await restic('check', '--read-data'), /no errors were found/);
   });
 });
