@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { filesContaining } from '../helpers/data-dir';
 import { s3Client } from '../helpers/s3';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, tempDir, type TestServer } from '../helpers/server';
@@ -143,6 +143,15 @@ describe('rclone (Debian) against the S3 dialect', { skip }, () => {
     await rclone('copy', `coffer:${bucket}/ops`, back);
     assert.ok(readFileSync(path.join(back, 'moved')).equals(data));
     assert.ok(readFileSync(path.join(back, 'streamed')).equals(data));
+  });
+
+  it('backend list-multipart-uploads and cleanup: an abandoned upload is listed, then aborted', async () => {
+    const { UploadId } = await s3Client(srv).send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'abandoned' }));
+    const listed = JSON.parse(await rclone('backend', 'list-multipart-uploads', `coffer:${bucket}`)) as Record<string, Array<{ Key: string; UploadId: string }>>;
+    assert.deepEqual(listed[bucket].map((u) => [u.Key, u.UploadId]), [['abandoned', UploadId]]);
+    await rclone('backend', 'cleanup', '-o', 'max-age=0s', `coffer:${bucket}`);
+    assert.deepEqual(JSON.parse(await rclone('backend', 'list-multipart-uploads', `coffer:${bucket}`)), { [bucket]: [] });
+    assert.equal(await srv.running.coffer.meta.getUpload(UploadId!), null);
   });
 
   it('lsjson: every file with its size and MD5; delete removes files and leaves the rest', async () => {
