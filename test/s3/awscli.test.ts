@@ -99,6 +99,23 @@ describe('aws-cli (Debian awscli) against the S3 dialect', { skip }, () => {
     assert.notDeepEqual(filesContaining(srv.dataDir, [m.token]), []);
   });
 
+  it('s3 cp with --acl, --metadata, --content-type, --cache-control, --content-disposition, --storage-class, --expires', async () => {
+    await aws('s3', 'cp', file('attrs.txt', Buffer.from('attributes')), `s3://${bucket}/attrs`, '--acl', 'public-read', '--metadata', 'colour=blue,size=XL',
+      '--content-type', 'text/x-test', '--cache-control', 'max-age=60', '--content-disposition', 'attachment; filename="x.txt"',
+      '--storage-class', 'STANDARD_IA', '--expires', '2030-01-01T00:00:00Z');
+    const head = await api('head-object', '--bucket', bucket, '--key', 'attrs');
+    assert.deepEqual(
+      [head.ContentType, head.CacheControl, head.ContentDisposition, head.StorageClass, head.Metadata, Date.parse(head.Expires)],
+      ['text/x-test', 'max-age=60', 'attachment; filename="x.txt"', 'STANDARD_IA', { colour: 'blue', size: 'XL' }, Date.parse('2030-01-01T00:00:00Z')],
+    );
+    const acl = await api('get-object-acl', '--bucket', bucket, '--key', 'attrs');
+    assert.ok(acl.Grants.some((g: { Grantee: { URI?: string }; Permission: string }) => g.Grantee.URI === 'http://acs.amazonaws.com/groups/global/AllUsers' && g.Permission === 'READ'));
+    // public-read: anyone reads it.
+    const anonymous = await fetch(`${srv.url}/${bucket}/attrs`);
+    assert.equal(anonymous.status, 200);
+    assert.equal(await anonymous.text(), 'attributes');
+  });
+
   it('s3 sync a tree up (a 12 MiB file in 5 MB parts) and back, sync again is a no-op, rm', async () => {
     const m = marker(64);
     const tree = sampleTree(m.token);

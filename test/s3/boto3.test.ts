@@ -4,8 +4,9 @@
  * and the region aside) and prints one JSON document of what it saw; the test asserts on it, on the
  * files it downloaded, and on the data directory. Covered: create_bucket, put_object with Metadata
  * and ServerSideEncryption AES256, get_object, head_object, list_objects_v2 paging (paginator and
- * by hand), upload_file/download_file of 12 MiB through TransferConfig (5 MB parts), copy_object,
- * delete_objects, a presigned GET through urllib, and SSE-C put/get/head.
+ * by hand; V1 by Marker), head_bucket, get_bucket_location, tagging, an aborted multipart upload,
+ * upload_file/download_file of 12 MiB through TransferConfig (5 MB parts), copy_object,
+ * delete_objects, a presigned GET through urllib, SSE-C put/get/head, and flexible checksums.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -92,6 +93,21 @@ after = s3.list_objects_v2(Bucket=bucket, Prefix='page/', StartAfter='page/05', 
 out['start_after'] = [o['Key'] for o in after['Contents']]
 delimited = s3.list_objects_v2(Bucket=bucket, Delimiter='/')
 out['delimited'] = {'prefixes': [p['Prefix'] for p in delimited.get('CommonPrefixes', [])], 'keys': [o['Key'] for o in delimited.get('Contents', [])]}
+
+# The bucket: head_bucket, its location; list_objects (V1) pages by Marker.
+out['head_bucket'] = s3.head_bucket(Bucket=bucket)['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')
+out['location'] = s3.get_bucket_location(Bucket=bucket).get('LocationConstraint')
+v1 = list(s3.get_paginator('list_objects').paginate(Bucket=bucket, Prefix='page/', PaginationConfig={'PageSize': 5}))
+out['v1_pages'] = [[o['Key'] for o in p.get('Contents', [])] for p in v1]
+
+# Tagging, and an aborted multipart upload (nothing left of it).
+s3.put_object_tagging(Bucket=bucket, Key='meta/sse.bin', Tagging={'TagSet': [{'Key': 'project', 'Value': 'coffer'}]})
+out['tags'] = s3.get_object_tagging(Bucket=bucket, Key='meta/sse.bin')['TagSet']
+mpu = s3.create_multipart_upload(Bucket=bucket, Key='aborted')
+s3.upload_part(Bucket=bucket, Key='aborted', UploadId=mpu['UploadId'], PartNumber=1, Body=b'part one')
+s3.abort_multipart_upload(Bucket=bucket, Key='aborted', UploadId=mpu['UploadId'])
+out['uploads_left'] = s3.list_multipart_uploads(Bucket=bucket).get('Uploads', [])
+out['aborted_parts'] = error_of(lambda: s3.list_parts(Bucket=bucket, Key='aborted', UploadId=mpu['UploadId']))
 
 # upload_file / download_file of 12 MiB in 5 MB parts.
 tc = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
@@ -217,6 +233,13 @@ function scenario(transport: 'HTTP' | 'HTTPS'): void {
       ]);
       assert.deepEqual(r.start_after, keys.slice(6));
       assert.deepEqual(r.delimited, { prefixes: ['meta/', 'page/'], keys: [] });
+
+      assert.equal(r.head_bucket, srv.region);
+      assert.equal(r.location, srv.region);
+      assert.deepEqual(r.v1_pages, [keys.slice(0, 5), keys.slice(5)]);
+      assert.deepEqual(r.tags, [{ Key: 'project', Value: 'coffer' }]);
+      assert.deepEqual(r.uploads_left, []);
+      assert.deepEqual(r.aborted_parts, { code: 'NoSuchUpload', status: 404 });
 
       assert.match(r.big_head.ETag, /-3"$/, 'three 5 MiB parts');
       assert.equal(r.big_head.ContentLength, big.length);
