@@ -19,6 +19,7 @@ import { kmsApiBench, kmsApiTable, type KmsApiResult } from './kms';
 import { listingBench, listingTable, type ListingResult } from './listing';
 import { scalingBench, scalingTable, SCALING_NOTE, type ScalingResult } from './scaling';
 import { createBenchUser } from './ram';
+import { WireDriver } from './wire-clients';
 import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResult } from './report';
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
 
@@ -58,6 +59,8 @@ interface TargetSpec {
   kmsApi?: boolean;
   /** Drives Coffer's S3 dialect with @aws-sdk/client-s3 (set up as for s3rver) instead of ali-oss. */
   s3?: boolean;
+  /** Drives Coffer with the minimal client of bench/wire-clients.ts, in this dialect. */
+  wire?: 'oss' | 's3';
 }
 
 const TARGETS: TargetSpec[] = [
@@ -74,6 +77,9 @@ const TARGETS: TargetSpec[] = [
   { name: 'coffer-kms', server: 'coffer', sse: 'KMS', smallOnly: true, kmsApi: true },
   // The S3 dialect on the same store: the client s3rver gets, against Coffer.
   { name: 'coffer-s3', server: 'coffer', sse: null, s3: true },
+  // The two dialects' server paths, each driven by the same minimal client (bench/wire-clients.ts).
+  { name: 'wire-oss', server: 'coffer', sse: null, wire: 'oss' },
+  { name: 'wire-s3', server: 'coffer', sse: null, wire: 's3' },
   { name: 's3rver', server: 's3rver', sse: null },
 ];
 
@@ -97,8 +103,9 @@ async function start(spec: TargetSpec): Promise<{ server: ServerProcess; driver:
   // The RAM user is made before anything is timed, through the RAM API on the KMS listener.
   const driver = spec.ram ? new CofferDriver(server.url, BUCKET, spec.sse, await createBenchUser(kmsUrl, BUCKET))
     : spec.s3 ? new S3Driver(server.url, BUCKET, { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, 'cn-hangzhou')
-      : root;
-  return { server, driver, kmsUrl, close: () => server.stop() };
+      : spec.wire ? new WireDriver(server.url, BUCKET, spec.wire, { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, 'cn-hangzhou')
+        : root;
+  return { server, driver, kmsUrl, close: async () => { if (driver instanceof WireDriver || driver instanceof S3Driver) driver.destroy(); await server.stop(); } };
 }
 
 function machine(): Record<string, unknown> {
