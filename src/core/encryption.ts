@@ -33,6 +33,12 @@ export interface ServerKeyChoice {
   algorithm: 'AES256' | 'SM4' | 'KMS';
   /** KMS only: the CMK; absent means the managed key alias/acs/oss. */
   kmsKeyId?: string;
+  /**
+   * KMS only: encryption context the caller adds (S3's x-amz-server-side-encryption-context). It
+   * binds the data key as the bucket and key do: every Decrypt must present it again, and it is
+   * kept with the key reference for that.
+   */
+  kmsContext?: Record<string, string>;
   /** KMS only: SM4 data cipher instead of AES-256. */
   dataEncryption?: 'SM4';
   customerKey?: never;
@@ -45,6 +51,7 @@ export interface CustomerKeyChoice {
   customerKey: Buffer;
   kmsKeyId?: never;
   dataEncryption?: never;
+  kmsContext?: never;
 }
 
 /** The encryption a request asks for (or a bucket rule implies; a rule is never SSE-C). */
@@ -61,7 +68,7 @@ export interface CustomerKekRef {
 
 export type KekRef =
   | { provider: 'oss'; masterKeyVersion: number }
-  | { provider: 'kms'; keyId: string; ciphertextBlob: string }
+  | { provider: 'kms'; keyId: string; ciphertextBlob: string; context?: Record<string, string> }
   | CustomerKekRef;
 
 /** What is stored with an object (or multipart upload) that is encrypted. */

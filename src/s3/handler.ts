@@ -28,6 +28,7 @@ import { translateRequestHeaders } from './request-headers';
 import { s3Response } from './responses';
 import { routeS3, S3_TO_OSS } from './router';
 import { customerKeyResponseHeaders, customerKeys } from './sse-c';
+import { kmsContextOf } from './kms-context';
 
 export interface S3HandlerOptions {
   coffer: Coffer;
@@ -110,6 +111,7 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
   };
   if (route.op === 'GetBucketConfiguration') return getBucketConfiguration(opts.coffer, req, route.resource);
   const keyMd5 = customerKeys(req, opts.allowSseCOverHttp ?? false);
+  req.kmsContext = kmsContextOf(raw.headers);
   await prepare(opts.coffer, route.op, req, payload);
   const answer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
   // HeadBucket answers only whether the bucket is there for the caller, and its region.
