@@ -16,8 +16,9 @@ export interface TargetResult {
 export interface Ratio {
   name: string;
   value: number;
-  /** Absent for informational ratios. */
+  /** Absent for informational ratios; `max` for costs, which must stay under their bound. */
   min?: number;
+  max?: number;
   pass?: boolean;
 }
 
@@ -107,6 +108,6 @@ export function targetTables(targets: TargetResult[]): string {
 export function ratioTable(rs: Ratio[]): string {
   return table([
     ['Ratio', 'value', 'target', 'result'],
-    ...rs.map((r) => [r.name, `${fmt(r.value, 2)}x`, r.min === undefined ? 'info' : `>= ${r.min}x`, r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']),
+    ...rs.map((r) => [r.name, `${fmt(r.value, 2)}x`, r.min !== undefined ? `>= ${r.min}x` : r.max !== undefined ? `<= ${r.max}x` : 'info', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']),
   ]);
 }

@@ -20,6 +20,7 @@ import { listingBench, listingTable, type ListingResult } from './listing';
 import { scalingBench, scalingTable, SCALING_NOTE, type ScalingResult } from './scaling';
 import { createBenchUser } from './ram';
 import { WireDriver } from './wire-clients';
+import { limitRatios, limitsTable, measureLimits } from './limits';
 import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResult } from './report';
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
 
@@ -151,6 +152,10 @@ async function main(): Promise<void> {
     }
   }
 
+  // The machine's limits first, on the disk the servers use, before anything else loads it.
+  progress('measuring the limits of this machine');
+  const limits = await measureLimits(CONFIG.bigBytes, tempDir('limits'));
+
   // Every server stays up for the whole run so that the cases can be interleaved across targets:
   // a burst of load from elsewhere then hits all targets of a comparison alike.
   const running: Running[] = [];
@@ -208,7 +213,7 @@ async function main(): Promise<void> {
     cases: t.rounds.filter((r) => r.length > 0).map(best),
     allRounds: t.rounds,
   }));
-  const rs = ratios(targets, CONFIG.bigBytes);
+  const rs = [...ratios(targets, CONFIG.bigBytes), ...limitRatios(targets, limits, CONFIG.bigBytes)];
   const largeRows = Object.entries(large).map(([name, l]) => ({ name, ...l, pass: l.rssGrowthMiB < LARGE_GROWTH_LIMIT_MIB }));
   host.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 
@@ -219,6 +224,8 @@ async function main(): Promise<void> {
     `targets interleaved case by case, best of ${CONFIG.rounds} round(s) (SM4: 1, no large c16). MiB = 2^20 bytes.`,
     'coffer-root / coffer-ram: small objects only, signed by the root / by a RAM user with a 20-statement policy.',
     'coffer-kms: small objects only, SSE-KMS under the managed key alias/acs/oss.',
+    '',
+    limitsTable(limits),
     '',
     targetTables(targets),
     '',
@@ -256,6 +263,7 @@ async function main(): Promise<void> {
     largeUpload: largeRows.map((l) => ({ ...l, growthLimitMiB: LARGE_GROWTH_LIMIT_MIB })),
     rangeRead: range,
     ratios: rs,
+    limits,
     kmsApi,
     cliUpload: cli,
     scaling,
