@@ -112,8 +112,9 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
   if (route.op === 'GetBucketConfiguration') return getBucketConfiguration(opts.coffer, req, route.resource);
   const keyMd5 = customerKeys(req, opts.allowSseCOverHttp ?? false);
   req.kmsContext = kmsContextOf(raw.headers);
-  await prepare(opts.coffer, route.op, req, payload);
-  const answer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
+  const reshape = await prepare(opts.coffer, route.op, req, payload);
+  const operationAnswer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
+  const answer = reshape ? reshape(operationAnswer) : operationAnswer;
   // HeadBucket answers only whether the bucket is there for the caller, and its region.
   const r = s3Response(route.op === 'HeadBucket' ? { status: 200, headers: { 'x-amz-bucket-region': opts.coffer.region } } : answer);
   return { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };
