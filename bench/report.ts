@@ -16,8 +16,9 @@ export interface TargetResult {
 export interface Ratio {
   name: string;
   value: number;
-  /** Absent for informational ratios. */
+  /** Absent for informational ratios; `max` for costs, which must stay under their bound. */
   min?: number;
+  max?: number;
   pass?: boolean;
 }
 
@@ -41,9 +42,12 @@ export function ratios(targets: TargetResult[], bigBytes: number): Ratio[] {
   };
   const big = (c: CaseResult): boolean => c.objectBytes === bigBytes;
   compare('coffer', 's3rver', 1.5);
-  // One store, two dialects: the S3 path must keep 90% of the OSS path's rate, case by case.
-  compare('coffer-s3', 'coffer', 0.9);
+  // One store, two dialects: the S3 path must keep 90% of the OSS path's rate, case by case, with
+  // the same minimal client on both (the SDKs' own costs differ by 2-3x: see the client CPU).
+  compare('wire-s3', 'wire-oss', 0.9);
+  // The same AWS SDK client against Coffer's S3 dialect and s3rver; and against the OSS path's ali-oss.
   compare('coffer-s3', 's3rver', undefined);
+  compare('coffer-s3', 'coffer', undefined);
   compare('coffer-aes256', 'coffer', 0.85, big);
   compare('coffer-sm4', 'coffer', undefined, big);
   // SSE-KMS adds a GenerateDataKey per PUT and a Decrypt per GET: 4 KiB PUTs at c16 must keep 70%.
@@ -104,6 +108,6 @@ export function targetTables(targets: TargetResult[]): string {
 export function ratioTable(rs: Ratio[]): string {
   return table([
     ['Ratio', 'value', 'target', 'result'],
-    ...rs.map((r) => [r.name, `${fmt(r.value, 2)}x`, r.min === undefined ? 'info' : `>= ${r.min}x`, r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']),
+    ...rs.map((r) => [r.name, `${fmt(r.value, 2)}x`, r.min !== undefined ? `>= ${r.min}x` : r.max !== undefined ? `<= ${r.max}x` : 'info', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']),
   ]);
 }

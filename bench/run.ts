@@ -19,6 +19,8 @@ import { kmsApiBench, kmsApiTable, type KmsApiResult } from './kms';
 import { listingBench, listingTable, type ListingResult } from './listing';
 import { scalingBench, scalingTable, SCALING_NOTE, type ScalingResult } from './scaling';
 import { createBenchUser } from './ram';
+import { WireDriver } from './wire-clients';
+import { limitRatios, limitsTable, measureLimits } from './limits';
 import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResult } from './report';
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
 
@@ -58,6 +60,8 @@ interface TargetSpec {
   kmsApi?: boolean;
   /** Drives Coffer's S3 dialect with @aws-sdk/client-s3 (set up as for s3rver) instead of ali-oss. */
   s3?: boolean;
+  /** Drives Coffer with the minimal client of bench/wire-clients.ts, in this dialect. */
+  wire?: 'oss' | 's3';
 }
 
 const TARGETS: TargetSpec[] = [
@@ -74,6 +78,9 @@ const TARGETS: TargetSpec[] = [
   { name: 'coffer-kms', server: 'coffer', sse: 'KMS', smallOnly: true, kmsApi: true },
   // The S3 dialect on the same store: the client s3rver gets, against Coffer.
   { name: 'coffer-s3', server: 'coffer', sse: null, s3: true },
+  // The two dialects' server paths, each driven by the same minimal client (bench/wire-clients.ts).
+  { name: 'wire-oss', server: 'coffer', sse: null, wire: 'oss' },
+  { name: 'wire-s3', server: 'coffer', sse: null, wire: 's3' },
   { name: 's3rver', server: 's3rver', sse: null },
 ];
 
@@ -97,8 +104,9 @@ async function start(spec: TargetSpec): Promise<{ server: ServerProcess; driver:
   // The RAM user is made before anything is timed, through the RAM API on the KMS listener.
   const driver = spec.ram ? new CofferDriver(server.url, BUCKET, spec.sse, await createBenchUser(kmsUrl, BUCKET))
     : spec.s3 ? new S3Driver(server.url, BUCKET, { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, 'cn-hangzhou')
-      : root;
-  return { server, driver, kmsUrl, close: () => server.stop() };
+      : spec.wire ? new WireDriver(server.url, BUCKET, spec.wire, { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }, 'cn-hangzhou')
+        : root;
+  return { server, driver, kmsUrl, close: async () => { if (driver instanceof WireDriver || driver instanceof S3Driver) driver.destroy(); await server.stop(); } };
 }
 
 function machine(): Record<string, unknown> {
@@ -143,6 +151,10 @@ async function main(): Promise<void> {
       }
     }
   }
+
+  // The machine's limits first, on the disk the servers use, before anything else loads it.
+  progress('measuring the limits of this machine');
+  const limits = await measureLimits(CONFIG.bigBytes, tempDir('limits'));
 
   // Every server stays up for the whole run so that the cases can be interleaved across targets:
   // a burst of load from elsewhere then hits all targets of a comparison alike.
@@ -201,7 +213,7 @@ async function main(): Promise<void> {
     cases: t.rounds.filter((r) => r.length > 0).map(best),
     allRounds: t.rounds,
   }));
-  const rs = ratios(targets, CONFIG.bigBytes);
+  const rs = [...ratios(targets, CONFIG.bigBytes), ...limitRatios(targets, limits, CONFIG.bigBytes)];
   const largeRows = Object.entries(large).map(([name, l]) => ({ name, ...l, pass: l.rssGrowthMiB < LARGE_GROWTH_LIMIT_MIB }));
   host.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 
@@ -212,6 +224,8 @@ async function main(): Promise<void> {
     `targets interleaved case by case, best of ${CONFIG.rounds} round(s) (SM4: 1, no large c16). MiB = 2^20 bytes.`,
     'coffer-root / coffer-ram: small objects only, signed by the root / by a RAM user with a 20-statement policy.',
     'coffer-kms: small objects only, SSE-KMS under the managed key alias/acs/oss.',
+    '',
+    limitsTable(limits),
     '',
     targetTables(targets),
     '',
@@ -249,6 +263,7 @@ async function main(): Promise<void> {
     largeUpload: largeRows.map((l) => ({ ...l, growthLimitMiB: LARGE_GROWTH_LIMIT_MIB })),
     rangeRead: range,
     ratios: rs,
+    limits,
     kmsApi,
     cliUpload: cli,
     scaling,

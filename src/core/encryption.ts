@@ -9,8 +9,13 @@
  * customer key of a fixed label and a fresh random salt, which proves a later key is the same one
  * without revealing it (and, salted, without showing which objects share a key); the object key
  * is sealed under the customer key as under any other key-encryption key, so without the customer
- * key neither the object key nor the data can be recovered, by the server either. (The ETag,
- * Content-MD5 and CRC-64 of the plaintext are kept with an SSE-C object as with any other.)
+ * key neither the object key nor the data can be recovered, by the server either.
+ *
+ * Nor does an SSE-C record keep a digest of the plaintext that could be checked against a guess
+ * without the key (ETags show in every listing; the metadata store may be read by more people
+ * than the data): its ETag, and each part's, is keyed by the object key (customerKeyedEtag); it
+ * has no Content-MD5 and no CRC-64. The S3 flexible checksum a client asks for (x-amz-checksum-*)
+ * is the one exception: it is kept and returned, because that client asked for it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CofferError } from '../common/errors';
@@ -28,6 +33,12 @@ export interface ServerKeyChoice {
   algorithm: 'AES256' | 'SM4' | 'KMS';
   /** KMS only: the CMK; absent means the managed key alias/acs/oss. */
   kmsKeyId?: string;
+  /**
+   * KMS only: encryption context the caller adds (S3's x-amz-server-side-encryption-context). It
+   * binds the data key as the bucket and key do: every Decrypt must present it again, and it is
+   * kept with the key reference for that.
+   */
+  kmsContext?: Record<string, string>;
   /** KMS only: SM4 data cipher instead of AES-256. */
   dataEncryption?: 'SM4';
   customerKey?: never;
@@ -40,6 +51,7 @@ export interface CustomerKeyChoice {
   customerKey: Buffer;
   kmsKeyId?: never;
   dataEncryption?: never;
+  kmsContext?: never;
 }
 
 /** The encryption a request asks for (or a bucket rule implies; a rule is never SSE-C). */
@@ -56,7 +68,7 @@ export interface CustomerKekRef {
 
 export type KekRef =
   | { provider: 'oss'; masterKeyVersion: number }
-  | { provider: 'kms'; keyId: string; ciphertextBlob: string }
+  | { provider: 'kms'; keyId: string; ciphertextBlob: string; context?: Record<string, string> }
   | CustomerKekRef;
 
 /** What is stored with an object (or multipart upload) that is encrypted. */
@@ -143,6 +155,20 @@ export function resealUnderMasterKey(
   } finally {
     objectKey.fill(0);
   }
+}
+
+const CUSTOMER_ETAG_LABEL = 'coffer sse-c etag';
+
+/**
+ * The ETag of SSE-C data (an object, or a part of an upload): HMAC-SHA256 under the object key of
+ * a fixed label and the plaintext's MD5, as 32 upper-case hex digits (the shape of an MD5 ETag, so
+ * a multipart "HEX-N" forms over part ETags as ever). The object key is random for each object
+ * (each upload, for parts) and sealed under the customer key, so the ETag is stable for the object
+ * yet says nothing about the content to anyone without the customer key: not the server, not a
+ * lister, not a reader of the metadata; identical content in two objects gets two ETags.
+ */
+export function customerKeyedEtag(objectKey: Buffer, md5: Buffer): string {
+  return createHmac('sha256', objectKey).update(CUSTOMER_ETAG_LABEL, 'utf8').update(md5).digest('hex').slice(0, 32).toUpperCase();
 }
 
 export const CUSTOMER_KEY_SIZE = 32;

@@ -2,7 +2,9 @@
  * Multipart upload. The object key is chosen (and sealed) at Initiate, so SSE-KMS costs one
  * data key per upload; each part is encrypted as it arrives with its own salt, so re-uploading a
  * part number never reuses a (key, nonce) pair; Complete writes only metadata. SSE-C: Initiate
- * seals the object key under the customer key, and every part must bring that key again.
+ * seals the object key under the customer key, and every part must bring that key again; a part's
+ * ETag is then keyed by that object key and it keeps no CRC-64 (see plaintextDigests), so the
+ * object's "HEX-N" is formed over keyed ETags and it has no CRC-64 either.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { crc64Combine } from '../crypto/crc64';
@@ -16,7 +18,7 @@ import { asObjectEncryption, checkCustomerKey, resolveSse, type SseChoice } from
 import { CofferError } from '../common/errors';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
-import { getObjectRecord, objectCipher, objectData, type ObjectAttributes } from './objects';
+import { getObjectRecord, objectCipher, objectData, plaintextDigests, type ObjectAttributes } from './objects';
 import { settleSegments, writeSegment, type ChecksumRequest, type UploadBody } from './segment-writer';
 import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
@@ -119,12 +121,13 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
     ? { suite: info.suite, objectKey: await c.encryption.objectKey(info, { bucket: upload.bucket, key: upload.key, caller: req.caller, customerKey: req.customerKey }) }
     : null;
   const w = await writeSegment(c, { ...req, checksum: partChecksum(upload, req.checksum) }, cipher);
+  const { etag, crc64 } = plaintextDigests(info, cipher?.objectKey, w);
   const part: PartRecord = {
     uploadId: req.uploadId,
     partNumber: req.partNumber,
-    etag: w.md5.toString('hex').toUpperCase(),
+    etag,
     size: w.segment.size,
-    crc64: w.crc64.toString(),
+    ...(crc64 !== undefined && { crc64 }),
     lastModified: Date.now(),
     segment: w.segment,
     ...(w.checksum && { checksum: w.checksum }),
@@ -238,11 +241,12 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     }
   });
   const md5s = createHash('md5');
-  let crc = 0n;
+  // Parts of an SSE-C upload have no CRC-64, so neither has its object.
+  let crc: bigint | undefined = 0n;
   let size = 0;
   for (const p of chosen) {
     md5s.update(Buffer.from(p.etag, 'hex'));
-    crc = crc64Combine(crc, BigInt(p.crc64), p.size);
+    crc = crc === undefined || p.crc64 === undefined ? undefined : crc64Combine(crc, BigInt(p.crc64), p.size);
     size += p.size;
   }
   const checksum = uploadChecksum(upload, chosen, req.checksum);
@@ -251,7 +255,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     key: req.key,
     size,
     etag: `${md5s.digest('hex').toUpperCase()}-${chosen.length}`,
-    crc64: crc.toString(),
+    ...(crc !== undefined && { crc64: crc.toString() }),
     type: 'Multipart',
     storageClass: upload.storageClass,
     acl: req.acl ?? upload.acl,

@@ -13,7 +13,7 @@ import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import {
-  asObjectEncryption, checkCustomerKey, customerKeyMatches, isCustomerKeyed, resolveSse, suiteOf,
+  asObjectEncryption, checkCustomerKey, customerKeyedEtag, customerKeyMatches, isCustomerKeyed, resolveSse, suiteOf,
   type KeyContext, type ObjectEncryption, type SseChoice,
 } from './encryption';
 import { CofferError } from '../common/errors';
@@ -37,6 +37,27 @@ export interface ObjectAttributes {
 }
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
+
+/** What a record keeps of the plaintext a write stored: its ETag, and (not under SSE-C) its CRC-64 and Content-MD5. */
+export interface PlaintextDigests {
+  etag: string;
+  crc64?: string;
+  contentMd5?: string;
+}
+
+/**
+ * The digests of freshly written data for its record. Ordinarily its MD5 (as ETag and Content-MD5)
+ * and CRC-64. Under SSE-C nothing that can be checked against a guess of the content without the
+ * customer key: the ETag keyed by the object key (customerKeyedEtag), no Content-MD5, no CRC-64.
+ * `objectKey` is the key `info` seals (needed only for SSE-C).
+ */
+export function plaintextDigests(info: ObjectEncryption | null, objectKey: Buffer | undefined, w: Pick<WrittenSegment, 'md5' | 'crc64'>): PlaintextDigests {
+  if (isCustomerKeyed(info)) {
+    if (!objectKey) throw new Error('an SSE-C ETag needs the object key');
+    return { etag: customerKeyedEtag(objectKey, w.md5) };
+  }
+  return { etag: hex(w.md5), crc64: w.crc64.toString(), contentMd5: w.md5.toString('base64') };
+}
 
 export async function getObjectRecord(c: Coffer, bucket: string, key: string): Promise<ObjectRecord> {
   await requireBucket(c, bucket);
@@ -66,7 +87,7 @@ export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller,
  */
 export function objectData(c: Coffer, obj: ObjectRecord, cipher: SegmentCipher | null, start: number, end: number): Readable {
   const data = readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
-  if (cipher || start !== 0 || end !== obj.size - 1 || !/^\d+$/.test(obj.crc64)) return data;
+  if (cipher || start !== 0 || end !== obj.size - 1 || obj.crc64 === undefined || !/^\d+$/.test(obj.crc64)) return data;
   // pipeline: an error either side ends both, so a client hanging up releases the blob lease.
   return pipeline(data, new Crc64VerifyStream(BigInt(obj.crc64), `object ${obj.bucket}/${obj.key}`), () => undefined);
 }
@@ -126,9 +147,7 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     bucket: req.bucket,
     key: req.key,
     size: w.segment.size,
-    etag: hex(w.md5),
-    crc64: w.crc64.toString(),
-    contentMd5: w.md5.toString('base64'),
+    ...plaintextDigests(enc?.info ?? null, enc?.cipher.objectKey, w),
     type: 'Normal',
     storageClass: req.storageClass ?? bucket.storageClass,
     acl: req.acl,
@@ -197,6 +216,8 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  * With SSE-C on either side, the object key is kept only from SSE-C to SSE-C under the same
  * customer key: a new customer key, or a move between SSE-C and a server-held key, must leave
  * nothing readable with the old key material, so the data is re-encrypted under a new object key.
+ * The digests follow the target: an SSE-C target gets an ETag keyed by its own object key and no
+ * CRC-64 or Content-MD5 (kept object key: the ETag stays valid); any other, its ordinary ones.
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
   // A link as the source: the copy reads (and its conditions test) the target.
@@ -254,18 +275,22 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   const srcCipher = await objectCipher(c, src, req.caller, req.sourceCustomerKey);
   const enc = await newCipher(c, choice, ctx);
   const w = await writeSegment(c, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
-  const md5 = hex(w.md5);
-  if (w.crc64.toString() !== src.crc64 || (src.type === 'Normal' && md5 !== src.etag)) {
+  if (!copiedIntact(src, srcCipher, w)) {
     await settleSegments(c, [w], false);
     throw new CofferError('DataIntegrityError', 'The source object failed its checksum while being copied.');
   }
+  const digests = plaintextDigests(enc?.info ?? null, enc?.cipher.objectKey, w);
   const multipart = src.type === 'Multipart';
   const record: ObjectRecord = {
     ...base,
     size: src.size,
-    etag: multipart ? src.etag : md5,
-    crc64: src.crc64,
-    contentMd5: multipart ? undefined : w.md5.toString('base64'),
+    // A multipart source's "HEX-N" stays, as it always has; but an SSE-C copy of one must not keep
+    // an ETag made of the plaintext's part MD5s (nor one keyed by another object's key): its own
+    // keyed ETag of the whole content, in the multipart shape.
+    etag: !multipart ? digests.etag : isCustomerKeyed(enc?.info) ? `${digests.etag}-${partCount(src)}` : src.etag,
+    // The copy's own CRC-64 (none under SSE-C); a source under SSE-C kept none to carry over.
+    ...(digests.crc64 !== undefined && { crc64: digests.crc64 }),
+    ...(!multipart && digests.contentMd5 !== undefined && { contentMd5: digests.contentMd5 }),
     type: multipart ? 'Multipart' : 'Normal',
     encryption: enc ? { ...enc.info } : null,
     segments: [w.segment],
@@ -275,6 +300,28 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   };
   await commitObject(c, record, [w], check);
   return { notModified: false, object: record };
+}
+
+/**
+ * Whether the plaintext a copy read and re-wrote is the source's, by what the source's record still
+ * allows comparing. Ordinarily its CRC-64, and for a Normal object its MD5 (the ETag). An SSE-C
+ * source keeps neither (they would be digests of its plaintext, see plaintextDigests); there the
+ * AEAD packages authenticated every byte read (a failed tag ends the read with DataIntegrityError
+ * before this), so what remains to compare is the length and, for a Normal object, the keyed ETag,
+ * which the source's object key (unsealed for the read) recomputes from the MD5 just taken.
+ */
+function copiedIntact(src: ObjectRecord, srcCipher: SegmentCipher | null, w: WrittenSegment): boolean {
+  if (w.segment.size !== src.size) return false;
+  if (isCustomerKeyed(asObjectEncryption(src.encryption))) {
+    return src.type !== 'Normal' || (!!srcCipher && customerKeyedEtag(srcCipher.objectKey, w.md5) === src.etag);
+  }
+  return w.crc64.toString() === src.crc64 && (src.type !== 'Normal' || hex(w.md5) === src.etag);
+}
+
+/** How many parts a multipart object's "HEX-N" ETag names (a copy keeps it; its segments are then one). */
+function partCount(obj: ObjectRecord): number {
+  const n = /-(\d+)$/.exec(obj.etag);
+  return n ? Number(n[1]) : obj.segments.length;
 }
 
 /** The tags a copy carries: the source's (COPY, the default), or the request's (REPLACE). */
@@ -323,7 +370,8 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
   }
   const w = await writeSegment(c, req, cipher);
   const size = length + w.segment.size;
-  const crc = existing ? crc64Combine(BigInt(existing.crc64), w.crc64, w.segment.size) : w.crc64;
+  // An appendable object is never SSE-C, so it always has its CRC-64.
+  const crc = existing ? crc64Combine(BigInt(existing.crc64!), w.crc64, w.segment.size) : w.crc64;
   const record: ObjectRecord = {
     bucket: req.bucket,
     key: req.key,

@@ -12,7 +12,7 @@
  * unseal (disabled, pending deletion, no material) is reported as not verified, not as damaged.
  * SSE-C objects and uploads are never decrypted: their key is the customer's and the server does
  * not have it. Their blobs are checked for presence and length, and they are reported as not
- * verified (without the key neither their packages' tags nor their CRC-64 can be checked).
+ * verified (without the key their packages' tags cannot be checked; they keep no CRC-64).
  *
  * A pass goes in bounded steps, as the master-key rewrap does (keys/rewrap.ts): each reads up to
  * maxObjects objects or maxBytes of their data and returns the last object as a marker
@@ -82,7 +82,8 @@ interface Item {
   /** The object's or the upload's encryption (parts are sealed under the upload's object key, for its bucket and key). */
   encryption: EncryptionInfo | null;
   segments: Segment[];
-  crc64: string;
+  /** Absent for SSE-C, which keeps no CRC-64 (and is not read here anyway). */
+  crc64?: string;
   /** The blob ids the store names for it now; null when it is gone. */
   current(): Promise<string[] | null>;
 }
@@ -135,7 +136,7 @@ async function inspect(c: Coffer, item: Item, caller: Caller): Promise<Finding> 
         return { problem: { kind: 'unreadable', blobId: seg.blobId, detail: `blob ${seg.blobId} cannot be read: ${describe(err)}` } };
       }
     }
-    if (crc.toString() !== item.crc64) {
+    if (item.crc64 !== undefined && crc.toString() !== item.crc64) {
       return { problem: { kind: 'crc64-mismatch', detail: `the data's CRC-64 is ${crc.toString()}; the metadata says ${item.crc64}` } };
     }
     return null;

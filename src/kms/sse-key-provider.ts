@@ -21,7 +21,9 @@ export const MANAGED_OSS_KEY = 'alias/acs/oss';
 /** Key specs that seal data keys; today's KMS makes no other, but a rule must not depend on that. */
 const SYMMETRIC_SPECS: ReadonlySet<string> = new Set(['Aliyun_AES_256', 'Aliyun_SM4']);
 
-const encryptionContext = (ctx: KeyContext): Record<string, string> => ({ 'acs:oss:bucket': ctx.bucket, 'acs:oss:object': ctx.key });
+/** The bucket and object, and what the caller added (its keys cannot take the acs: ones' place). */
+const encryptionContext = (ctx: KeyContext, added?: Record<string, string>): Record<string, string> =>
+  ({ ...added, 'acs:oss:bucket': ctx.bucket, 'acs:oss:object': ctx.key });
 
 /** A KMS refusal on the data path is a 403 that names the KMS reason; nothing is written. */
 function refused(err: unknown, keyId: string): never {
@@ -52,11 +54,11 @@ export class KmsKeyProvider implements KeyProvider {
     const keyId = isManaged(choice.kmsKeyId) ? await this.kms.ensureServiceKey(MANAGED_OSS_KEY) : choice.kmsKeyId!;
     await this.permit(ctx.caller, ['kms:DescribeKey', 'kms:GenerateDataKey'], keyId);
     const r = await this.accounting.record('GenerateDataKey', keyId, origin, () =>
-      this.kms.GenerateDataKey({ KeyId: keyId, NumberOfBytes: 32, EncryptionContext: encryptionContext(ctx) }),
+      this.kms.GenerateDataKey({ KeyId: keyId, NumberOfBytes: 32, EncryptionContext: encryptionContext(ctx, choice.kmsContext) }),
     ).catch((err) => refused(err, keyId));
     return {
       material: Buffer.from(r.Plaintext, 'base64'),
-      ref: { provider: 'kms', keyId: r.KeyId, ciphertextBlob: r.CiphertextBlob },
+      ref: { provider: 'kms', keyId: r.KeyId, ciphertextBlob: r.CiphertextBlob, ...(choice.kmsContext && { context: choice.kmsContext }) },
       kmsKeyId: r.KeyId,
     };
   }
@@ -67,7 +69,7 @@ export class KmsKeyProvider implements KeyProvider {
     await this.permit(ctx.caller, ['kms:Decrypt'], ref.keyId);
     const origin = { principal: ctx.caller.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
     const r = await this.accounting.record('Decrypt', ref.keyId, origin, () =>
-      this.kms.Decrypt({ CiphertextBlob: ref.ciphertextBlob, EncryptionContext: encryptionContext(ctx) }),
+      this.kms.Decrypt({ CiphertextBlob: ref.ciphertextBlob, EncryptionContext: encryptionContext(ctx, ref.context) }),
     ).catch((err) => refused(err, ref.keyId));
     return Buffer.from(r.Plaintext, 'base64');
   }

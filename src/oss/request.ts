@@ -25,6 +25,8 @@ export interface OssRequest {
   customerKey?: Buffer;
   /** SSE-C: the key of a copy's source object. */
   sourceCustomerKey?: Buffer;
+  /** SSE-KMS (S3 dialect only): encryption context the caller adds to the data key's. */
+  kmsContext?: Record<string, string>;
   /** A flexible checksum (S3 dialect only): of a write's body; of the whole object on CompleteMultipartUpload. */
   checksum?: ChecksumRequest;
   /** CreateMultipartUpload (S3 dialect only): the checksum the object will carry. */

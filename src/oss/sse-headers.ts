@@ -48,7 +48,12 @@ export function requestedSse(req: OssRequest): ServerKeyChoice | null {
 
 /** The encryption a write asks for: SSE-C when the request carries a customer key (S3 dialect only), else its SSE headers. */
 export function requestedEncryption(req: OssRequest): SseChoice | null {
-  return req.customerKey ? { algorithm: 'SSE-C', customerKey: req.customerKey } : requestedSse(req);
+  if (req.customerKey) return { algorithm: 'SSE-C', customerKey: req.customerKey };
+  const sse = requestedSse(req);
+  if (req.kmsContext && sse?.algorithm !== 'KMS') {
+    throw new CofferError('InvalidArgument', 'An encryption context applies to SSE-KMS only.', { ArgumentName: 'x-amz-server-side-encryption-context' });
+  }
+  return sse && req.kmsContext ? { ...sse, kmsContext: req.kmsContext } : sse;
 }
 
 /** Operations that take no SSE headers refuse them (UploadPart, CompleteMultipartUpload, …). */
@@ -72,5 +77,7 @@ export function sseResponseHeaders(info: EncryptionInfo | null): Record<string, 
     [SSE]: e.algorithm,
     [SSE_DATA]: e.algorithm === 'KMS' ? e.dataEncryption : undefined,
     [SSE_KEY_ID]: e.algorithm === 'KMS' ? e.kmsKeyId : undefined,
+    // Answered in S3's form (base64 JSON); only S3 clients can set one.
+    [`${SSE}-context`]: e.kek.provider === 'kms' && e.kek.context ? Buffer.from(JSON.stringify(e.kek.context)).toString('base64') : undefined,
   };
 }

@@ -28,6 +28,7 @@ import { translateRequestHeaders } from './request-headers';
 import { s3Response } from './responses';
 import { routeS3, S3_TO_OSS } from './router';
 import { customerKeyResponseHeaders, customerKeys } from './sse-c';
+import { kmsContextOf } from './kms-context';
 
 export interface S3HandlerOptions {
   coffer: Coffer;
@@ -110,8 +111,10 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
   };
   if (route.op === 'GetBucketConfiguration') return getBucketConfiguration(opts.coffer, req, route.resource);
   const keyMd5 = customerKeys(req, opts.allowSseCOverHttp ?? false);
-  await prepare(opts.coffer, route.op, req, payload);
-  const answer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
+  req.kmsContext = kmsContextOf(raw.headers);
+  const reshape = await prepare(opts.coffer, route.op, req, payload);
+  const operationAnswer = await OPERATIONS[S3_TO_OSS[route.op]](opts.coffer, req);
+  const answer = reshape ? reshape(operationAnswer) : operationAnswer;
   // HeadBucket answers only whether the bucket is there for the caller, and its region.
   const r = s3Response(route.op === 'HeadBucket' ? { status: 200, headers: { 'x-amz-bucket-region': opts.coffer.region } } : answer);
   return { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };

@@ -8,18 +8,36 @@ import { CofferError } from '../common/errors';
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { readSmallBody } from '../oss/body';
-import { header, type OssRequest } from '../oss/request';
+import { header, type OssRequest, type OssResponse } from '../oss/request';
+import { isXmlDoc, xmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
 import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument } from './request-documents';
 import { completeChecksum, smallBodyChecksum, uploadChecksum, writeChecksum } from './checksums';
 import type { DecodedPayload } from './payload';
 import type { MappedOperation } from './router';
 
-/** S3 lists up to 1000 entries by default and answers at most 1000 for any larger max-keys. */
-function listLimit(req: OssRequest, name: string): void {
+/**
+ * S3 lists up to 1000 entries by default and answers at most 1000 for any larger max-keys. For
+ * max-keys=0, which OSS refuses, S3 answers an empty page that is not truncated: the listing runs
+ * (its checks and errors are the operation's) and its entries are dropped.
+ */
+function listLimit(req: OssRequest, name: string): Reshape | undefined {
   const v = req.query.get(name);
   if (v === undefined || v === '') req.query.set(name, '1000');
   else if (/^\d+$/.test(v) && Number(v) > 1000) req.query.set(name, '1000');
+  else if (/^0+$/.test(v) && name === 'max-keys') {
+    req.query.set(name, '1');
+    return (r) => (isXmlDoc(r.body) ? { ...r, body: xmlDoc(r.body.root, emptyPage(r.body.value)) } : r);
+  }
+  return undefined;
 }
+
+function emptyPage(value: XmlValue): XmlValue {
+  const { Contents: _c, CommonPrefixes: _p, NextMarker: _m, NextContinuationToken: _t, ...rest } = value as XmlObject;
+  return { ...rest, MaxKeys: 0, IsTruncated: false, ...(rest.KeyCount !== undefined && { KeyCount: 0 }) };
+}
+
+/** A change to the operation's answer that the S3 rules need. */
+export type Reshape = (r: OssResponse) => OssResponse;
 
 function replaceBody(req: OssRequest, body: string): void {
   req.body = Readable.from([Buffer.from(body, 'utf8')]);
@@ -62,15 +80,21 @@ function checkSelfCopy(req: OssRequest): void {
   }
 }
 
-export async function prepare(c: Coffer, op: MappedOperation, req: OssRequest, payload: DecodedPayload): Promise<void> {
+/** Adjusts the request for the operation; answers how to reshape its answer, if S3 needs that. */
+export async function prepare(c: Coffer, op: MappedOperation, req: OssRequest, payload: DecodedPayload): Promise<Reshape | undefined> {
+  if (op === 'ListObjects' || op === 'ListObjectsV2') return listLimit(req, 'max-keys');
+  await adjust(c, op, req, payload);
+  return undefined;
+}
+
+async function adjust(c: Coffer, op: MappedOperation, req: OssRequest, payload: DecodedPayload): Promise<void> {
   switch (op) {
-    case 'ListObjects':
-    case 'ListObjectsV2':
-      return listLimit(req, 'max-keys');
     case 'ListMultipartUploads':
-      return listLimit(req, 'max-uploads');
+      listLimit(req, 'max-uploads');
+      return;
     case 'ListParts':
-      return listLimit(req, 'max-parts');
+      listLimit(req, 'max-parts');
+      return;
     case 'CreateBucket':
       checkCreateBucketConfiguration(await readSmallBody(req), c.region);
       // OSS answers 200 for a bucket its owner already has; S3 (outside us-east-1) 409.

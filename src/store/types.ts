@@ -86,11 +86,14 @@ export interface ObjectRecord {
   bucket: string;
   key: string;
   size: number;
-  /** Upper-case hex, without quotes; "HEX-N" for multipart. */
+  /**
+   * Upper-case hex, without quotes; "HEX-N" for multipart. The plaintext's MD5 for a Normal object,
+   * except under SSE-C: a value keyed by the object key (core/encryption.ts, customerKeyedEtag).
+   */
   etag: string;
-  /** CRC-64/ECMA of the plaintext, unsigned decimal. */
-  crc64: string;
-  /** Base64 MD5 of the plaintext, for Normal objects. */
+  /** CRC-64/ECMA of the plaintext, unsigned decimal; absent for SSE-C (a digest of the plaintext). */
+  crc64?: string;
+  /** Base64 MD5 of the plaintext, for Normal objects; absent for SSE-C. */
   contentMd5?: string;
   type: ObjectType;
   storageClass: string;
@@ -134,9 +137,11 @@ export interface UploadRecord {
 export interface PartRecord {
   uploadId: string;
   partNumber: number;
+  /** The part's plaintext MD5 in upper-case hex; keyed by the upload's object key under SSE-C. */
   etag: string;
   size: number;
-  crc64: string;
+  /** CRC-64/ECMA of the part's plaintext; absent under SSE-C. */
+  crc64?: string;
   lastModified: number;
   segment: Segment;
   /** The part's flexible checksum (base64), when the upload or the part asked for one. */

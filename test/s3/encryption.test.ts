@@ -62,9 +62,18 @@ describe('SSE-S3 and SSE-KMS through S3', () => {
       assert.equal(encryptionOf(await record(srv, bucket, `kms-${name}`))!.kek.provider, 'kms');
     }
     const context = Buffer.from(JSON.stringify({ project: 'coffer' })).toString('base64');
-    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-ctx', Body: 'with context', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId, SSEKMSEncryptionContext: context }));
+    const withContext = await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-ctx', Body: 'with context', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId, SSEKMSEncryptionContext: context }));
+    assert.deepEqual(JSON.parse(Buffer.from(withContext.SSEKMSEncryptionContext!, 'base64').toString()), { project: 'coffer' });
     const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: 'kms-ctx' }));
     assert.equal((await bodyBytes(got.Body)).toString(), 'with context');
+    // The context binds the data key: KMS refuses to decrypt it without the context it was made with.
+    const ref = encryptionOf(await record(srv, bucket, 'kms-ctx'))!.kek as { provider: 'kms'; ciphertextBlob: string; context?: Record<string, string> };
+    assert.deepEqual(ref.context, { project: 'coffer' });
+    await assert.rejects(srv.running.kms.Decrypt({ CiphertextBlob: ref.ciphertextBlob, EncryptionContext: { 'acs:oss:bucket': bucket, 'acs:oss:object': 'kms-ctx' } }));
+    await srv.running.kms.Decrypt({ CiphertextBlob: ref.ciphertextBlob, EncryptionContext: { project: 'coffer', 'acs:oss:bucket': bucket, 'acs:oss:object': 'kms-ctx' } });
+    const reserved = Buffer.from(JSON.stringify({ 'acs:oss:bucket': 'other' })).toString('base64');
+    await s3Rejects(s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-ctx2', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId, SSEKMSEncryptionContext: reserved })), 'InvalidArgument', 400);
+    await s3Rejects(s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-ctx2', Body: 'x', ServerSideEncryption: 'AES256', SSEKMSEncryptionContext: context })), 'InvalidArgument', 400);
   });
 
   it('aws:kms without a key id uses the managed key; aws:kms:dsse and unknown algorithms are refused', async () => {

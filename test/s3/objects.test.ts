@@ -158,6 +158,10 @@ describe('S3 objects', () => {
       token = p.NextContinuationToken;
     } while (token);
     assert.deepEqual(seen, keys);
+    const none = await c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', MaxKeys: 0 }));
+    assert.equal(none.KeyCount, 0);
+    assert.equal(none.IsTruncated, false);
+    assert.equal(none.Contents, undefined);
     const after = await c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', StartAfter: 'list/c' }));
     assert.deepEqual(after.Contents!.map((o) => o.Key), ['list/d e+f', 'list/z']);
     // Asked for by the caller, encoding-type=url comes back encoded (as S3 and OSS both write it, decodable with unquote_plus).

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { HttpRequest } from '@smithy/core/protocols';
 import { awsChunkSigner, awsSigningKey } from '../../src/auth/aws-sigv4';
@@ -177,5 +178,38 @@ describe('S3 requests the dialect refuses', () => {
     assert.ok(anon.headers.get('x-amz-request-id'));
     const oss = await srv.client({ bucket }).head('signed');
     assert.ok(oss.res.headers['x-oss-request-id']);
+  });
+});
+
+describe('S3 virtual-hosted style', () => {
+  it('<bucket>.<domain> names the bucket; the signature covers the path as sent', async () => {
+    const vh = await startTestServer({ domain: 'example.test' });
+    try {
+      const host = `s3-vh.example.test:${vh.port}`;
+      const call = async (method: string, path: string, body?: string, query?: Record<string, string>): Promise<{ status: number; text: string }> => {
+        const signed = await s3Signer(vh.region, ACCESS_KEY_SECRET, ACCESS_KEY_ID).sign(httpRequest({ method, path, host, body, query })) as HttpRequest;
+        const qs = query ? `?${new URLSearchParams(query)}` : '';
+        return new Promise((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: vh.port, method, path: path + qs, headers: signed.headers }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => { text += c; });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      };
+      assert.equal((await call('PUT', '/')).status, 200);
+      assert.equal((await call('PUT', '/dir/file.txt', 'virtually hosted')).status, 200);
+      const got = await call('GET', '/dir/file.txt');
+      assert.equal(got.status, 200);
+      assert.equal(got.text, 'virtually hosted');
+      const listed = await call('GET', '/', undefined, { 'list-type': '2' });
+      assert.match(listed.text, /<Name>s3-vh<\/Name>.*<Key>dir\/file.txt<\/Key>/s);
+      assert.ok(await vh.running.coffer.meta.getObject('s3-vh', 'dir/file.txt'));
+    } finally {
+      await vh.close();
+    }
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * The machine's own limits, measured in the same run as the servers: what a 64 MiB PUT and GET
+ * could cost at best on this disk, and what the work each must do costs in this process (MD5 and
+ * CRC-64 of every PUT; AES-256-GCM and SM4 of encrypted ones), so each Coffer figure can be read
+ * next to its limit.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Crc64 } from '../src/crypto/crc64';
+import { createEncryptStream, generateObjectKey, generateSalt } from '../src/crypto/package-format';
+import type { Suite } from '../src/crypto/suites';
+import { fmt, table, type Ratio, type TargetResult } from './report';
+import type { CaseResult } from './workload';
+
+const MiB = 1024 * 1024;
+const CHUNK = 512 * 1024;
+
+export interface Limits {
+  /** Sequential write of `bytes` in 512 KiB writes, then one fdatasync: MiB/s. */
+  diskWriteMiBs: number;
+  /** Reading it back (page cache, as a GET right after a PUT would): MiB/s. */
+  diskReadMiBs: number;
+  /** CPU ms per MiB in this process. */
+  md5MsPerMiB: number;
+  crc64MsPerMiB: number;
+  aesGcmMsPerMiB: number;
+  sm4MsPerMiB: number;
+}
+
+/** CPU ms per MiB of `work` over `bytes`, the best of three passes. */
+function cpuPerMiB(bytes: number, work: () => void | Promise<void>): Promise<number> {
+  return (async () => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = process.cpuUsage();
+      await work();
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000 / (bytes / MiB));
+    }
+    return best;
+  })();
+}
+
+async function cipherCost(suite: Suite, data: Buffer): Promise<number> {
+  return cpuPerMiB(data.length, async () => {
+    const chunks = (function* () { for (let o = 0; o < data.length; o += CHUNK) yield data.subarray(o, o + CHUNK); })();
+    await pipeline(Readable.from(chunks), createEncryptStream(suite, generateObjectKey(), generateSalt()), new Writable({ write(_c, _e, cb) { cb(); } }));
+  });
+}
+
+export async function measureLimits(bytes: number, dir = os.tmpdir()): Promise<Limits> {
+  const data = Buffer.alloc(bytes, 0x5a);
+  const scratch = mkdtempSync(path.join(dir, 'coffer-limits-'));
+  const file = path.join(scratch, 'raw');
+  try {
+    let writeMs = Infinity;
+    let readMs = Infinity;
+    for (let round = 0; round < 2; round++) {
+      const w0 = process.hrtime.bigint();
+      const fd = openSync(file, 'w');
+      for (let o = 0; o < bytes; o += CHUNK) writeSync(fd, data, o, Math.min(CHUNK, bytes - o));
+      fdatasyncSync(fd);
+      closeSync(fd);
+      writeMs = Math.min(writeMs, Number(process.hrtime.bigint() - w0) / 1e6);
+      const r0 = process.hrtime.bigint();
+      const rfd = openSync(file, 'r');
+      const buf = Buffer.allocUnsafe(CHUNK);
+      while (readSync(rfd, buf, 0, CHUNK, null) > 0);
+      closeSync(rfd);
+      readMs = Math.min(readMs, Number(process.hrtime.bigint() - r0) / 1e6);
+    }
+    return {
+      diskWriteMiBs: bytes / MiB / (writeMs / 1000),
+      diskReadMiBs: bytes / MiB / (readMs / 1000),
+      md5MsPerMiB: await cpuPerMiB(bytes, () => { createHash('md5').update(data).digest(); }),
+      crc64MsPerMiB: await cpuPerMiB(bytes, () => { new Crc64().update(data).digest(); }),
+      aesGcmMsPerMiB: await cipherCost('AES256-GCM', data),
+      sm4MsPerMiB: await cipherCost('SM4-CTR-HMAC-SM3', data.subarray(0, Math.min(bytes, 16 * MiB))),
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export function limitsTable(l: Limits): string {
+  return table([
+    ['Limits of this machine (same run)', 'value'],
+    ['raw sequential write + fdatasync', `${fmt(l.diskWriteMiBs)} MiB/s`],
+    ['raw read (page cache)', `${fmt(l.diskReadMiBs)} MiB/s`],
+    ['MD5', `${fmt(l.md5MsPerMiB, 2)} ms/MiB`],
+    ['CRC-64', `${fmt(l.crc64MsPerMiB, 2)} ms/MiB`],
+    ['MD5 + CRC-64 (what an unencrypted PUT must do)', `${fmt(l.md5MsPerMiB + l.crc64MsPerMiB, 2)} ms/MiB`],
+    ['AES-256-GCM packages', `${fmt(l.aesGcmMsPerMiB, 2)} ms/MiB`],
+    ['SM4-CTR + HMAC-SM3 packages', `${fmt(l.sm4MsPerMiB, 2)} ms/MiB`],
+  ]);
+}
+
+/** Server CPU ms per MiB of a case. */
+const cpuMsPerMiB = (c: CaseResult): number => (c.server.cpuSeconds * 1000) / (c.bytes / MiB);
+
+/**
+ * Coffer's large-object figures against the limits: PUT throughput against the raw write rate,
+ * server CPU per MiB against the work a request must do. Each is a ratio with its target
+ * (`min` for at least, `max` for at most).
+ */
+export function limitRatios(targets: TargetResult[], l: Limits, bigBytes: number): Ratio[] {
+  const out: Ratio[] = [];
+  const find = (name: string, op: string, concurrency: number): CaseResult | undefined =>
+    targets.find((t) => t.name === name)?.cases.find((c) => c.op === op && c.concurrency === concurrency && c.objectBytes === bigBytes);
+  const push = (name: string, value: number, bound: { min?: number; max?: number }): void => {
+    if (!Number.isFinite(value)) return;
+    const pass = bound.min !== undefined ? value >= bound.min : value <= bound.max!;
+    out.push({ name, value, ...bound, pass });
+  };
+  for (const concurrency of [1, 16]) {
+    const put = find('coffer', 'PUT', concurrency);
+    const get = find('coffer', 'GET', concurrency);
+    const aesPut = find('coffer-aes256', 'PUT', concurrency);
+    const id = `64 MiB c${concurrency}`;
+    if (put) push(`coffer PUT ${id} / raw write + fdatasync`, put.mibPerSec / l.diskWriteMiBs, { min: 0.7 });
+    if (put) push(`coffer PUT ${id} server CPU / (MD5 + CRC-64)`, cpuMsPerMiB(put) / (l.md5MsPerMiB + l.crc64MsPerMiB), { max: 1.4 });
+    // An absolute bound: 0.5 ms of server CPU per MiB read, written as the ratio to it.
+    if (get) push(`coffer GET ${id} server CPU / 0.5 ms per MiB`, cpuMsPerMiB(get) / 0.5, { max: 1 });
+    if (put && aesPut) push(`coffer-aes256 PUT ${id} extra CPU / AES-256-GCM`, (cpuMsPerMiB(aesPut) - cpuMsPerMiB(put)) / l.aesGcmMsPerMiB, { max: 1.2 });
+  }
+  return out;
+}
