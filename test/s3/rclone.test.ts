@@ -31,8 +31,8 @@ describe('rclone (Debian) against the S3 dialect', { skip }, () => {
   const bucket = 'rclone-bucket';
 
   /**
-   * The upload cutoff and chunk size at rclone's minimum (5M) so the 12 MiB file goes up in three
-   * parts; everything else is rclone's default.
+   * The upload cutoff lowered from 200M to 5M so the 12 MiB file goes up in three parts of 5M (the
+   * chunk size's default and minimum, stated); everything else is rclone's default.
    */
   const rclone = async (...args: string[]): Promise<string> =>
     (await run(requireTool('rclone'), [...args, '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M'], { env })).stdout;

@@ -41,7 +41,7 @@ describe('restic (Debian) against the S3 dialect', { skip }, () => {
     'dir/sub/e.txt': Buffer.from('e'),
   });
 
-  /** Backs `tree` up into repo, restores the latest snapshot and compares; returns the source path. */
+  /** Backs `tree` up into a new repository, lists the snapshot, restores the latest, compares every file, checks every pack. */
   async function backupAndRestore(repo: string, tree: Tree, name: string): Promise<void> {
     const src = path.join(home, `${name}-src`);
     writeTree(src, tree);
