@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/data-dir';
@@ -21,10 +20,18 @@ import { cleanEnv, requireTool, run, selfSignedCert, skipUnlessTool } from '../h
 
 const skip = skipUnlessTool('python3');
 
-/** CRC-32 (zlib's, the one S3's CRC32 is) as S3 writes it: the 4 bytes big-endian, base64. */
+/**
+ * CRC-32 (ISO-HDLC, zlib's, the one S3's CRC32 is) computed bit by bit here, independently of the
+ * server's tables, as S3 writes it: the 4 bytes big-endian, base64.
+ */
 function crc32Base64(data: Buffer): string {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
   const b = Buffer.alloc(4);
-  b.writeUInt32BE(crc32(data) >>> 0);
+  b.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
   return b.toString('base64');
 }
 
