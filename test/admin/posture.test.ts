@@ -16,6 +16,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { backfillBucketStats, bucketStats } from '../../src/core/bucket-stats';
 import { postureClassKey } from '../../src/core/posture-class';
 import type { MetadataStore } from '../../src/store/types';
+import { freshDatabase } from '../helpers/backends';
 import { createKey, kmsClient } from '../helpers/kms';
 import { bytes } from '../helpers/oss-http';
 import { newRamUser } from '../helpers/ram';
@@ -292,8 +293,9 @@ describe('buckets of an older release: the backfill counts the posture while the
         const meta = own.running.coffer.meta;
         const bucket = 'pos-legacy';
         const c = await newBucket(own, bucket);
+        // Spread into each call: ali-oss adds to the headers object it is given.
         const modes = [{}, { [SSE]: 'AES256' }, { [SSE]: 'SM4' }, { [SSE]: 'KMS' }];
-        for (let i = 0; i < 12; i++) await c.put(`k${String(i).padStart(2, '0')}`, bytes(100 + i, i), { headers: modes[i % 4] });
+        for (let i = 0; i < 12; i++) await c.put(`k${String(i).padStart(2, '0')}`, bytes(100 + i, i), { headers: { ...modes[i % 4] } });
         const u1 = await c.initMultipartUpload('k03-upload', { headers: { [SSE]: 'SM4' } });
         await c.initMultipartUpload('k99-upload', { headers: { [SSE]: 'AES256' } });
         await forget(meta, bucket);
@@ -304,8 +306,8 @@ describe('buckets of an older release: the backfill counts the posture while the
         while (await backfillBucketStats(meta, { objects: 3, uploads: 1 })) {
           step++;
           // Keys already passed, keys not yet reached, an encryption change, a delete, uploads.
-          await c.put(`k${String(step).padStart(2, '0')}`, bytes(step * 10, step), { headers: modes[(step + 1) % 4] });
-          await c.put(`k${String(12 - step).padStart(2, '0')}x`, bytes(step, step), { headers: modes[step % 4] });
+          await c.put(`k${String(step).padStart(2, '0')}`, bytes(step * 10, step), { headers: { ...modes[(step + 1) % 4] } });
+          await c.put(`k${String(12 - step).padStart(2, '0')}x`, bytes(step, step), { headers: { ...modes[step % 4] } });
           await c.delete(`k${String(11 - step).padStart(2, '0')}`);
           if (step === 2) await c.abortMultipartUpload('k03-upload', u1.uploadId);
           if (step === 3) await c.initMultipartUpload(`k${String(step).padStart(2, '0')}-late`, { headers: { [SSE]: 'KMS' } });
@@ -324,4 +326,41 @@ describe('buckets of an older release: the backfill counts the posture while the
       }
     });
   }
+});
+
+describe('PostgreSQL: racing writers on two nodes\' stores', () => {
+  test('concurrent writes of every server-held mode into one bucket from two servers: exact', async () => {
+    const db = await freshDatabase();
+    const a = await startTestServer({ metadata: db.url, blobGraceMs: 3_600_000 });
+    const b = await startTestServer({ metadata: db.url, blobGraceMs: 3_600_000 });
+    const saved = srv;
+    srv = a;
+    try {
+      await a.client().putBucket('pos-pg');
+      const cmk = await createKey(kmsClient(a));
+      // Spread into each call: ali-oss adds to the headers object it is given (a copy's source would stick).
+      const modes: Array<Record<string, string>> = [{}, { [SSE]: 'AES256' }, { [SSE]: 'SM4' }, { [SSE]: 'KMS', [SSE_KEY_ID]: cmk }, { [SSE]: 'KMS', [SSE_KEY_ID]: cmk, [SSE_DATA]: 'SM4' }];
+      // Each node writes its own keys (its blobs are on its own disk) and overwrites them in other modes, deletes and copies.
+      const work = async (node: TestServer, seed: number): Promise<void> => {
+        const c = node.client({ bucket: 'pos-pg' });
+        for (let i = 0; i < 12; i++) {
+          const key = `s${seed}/k${i}`;
+          await c.put(key, bytes(50 + i * seed, seed), { headers: { ...modes[(seed + i) % modes.length] } });
+          if (i % 3 === 0) await c.put(key, bytes(7 * i + 1, seed), { headers: { ...modes[(seed + i + 2) % modes.length] } });
+          if (i % 4 === 1) await c.delete(key);
+          if (i % 5 === 2) await c.copy(`${key}-copy`, key, { headers: { ...modes[(seed * i) % modes.length] } });
+        }
+        await c.initMultipartUpload(`s${seed}/pending`, { headers: { ...modes[seed % modes.length] } });
+      };
+      await Promise.all([1, 2, 3, 4].map((seed) => work(seed % 2 ? a : b, seed)));
+      const p = await assertExact('pos-pg');
+      assert.equal(p.Complete, true);
+      assert.ok(Object.keys(answered(p, 'pos-pg')['pos-pg']).length >= 5);
+    } finally {
+      srv = saved;
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  });
 });

@@ -470,8 +470,8 @@ test('disabling a KMS key or scheduling its deletion first says how many objects
   const oss = srv.client({ bucket: 'key-dependents' });
   await oss.putBucket('key-dependents');
   const sse = { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': cmk };
-  for (const k of ['one', 'two', 'three']) await oss.put(k, Buffer.from(`sealed ${k}`), { headers: sse });
-  await oss.initMultipartUpload('unfinished', { headers: sse });
+  for (const k of ['one', 'two', 'three']) await oss.put(k, Buffer.from(`sealed ${k}`), { headers: { ...sse } });
+  await oss.initMultipartUpload('unfinished', { headers: { ...sse } });
   const use = (await adminCall('DescribeEncryptionPosture')).KmsKeys.KmsKey.find((k: Record<string, any>) => k.KeyId === cmk);
   assert.deepEqual([use.Objects, use.MultipartUploads], [3, 1]);
 
