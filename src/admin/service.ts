@@ -4,6 +4,9 @@
  *   RewrapMasterKeys — re-seals, in bounded steps, the object keys an older master-key version sealed
  *                      under the current one (src/core/keys/rewrap.ts);
  *   DescribeStatus  — server version, node, backends, uptime, storage use, master-key versions;
+ *   DescribeEncryptionPosture — per bucket, objects, bytes and unfinished uploads by encryption
+ *                     mode, data cipher, master-key version and KMS key; what still depends on an
+ *                     older master-key version; what depends on each KMS key (src/core/encryption-posture.ts);
  *   CollectBlobs    — collects, now, the blobs whose grace has passed (retired and orphaned);
  *   CheckObjects    — a scrub in bounded steps: every object and unfinished upload part read and
  *                     verified, missing or damaged blobs reported (src/core/scrub.ts);
@@ -16,6 +19,8 @@
 import type { BlobCollector } from '../core/blob-collector';
 import type { Coffer } from '../core/coffer';
 import { scrubStep, type ScrubLocation } from '../core/scrub';
+import { encryptionPosture, type PostureRow } from '../core/encryption-posture';
+import type { PostureCounters } from '../core/bucket-stats';
 import type { MasterKeys, MasterKeyVersionInfo } from '../core/keys/master-keys';
 import { CofferError } from '../common/errors';
 import { rewrapObjectKeys } from '../core/keys/rewrap';
@@ -105,6 +110,18 @@ function versionsView(versions: MasterKeyVersionInfo[]): { MasterKeyVersion: Arr
   return { MasterKeyVersion: versions.map((v) => ({ Version: v.version, CreationDate: isoSeconds(v.createdAt), Current: v.current })) };
 }
 
+const countsView = (c: PostureCounters): { Objects: number; Bytes: number; MultipartUploads: number } =>
+  ({ Objects: c.objects, Bytes: c.bytes, MultipartUploads: c.uploads });
+
+/** One encryption class: Mode None | SSE-OSS | SSE-KMS | SSE-C | Symlink | Unknown, with what it depends on. */
+const classView = (r: PostureRow): Record<string, unknown> => ({
+  Mode: r.mode,
+  ...(r.algorithm ? { Algorithm: r.algorithm } : {}),
+  ...(r.masterKeyVersion !== undefined ? { MasterKeyVersion: r.masterKeyVersion } : {}),
+  ...(r.kmsKeyId !== undefined ? { KmsKeyId: r.kmsKeyId } : {}),
+  ...countsView(r),
+});
+
 export function adminService(deps: AdminDeps): RpcService {
   return {
     actions: {
@@ -186,6 +203,28 @@ export function adminService(deps: AdminDeps): RpcService {
           },
           Truncated: truncated,
           ...(events.length ? { NextAfter: events.at(-1)!.seq } : {}),
+        };
+      },
+
+      async DescribeEncryptionPosture(ctx) {
+        requireRoot(ctx);
+        const versions = await deps.masterKeys.list();
+        const r = await encryptionPosture(deps.meta, {
+          current: versions.find((v) => v.current)?.version ?? null,
+          versions: versions.map((v) => v.version),
+        });
+        return {
+          // Milliseconds: the counters are exact as of this instant.
+          ComputedAt: new Date(r.computedAt).toISOString(),
+          Complete: r.complete,
+          CurrentMasterKeyVersion: r.currentMasterKeyVersion,
+          Totals: { Class: r.totals.map(classView) },
+          OlderMasterKeyVersions: countsView(r.olderMasterKeyVersions),
+          MasterKeyVersions: { MasterKeyVersion: r.masterKeyVersions.map((v) => ({ Version: v.version, Current: v.current, ...countsView(v) })) },
+          KmsKeys: { KmsKey: r.kmsKeys.map((k) => ({ KeyId: k.keyId, Buckets: { Bucket: k.buckets }, ...countsView(k) })) },
+          Buckets: {
+            Bucket: r.buckets.map((b) => ({ Name: b.bucket, Complete: b.complete, ...countsView(b), Classes: { Class: b.classes.map(classView) } })),
+          },
         };
       },
 

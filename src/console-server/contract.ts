@@ -59,3 +59,42 @@ export interface RewrapStepView {
   uploadsRewrapped: number;
   nextMarker: string | null;
 }
+
+/** Objects, their bytes and unfinished multipart uploads. */
+export interface PostureCountsView {
+  objects: number;
+  bytes: number;
+  multipartUploads: number;
+}
+
+/** One encryption class: the mode, the data cipher, and what the object keys depend on. */
+export interface PostureClassView extends PostureCountsView {
+  mode: 'None' | 'SSE-OSS' | 'SSE-KMS' | 'SSE-C' | 'Symlink' | 'Unknown';
+  algorithm?: 'AES256' | 'SM4';
+  masterKeyVersion?: number;
+  kmsKeyId?: string;
+}
+
+/** The encryption posture page: DescribeEncryptionPosture of the admin API. */
+export interface EncryptionPostureView {
+  /** When the counters were read (ISO, milliseconds). */
+  computedAt: string;
+  /** false while the background count of buckets made by an older release runs. */
+  complete: boolean;
+  currentMasterKeyVersion: number | null;
+  totals: PostureClassView[];
+  olderMasterKeyVersions: PostureCountsView;
+  masterKeyVersions: Array<PostureCountsView & { version: number; current: boolean }>;
+  kmsKeys: Array<PostureCountsView & { keyId: string; buckets: string[] }>;
+  buckets: Array<PostureCountsView & { name: string; complete: boolean; classes: PostureClassView[] }>;
+}
+
+/** A bucket's GetBucketStat, for the storage chart. */
+export interface BucketStorageView {
+  name: string;
+  objects: number;
+  bytes: number;
+  multipartUploads: number;
+  /** ISO time of the last change counted; empty when nothing was ever written. */
+  lastModified: string;
+}

@@ -41,6 +41,8 @@ export interface OssClient {
   getBucketInfo(name: string): Promise<{ bucket: OssBucketInfo }>;
   putBucket(name: string, options: { acl: string; headers: Headers }): Promise<unknown>;
   deleteBucket(name: string): Promise<unknown>;
+  /** GetBucketStat: the figures as strings (ObjectCount, Storage, MultipartUploadCount, LastModifiedTime in seconds, …). */
+  getBucketStat(name: string): Promise<{ stat: Record<string, string> }>;
   getBucketEncryption(name: string): Promise<{ encryption: { SSEAlgorithm: string; KMSMasterKeyID?: string; KMSDataEncryption?: string } }>;
   deleteBucketEncryption(name: string): Promise<unknown>;
   listV2(query: Record<string, string | number>): Promise<{

@@ -16,10 +16,20 @@
  * backfillBucketStats adopts them and counts their objects and uploads in key order, in batches.
  * While it runs, a writer counts only keys the scan has passed (the scan will count the rest as
  * it finds them), so the total is exact when the scan ends.
+ *
+ * Encryption posture: the same documents also count objects, bytes and unfinished uploads by
+ * encryption class (posture-class.ts: mode, data cipher, master-key version or CMK), from the same
+ * old and new records the transaction already reads, so this costs no extra read or write. Every
+ * change of a record's encryption goes through statTransaction (writes, copies, completes, rewrap),
+ * so these counts are exact in the same way. They are a second family with its own state in the
+ * head (`posture`): buckets counted before it existed have a head without it, and the backfill
+ * then makes a second pass over them that counts only the posture (after the first pass, if one is
+ * still running), with its own cursor and the same rule for writers.
  */
 import { randomInt } from 'node:crypto';
 import type { MetadataReader, MetadataStore, MetadataTx, ObjectRecord, PartRecord, TransactionOptions, UploadRecord } from '../store/types';
 import { LIMITS } from './coffer';
+import { postureClassKey } from './posture-class';
 
 const KIND = 'bucket-stat';
 export const STAT_SHARDS = 8;
@@ -32,6 +42,9 @@ const headId = (bucket: string): string => `${bucket}#head`;
 
 interface ClassCounters { count: number; bytes: number; billed: number }
 
+/** Per encryption class (posture-class.ts): objects, their bytes, unfinished multipart uploads. */
+export interface PostureCounters { objects: number; bytes: number; uploads: number }
+
 export interface StatCounters {
   objects: number;
   bytes: number;
@@ -41,6 +54,8 @@ export interface StatCounters {
   partBytes: number;
   /** Unix ms of the last change counted. */
   lastModified: number;
+  /** By encryption class; absent in documents written before posture counting existed (none counted). */
+  posture?: Record<string, PostureCounters>;
 }
 
 /** Where the backfill of an older bucket is: objects with keys up to objectsAfter, uploads up to uploadsAfter, are counted. */
@@ -51,10 +66,33 @@ interface Scan {
   uploadsDone: boolean;
 }
 
-/** Present for every counted bucket; `scan` while its backfill runs. */
-interface Head { scan?: Scan }
+/**
+ * Present for every counted bucket; `scan` while its backfill runs. `posture`: present once the
+ * bucket's encryption classes are counted, with its own `scan` while their backfill runs (only
+ * after the first scan has finished); absent on heads of an older release.
+ */
+interface Head { scan?: Scan; posture?: { scan?: Scan } }
 
-const zero = (): StatCounters => ({ objects: 0, bytes: 0, classes: {}, uploads: 0, parts: 0, partBytes: 0, lastModified: 0 });
+const freshScan = (): Scan => ({ objectsAfter: '', objectsDone: false, uploadsAfter: null, uploadsDone: false });
+
+const zero = (): StatCounters => ({ objects: 0, bytes: 0, classes: {}, uploads: 0, parts: 0, partBytes: 0, lastModified: 0, posture: {} });
+
+function postureOf(s: StatCounters, cls: string): PostureCounters {
+  s.posture ??= {};
+  return (s.posture[cls] ??= { objects: 0, bytes: 0, uploads: 0 });
+}
+
+function addObjectPosture(s: StatCounters, o: ObjectRecord, sign: 1 | -1): void {
+  const p = postureOf(s, postureClassKey(o.encryption, o.type));
+  p.objects += sign;
+  p.bytes += sign * o.size;
+}
+
+function addUploadPosture(s: StatCounters, u: UploadRecord, sign: 1 | -1): void {
+  postureOf(s, postureClassKey(u.encryption)).uploads += sign;
+}
+
+const postureZero = (p: PostureCounters): boolean => !p.objects && !p.bytes && !p.uploads;
 
 function addObject(s: StatCounters, o: ObjectRecord, sign: 1 | -1): void {
   s.objects += sign;
@@ -65,9 +103,14 @@ function addObject(s: StatCounters, o: ObjectRecord, sign: 1 | -1): void {
   cls.billed += sign * (o.storageClass === 'Standard' ? o.size : Math.max(o.size, MIN_BILLED_BYTES));
 }
 
-function isZero(s: StatCounters): boolean {
+/** Whether the GetBucketStat part is zero (the posture aside). */
+function baseIsZero(s: StatCounters): boolean {
   return !s.objects && !s.bytes && !s.uploads && !s.parts && !s.partBytes
     && Object.values(s.classes).every((c) => !c.count && !c.bytes && !c.billed);
+}
+
+function isZero(s: StatCounters): boolean {
+  return baseIsZero(s) && Object.values(s.posture ?? {}).every(postureZero);
 }
 
 function merge(into: StatCounters, d: StatCounters): StatCounters {
@@ -82,6 +125,14 @@ function merge(into: StatCounters, d: StatCounters): StatCounters {
     t.count += c.count;
     t.bytes += c.bytes;
     t.billed += c.billed;
+  }
+  for (const [cls, p] of Object.entries(d.posture ?? {})) {
+    const t = postureOf(into, cls);
+    t.objects += p.objects;
+    t.bytes += p.bytes;
+    t.uploads += p.uploads;
+    // A class that nets out in this document (rewrapped away, say) takes no room in it.
+    if (postureZero(t)) delete into.posture![cls];
   }
   return into;
 }
@@ -107,9 +158,9 @@ async function addToShard(tx: MetadataTx, bucket: string, d: StatCounters): Prom
   await tx.putDoc(KIND, id, merge(shard, d));
 }
 
-/** A new bucket is counted from its first write. */
+/** A new bucket is counted from its first write, its encryption posture too. */
 export async function startBucketStats(tx: MetadataTx, bucket: string): Promise<void> {
-  await tx.putDoc<Head>(KIND, headId(bucket), {});
+  await tx.putDoc<Head>(KIND, headId(bucket), { posture: {} });
 }
 
 export async function dropBucketStats(tx: MetadataTx, bucket: string): Promise<void> {
@@ -132,7 +183,6 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
     const deltaOf = (bucket: string): StatCounters => {
       let d = deltas.get(bucket);
       if (!d) deltas.set(bucket, (d = zero()));
-      d.lastModified = Date.now();
       return d;
     };
     /** Whether a change to this object is counted now (untracked buckets and unscanned keys are not). */
@@ -144,6 +194,15 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
       const head = await headOf(u.bucket);
       return !!head && (!head.scan || uploadCounted(head.scan, u));
     };
+    /** The same for the posture counts: both scans must have passed the key (or be over). */
+    const objectPostureTracked = async (bucket: string, key: string): Promise<boolean> => {
+      const head = await headOf(bucket);
+      return !!head?.posture && (!head.scan || objectCounted(head.scan, key)) && (!head.posture.scan || objectCounted(head.posture.scan, key));
+    };
+    const uploadPostureTracked = async (u: UploadRecord): Promise<boolean> => {
+      const head = await headOf(u.bucket);
+      return !!head?.posture && (!head.scan || uploadCounted(head.scan, u)) && (!head.posture.scan || uploadCounted(head.posture.scan, u));
+    };
     const counted: Partial<MetadataTx> = {
       putObject: async (o) => {
         const old = await tx.putObject(o);
@@ -152,17 +211,29 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
           if (old) addObject(d, old, -1);
           addObject(d, o, 1);
         }
+        if (await objectPostureTracked(o.bucket, o.key)) {
+          const d = deltaOf(o.bucket);
+          if (old) addObjectPosture(d, old, -1);
+          addObjectPosture(d, o, 1);
+        }
         return old;
       },
       deleteObject: async (bucket, key) => {
         const old = await tx.deleteObject(bucket, key);
         if (old && (await objectTracked(bucket, key))) addObject(deltaOf(bucket), old, -1);
+        if (old && (await objectPostureTracked(bucket, key))) addObjectPosture(deltaOf(bucket), old, -1);
         return old;
       },
       putUpload: async (u) => {
-        const existed = (await tx.getUpload(u.uploadId)) !== null;
+        // A replaced upload (a rewrap re-seals its key) may change class; the upload count stays.
+        const old = await tx.getUpload(u.uploadId);
         await tx.putUpload(u);
-        if (!existed && (await uploadTracked(u))) deltaOf(u.bucket).uploads++;
+        if (!old && (await uploadTracked(u))) deltaOf(u.bucket).uploads++;
+        if (await uploadPostureTracked(u)) {
+          const d = deltaOf(u.bucket);
+          if (old) addUploadPosture(d, old, -1);
+          addUploadPosture(d, u, 1);
+        }
       },
       deleteUpload: async (uploadId, keepBlobs) => {
         const u = await tx.getUpload(uploadId);
@@ -175,6 +246,7 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
           d.parts -= parts.length;
           d.partBytes -= parts.reduce((n, p) => n + p.size, 0);
         }
+        if (u && (await uploadPostureTracked(u))) addUploadPosture(deltaOf(u.bucket), u, -1);
       },
       putPart: async (p: PartRecord) => {
         const u = await tx.getUpload(p.uploadId);
@@ -199,23 +271,45 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
       },
     });
     const result = await fn(view);
-    for (const [bucket, d] of deltas) if (!isZero(d)) await addToShard(tx, bucket, d);
+    for (const [bucket, d] of deltas) {
+      if (isZero(d)) continue;
+      // LastModifiedTime follows the bucket's content; a change of encryption alone (a rewrap) leaves it.
+      if (!baseIsZero(d)) d.lastModified = Date.now();
+      await addToShard(tx, bucket, d);
+    }
     return result;
   }, opts);
 }
 
 /** The bucket's statistics now: the sum of its shards, read in one statement (one committed state). */
 export async function bucketStats(meta: MetadataReader, bucket: string): Promise<StatCounters> {
+  return (await bucketDocs(meta, bucket)).total;
+}
+
+/** A bucket's encryption classes as counted now; `complete` once every object and upload is (no backfill pending). */
+export interface BucketPostureCounts { complete: boolean; classes: Record<string, PostureCounters> }
+
+export async function bucketPosture(meta: MetadataReader, bucket: string): Promise<BucketPostureCounts> {
+  const { head, total } = await bucketDocs(meta, bucket);
+  return { complete: !!head && !head.scan && !!head.posture && !head.posture.scan, classes: total.posture ?? {} };
+}
+
+/** The head and the sum of the shards, read with one statement. */
+async function bucketDocs(meta: MetadataReader, bucket: string): Promise<{ head: Head | null; total: StatCounters }> {
   const entries = await meta.listDocEntries<StatCounters & Head>(KIND, { after: `${bucket}#`, limit: STAT_SHARDS + 1 });
   const total = zero();
-  for (const e of entries) if (e.id.startsWith(`${bucket}#`) && e.id !== headId(bucket)) merge(total, e.doc);
-  return total;
+  let head: Head | null = null;
+  for (const e of entries) {
+    if (e.id === headId(bucket)) head = e.doc;
+    else if (e.id.startsWith(`${bucket}#`)) merge(total, e.doc);
+  }
+  return { head, total };
 }
 
 /**
  * One step of the backfill: adopts buckets that have no statistics yet (made by an older release)
- * and counts one batch of objects or uploads of each bucket being scanned, each in its own
- * transaction. Returns whether any bucket still has work left.
+ * or no posture counts yet, and counts one batch of objects or uploads of each bucket being
+ * scanned, each in its own transaction. Returns whether any bucket still has work left.
  */
 export async function backfillBucketStats(meta: MetadataStore, batch = { objects: 1000, uploads: 100 }): Promise<boolean> {
   let more = false;
@@ -229,23 +323,43 @@ export async function backfillBucketStats(meta: MetadataStore, batch = { objects
   }
 }
 
+/**
+ * One batch of one bucket's backfill. The first scan counts everything (and the posture too when
+ * the bucket had no head at all: its posture state is then `{}`, so writers count a key's posture
+ * exactly when they count the key). A head of an older release with a finished first scan but no
+ * posture gets a second scan that counts the posture only.
+ */
 async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: number; uploads: number }): Promise<boolean> {
   return meta.transaction(async (tx) => {
     if (!(await tx.getBucket(bucket))) return false;
-    let head = await tx.getDoc<Head>(KIND, headId(bucket));
-    if (head && !head.scan) return false;
-    if (!head) head = { scan: { objectsAfter: '', objectsDone: false, uploadsAfter: null, uploadsDone: false } };
-    const scan = head.scan!;
+    const head: Head = (await tx.getDoc<Head>(KIND, headId(bucket))) ?? { scan: freshScan(), posture: {} };
+    let scan: Scan;
+    let counts: { base: boolean; posture: boolean };
+    if (head.scan) {
+      scan = head.scan;
+      counts = { base: true, posture: !!head.posture && !head.posture.scan };
+    } else if (!head.posture || head.posture.scan) {
+      head.posture ??= { scan: freshScan() };
+      scan = head.posture.scan!;
+      counts = { base: false, posture: true };
+    } else {
+      return false;
+    }
     const d = zero();
-    d.lastModified = Date.now();
+    if (counts.base) d.lastModified = Date.now();
     if (!scan.objectsDone) {
       const objects = await tx.listObjects(bucket, { after: scan.objectsAfter || undefined, limit: batch.objects });
-      for (const o of objects) addObject(d, o, 1);
+      for (const o of objects) {
+        if (counts.base) addObject(d, o, 1);
+        if (counts.posture) addObjectPosture(d, o, 1);
+      }
       if (objects.length) scan.objectsAfter = objects[objects.length - 1].key;
       scan.objectsDone = objects.length < batch.objects;
     } else {
       const uploads = await tx.listUploads(bucket, { keyMarker: scan.uploadsAfter?.key, uploadIdMarker: scan.uploadsAfter?.uploadId, limit: batch.uploads });
       for (const u of uploads) {
+        if (counts.posture) addUploadPosture(d, u, 1);
+        if (!counts.base) continue;
         d.uploads++;
         for (const p of await tx.listParts(u.uploadId, { limit: LIMITS.maxPartNumber })) {
           d.parts++;
@@ -257,7 +371,12 @@ async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: n
     }
     if (!isZero(d)) await addToShard(tx, bucket, d);
     const done = scan.objectsDone && scan.uploadsDone;
-    await tx.putDoc<Head>(KIND, headId(bucket), done ? {} : { scan });
-    return !done;
+    if (done) {
+      if (counts.base) delete head.scan;
+      else delete head.posture!.scan;
+    }
+    await tx.putDoc<Head>(KIND, headId(bucket), head);
+    // Finishing the first scan of an older head leaves its posture scan to do.
+    return !done || !head.posture || !!head.posture.scan;
   });
 }

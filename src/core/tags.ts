@@ -5,6 +5,7 @@
  */
 import { CofferError } from '../common/errors';
 import type { ObjectRecord, ObjectTag } from '../store/types';
+import { statTransaction } from './bucket-stats';
 import { requireBucket } from './buckets';
 import type { Coffer } from './coffer';
 
@@ -42,7 +43,7 @@ export const tagsField = (tags: readonly ObjectTag[] | undefined): { tags?: Obje
 export async function setObjectTags(c: Coffer, bucket: string, key: string, tags: readonly ObjectTag[]): Promise<void> {
   checkTags(tags);
   await requireBucket(c, bucket);
-  await c.meta.transaction(async (tx) => {
+  await statTransaction(c.meta, async (tx) => {
     const obj = await tx.getObject(bucket, key);
     if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
     const { tags: _old, ...rest } = obj;

@@ -452,6 +452,54 @@ test('Server: status with the master keys, rotation, stepwise rewrap; a RAM user
   assert.equal(current((await root.request('GET', '/api/admin/status')).json.status), v1 + 1);
 });
 
+test('Encryption posture and storage by bucket: the admin API\'s and GetBucketStat\'s figures; the posture is the root\'s, storage anyone\'s with oss:GetBucketStat', async () => {
+  const root = await loggedIn();
+  const keyId = await createKey(kmsClient(srv));
+  const oss = srv.client({ bucket: 'console-posture' });
+  await oss.putBucket('console-posture');
+  await oss.put('plain', Buffer.from('12345'));
+  await oss.put('sm4', Buffer.from('1234567'), { headers: { 'x-oss-server-side-encryption': 'SM4' } });
+  await oss.put('kms', Buffer.from('123'), { headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': keyId } });
+  await oss.initMultipartUpload('pending', { headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': keyId } });
+
+  const answer = await root.request('GET', '/api/admin/encryption-posture');
+  assert.equal(answer.status, 200, answer.text);
+  const p = answer.json.posture;
+  assert.ok(!Number.isNaN(Date.parse(p.computedAt)));
+  assert.equal(p.complete, true);
+  const current = (await srv.running.masterKeys.list()).find((v) => v.current)!.version;
+  assert.equal(p.currentMasterKeyVersion, current);
+  const bucket = p.buckets.find((b: any) => b.name === 'console-posture');
+  assert.deepEqual(bucket, {
+    name: 'console-posture', complete: true, objects: 3, bytes: 15, multipartUploads: 1,
+    classes: [
+      { mode: 'None', objects: 1, bytes: 5, multipartUploads: 0 },
+      { mode: 'SSE-OSS', algorithm: 'SM4', masterKeyVersion: current, objects: 1, bytes: 7, multipartUploads: 0 },
+      { mode: 'SSE-KMS', algorithm: 'AES256', kmsKeyId: keyId, objects: 1, bytes: 3, multipartUploads: 1 },
+    ],
+  });
+  assert.deepEqual(p.kmsKeys.find((k: any) => k.keyId === keyId), { keyId, buckets: ['console-posture'], objects: 1, bytes: 3, multipartUploads: 1 });
+  assert.ok(p.masterKeyVersions.some((v: any) => v.version === current && v.current && v.objects >= 1));
+
+  const storage = await root.request('GET', '/api/storage');
+  assert.equal(storage.status, 200, storage.text);
+  const row = storage.json.buckets.find((b: any) => b.name === 'console-posture');
+  assert.deepEqual({ ...row, lastModified: undefined }, { name: 'console-posture', objects: 3, bytes: 15, multipartUploads: 1, lastModified: undefined });
+  assert.ok(Date.parse(row.lastModified) > Date.now() - 60_000);
+
+  // A RAM user: the admin API refuses the posture; storage shows GetBucketStat's refusal per bucket.
+  assert.equal((await root.request('POST', '/api/ram/users', { body: { userName: 'no-posture' } })).status, 200);
+  const key = (await root.request('POST', '/api/ram/users/no-posture/access-keys')).json.accessKey;
+  const user = new ConsoleClient(srv.consoleUrl);
+  assert.equal((await user.login(key.accessKeyId, key.accessKeySecret)).status, 200);
+  const refused = await user.request('GET', '/api/admin/encryption-posture');
+  assert.equal(refused.status, 403);
+  assert.deepEqual([refused.json.error.source, refused.json.error.code], ['admin', 'Forbidden.NoPermission']);
+  const noList = await user.request('GET', '/api/storage');
+  assert.equal(noList.status, 403);
+  assert.deepEqual([noList.json.error.source, noList.json.error.code], ['oss', 'AccessDenied']);
+});
+
 test('over TLS the console works through the server\'s own HTTPS endpoints, and the cookie is Secure', async () => {
   const dir = tempDir('coffer-console-tls-');
   const cert = path.join(dir, 'cert.pem');

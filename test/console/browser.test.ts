@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { Kms, bodyOf, describeKey, kmsClient } from '../helpers/kms';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, startTestServer, type TestServer } from '../helpers/server';
+import { popClient } from '../rpc/helpers';
 
 /** Compiled to dist/test/console/: the folder is <repo>/test-artifacts/console. */
 export const SCREENSHOTS = path.resolve(__dirname, '../../../test-artifacts/console');
@@ -333,4 +334,172 @@ test('root rotates the SSE-OSS master key on the Server page and re-seals the ob
     assert.equal(await versionOf(key), before + 1);
     assert.equal((await oss.get(key)).content.toString(), `object ${key}`);
   }
+});
+
+/** The admin API as the root, for what the pages' results are checked against. */
+const adminCall = async (action: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> =>
+  JSON.parse(JSON.stringify(await popClient(srv.kmsUrl).request<Record<string, any>>(action, params, { method: 'POST' })));
+
+/** How many points a chart's series draws (its data-points). */
+const seriesPoints = async (page: Page, chart: string, series: string): Promise<number> =>
+  Number(await page.locator(`[data-chart="${chart}"] g[data-series="${series}"]`).getAttribute('data-points'));
+
+/** Waits until a chart's series draws at least n points (a page-side check, as source text: the tests compile without DOM types). */
+const pointsAtLeast = (page: Page, chart: string, series: string, n: number): Promise<unknown> =>
+  page.waitForFunction(`Number(document.querySelector('[data-chart="${chart}"] g[data-series="${series}"]')?.getAttribute('data-points')) >= ${n}`);
+
+test('Metrics charts the request rate from the page\'s own samples of /metrics (kept across a reload) and storage by bucket', async (t) => {
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Metrics' }).click();
+    await page.getByRole('heading', { name: 'Request rate' }).waitFor();
+    // Requests between samples: each Refresh takes one, and the rate is the difference.
+    const oss = srv.client();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) await oss.listBuckets({ 'max-keys': 1 });
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      await pointsAtLeast(page, 'request-rate', 'OSS', round + 1);
+    }
+    const points = await seriesPoints(page, 'request-rate', 'OSS');
+    assert.ok(points >= 3, `${points} points`);
+    const legend = await page.locator('[data-chart="request-rate"] figcaption li', { hasText: 'OSS' }).textContent();
+    assert.match(legend!, /^OSS: [\d.]+\/s$/);
+    const max = Number(await page.locator('[data-chart="request-rate"] g[data-series="OSS"]').getAttribute('data-max'));
+    assert.ok(max > 0, 'requests were made between samples');
+    // This server exports no request-duration histogram yet.
+    const exported = await (await fetch(`${srv.consoleUrl}/metrics`)).text();
+    if (!/_request_duration_seconds_bucket\{/.test(exported)) await page.locator('[data-field="no-latency"]', { hasText: 'No latency data' }).waitFor();
+
+    // Storage by bucket: the bars are GetBucketStat's figures.
+    const bar = page.locator('[data-chart="storage-bytes"] g[data-bar="console-kms"]');
+    await bar.waitFor();
+    const stat = (await oss.getBucketStat('console-kms')).stat;
+    assert.equal(await bar.getAttribute('data-value'), stat.Storage);
+    assert.equal(await page.locator('[data-chart="storage-objects"] g[data-bar="console-kms"]').getAttribute('data-value'), stat.ObjectCount);
+    await shot(page, '24-metrics-charts');
+
+    // A reload keeps the samples (sessionStorage) and adds one.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Request rate' }).waitFor();
+    await pointsAtLeast(page, 'request-rate', 'OSS', points + 1);
+  });
+});
+
+test('with a request-duration histogram in /metrics, the latency chart shows p50, p95 and the mean between samples', async (t) => {
+  await inBrowser(t, async (page) => {
+    // /metrics as the histogram branch would serve it: the page is tested against known buckets.
+    const le = ['0.005', '0.01', '0.025', '0.05', '0.1', '+Inf'];
+    const scrape = (ops: number, cumulative: number[], sum: number): string => [
+      '# TYPE coffer_oss_requests_total counter',
+      `coffer_oss_requests_total{operation="GetObject",status="200",node="n1"} ${ops}`,
+      '# TYPE coffer_http_request_duration_seconds histogram',
+      ...le.map((l, i) => `coffer_http_request_duration_seconds_bucket{dialect="oss",le="${l}",node="n1"} ${cumulative[i]}`),
+      `coffer_http_request_duration_seconds_sum{dialect="oss",node="n1"} ${sum}`,
+      `coffer_http_request_duration_seconds_count{dialect="oss",node="n1"} ${cumulative.at(-1)}`,
+      '',
+    ].join('\n');
+    let body = scrape(100, [5, 10, 20, 30, 40, 40], 1);
+    await page.route('**/metrics', (route) => route.fulfill({ status: 200, contentType: 'text/plain; version=0.0.4', body }));
+    await logIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Metrics' }).click();
+    await page.locator('[data-chart="latency"]').waitFor();
+    // 100 more requests: 10 under 5 ms, 20 more under 10 ms, 20 under 25 ms, 40 under 50 ms, 10 under 100 ms; 2 s in all.
+    body = scrape(400, [15, 40, 70, 120, 140, 140], 3);
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await pointsAtLeast(page, 'latency', 'p50', 1);
+    const legend = async (name: string): Promise<string> => (await page.locator('[data-chart="latency"] figcaption li', { hasText: `${name}:` }).textContent())!;
+    // p50: the 50th of 100 is the last in (10 ms, 25 ms]; p95: halfway through (50 ms, 100 ms]; mean 2 s / 100.
+    assert.equal(await legend('p50'), 'p50: 25 ms');
+    assert.equal(await legend('p95'), 'p95: 75 ms');
+    assert.equal(await legend('mean'), 'mean: 20 ms');
+    assert.ok(await seriesPoints(page, 'request-rate', 'OSS') >= 1);
+    assert.equal(await page.locator('[data-field="no-latency"]').count(), 0);
+    await shot(page, '25-metrics-latency');
+  });
+});
+
+test('the Encryption posture page counts objects by mode, points at the rewrap while an older master key seals some, and follows it', async (t) => {
+  const kms = kmsClient(srv);
+  const cmk = bodyOf(await kms.createKey(new Kms.CreateKeyRequest({}))).keyMetadata.keyId;
+  const oss = srv.client({ bucket: 'posture-page' });
+  await oss.putBucket('posture-page');
+  await oss.put('plain.txt', Buffer.from('in the clear'));
+  for (const k of ['aes-1', 'aes-2']) await oss.put(k, Buffer.from(k), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+  await oss.put('sm4', Buffer.from('sm4'), { headers: { 'x-oss-server-side-encryption': 'SM4' } });
+  await oss.put('kms', Buffer.from('kms'), { headers: { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': cmk, 'x-oss-server-side-data-encryption': 'SM4' } });
+  await adminCall('RotateMasterKey');
+  const before = await adminCall('DescribeEncryptionPosture');
+  assert.ok(before.OlderMasterKeyVersions.Objects >= 3, JSON.stringify(before.OlderMasterKeyVersions));
+
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Encryption posture' }).click();
+    await page.getByRole('heading', { name: 'Encryption posture' }).waitFor();
+    assert.equal(Number(await page.locator('[data-field="older-objects"]').textContent()), before.OlderMasterKeyVersions.Objects);
+    assert.match((await page.locator('[data-field="older-summary"]').textContent())!, new RegExp(`^${before.OlderMasterKeyVersions.Objects} objects? \\(`));
+    assert.ok(await page.locator('[data-field="computed-at"]').getAttribute('datetime'));
+    // The bucket's bar and rows: one per class.
+    const bar = page.locator('[data-chart="posture-buckets"] g[data-bar="posture-page"]');
+    assert.equal(await bar.getAttribute('data-value'), '5');
+    for (const [segment, n] of [['None', 1], ['SSE-OSS/AES256', 2], ['SSE-OSS/SM4', 1], ['SSE-KMS/SM4', 1]] as const) {
+      assert.equal(await bar.locator(`rect[data-segment="${segment}"]`).count(), 1, segment);
+      assert.equal(await page.locator(`tr[data-bucket="posture-page"][data-class="${segment}"] [data-field="objects"]`).textContent(), String(n), segment);
+    }
+    assert.match((await page.locator('tr[data-bucket="posture-page"][data-class="SSE-OSS/AES256"]').textContent())!, /Master key version \d+ ?older/);
+    const keyRow = page.locator(`table[aria-label="Objects by KMS key"] tr[data-key-id="${cmk}"]`);
+    assert.equal(await keyRow.locator('[data-field="objects"]').textContent(), '1');
+    await shot(page, '26-encryption-posture');
+
+    // The way to the rewrap, and back.
+    await page.getByRole('link', { name: 'Re-seal object keys on the Server page' }).click();
+    await page.getByRole('heading', { name: 'Re-seal object keys' }).waitFor();
+    assert.equal(new URL(page.url()).hash, '#rewrap');
+    await page.getByRole('button', { name: 'Re-seal object keys' }).click();
+    await page.locator('[data-field="rewrap-status"]').filter({ hasText: /^Done: / }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Encryption posture' }).click();
+    await page.locator('[data-field="older-summary"]', { hasText: 'Nothing depends on an older master-key version' }).waitFor();
+    assert.equal(await page.locator('[data-field="older-objects"]').textContent(), '0');
+    await shot(page, '27-encryption-posture-rewrapped');
+  });
+  assert.deepEqual((await adminCall('DescribeEncryptionPosture')).OlderMasterKeyVersions, { Objects: 0, Bytes: 0, MultipartUploads: 0 });
+});
+
+test('disabling a KMS key or scheduling its deletion first says how many objects it would make unreadable', async (t) => {
+  const kms = kmsClient(srv);
+  const cmk = bodyOf(await kms.createKey(new Kms.CreateKeyRequest({}))).keyMetadata.keyId;
+  const oss = srv.client({ bucket: 'key-dependents' });
+  await oss.putBucket('key-dependents');
+  const sse = { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': cmk };
+  for (const k of ['one', 'two', 'three']) await oss.put(k, Buffer.from(`sealed ${k}`), { headers: { ...sse } });
+  await oss.initMultipartUpload('unfinished', { headers: { ...sse } });
+  const use = (await adminCall('DescribeEncryptionPosture')).KmsKeys.KmsKey.find((k: Record<string, any>) => k.KeyId === cmk);
+  assert.deepEqual([use.Objects, use.MultipartUploads], [3, 1]);
+
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.goto(`${srv.consoleUrl}/kms/keys/${cmk}`);
+    await page.locator('[data-field="key-objects"]', { hasText: /^3 \(/ }).waitFor();
+    await page.getByRole('button', { name: 'Disable' }).click();
+    const disable = page.getByRole('dialog', { name: 'Disable key' });
+    const warning = disable.locator('[data-field="key-dependents"]');
+    await warning.filter({ hasText: 'This will make 3 objects unreadable' }).waitFor();
+    assert.match((await warning.textContent())!, /until the key is enabled again, and 1 unfinished multipart upload impossible to continue\.$/);
+    await shot(page, '28-disable-key-confirm');
+    await disable.getByRole('button', { name: 'Disable' }).click();
+    await page.locator('[data-field="key-state"]', { hasText: 'Disabled' }).waitFor();
+    assert.equal((await describeKey(kms, cmk)).keyState, 'Disabled');
+    // As the dialog said: the objects cannot be read now.
+    await assert.rejects(oss.get('one'), { status: 403 });
+
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.locator('[data-field="key-state"]', { hasText: 'Enabled' }).waitFor();
+    assert.equal((await oss.get('one')).content.toString(), 'sealed one');
+    await page.getByRole('button', { name: 'Schedule deletion' }).click();
+    const schedule = page.getByRole('dialog', { name: 'Schedule key deletion' });
+    await schedule.locator('[data-field="key-dependents"]', { hasText: 'This will make 3 objects unreadable' }).waitFor();
+    assert.match((await schedule.locator('[data-field="key-dependents"]').textContent())!, /once the key is deleted/);
+    await shot(page, '29-schedule-deletion-confirm');
+    await schedule.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await describeKey(kms, cmk)).keyState, 'Enabled');
+  });
 });

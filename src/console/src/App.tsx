@@ -10,9 +10,11 @@ import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { PoliciesPage } from './pages/PoliciesPage';
 import { PolicyEditorPage } from './pages/PolicyEditorPage';
+import { PosturePage } from './pages/PosturePage';
 import { ServerPage } from './pages/ServerPage';
 import { UserDetailPage } from './pages/UserDetailPage';
 import { UsersPage } from './pages/UsersPage';
+import { sampler } from './lib/samples';
 import { Link, match, navigate, useLocation, type Location } from './router';
 
 function page(loc: Location, session: SessionInfo): ReactNode {
@@ -23,13 +25,14 @@ function page(loc: Location, session: SessionInfo): ReactNode {
   if ((p = match('/buckets/:bucket/object', path))) return <BucketPage bucket={p.bucket} view="object" loc={loc} />;
   if ((p = match('/buckets/:bucket/encryption', path))) return <BucketPage bucket={p.bucket} view="encryption" loc={loc} />;
   if (path === '/kms') return <KeysPage />;
-  if ((p = match('/kms/keys/:keyId', path))) return <KeyDetailPage keyId={p.keyId} />;
+  if ((p = match('/kms/keys/:keyId', path))) return <KeyDetailPage keyId={p.keyId} root={session.identity.kind === 'root'} />;
   if (path === '/ram/users') return <UsersPage />;
   if ((p = match('/ram/users/:userName', path))) return <UserDetailPage userName={p.userName} />;
   if (path === '/ram/policies') return <PoliciesPage />;
   if (path === '/ram/policies/new') return <PolicyEditorPage />;
   if ((p = match('/ram/policies/:policyType/:policyName', path))) return <PolicyEditorPage policyType={p.policyType} policyName={p.policyName} />;
-  if (path === '/dashboard') return <DashboardPage region={session.region} />;
+  if (path === '/dashboard') return <DashboardPage region={session.region} root={session.identity.kind === 'root'} />;
+  if (path === '/posture') return <PosturePage />;
   if (path === '/server') return <ServerPage />;
   return (
     <section>
@@ -65,6 +68,13 @@ export function App() {
     api<SessionInfo>('GET', '/api/session').then(adopt, () => undefined).finally(() => setChecked(true));
   }, []);
 
+  // While someone is logged in, the page samples /metrics for the Metrics page's last-hour charts.
+  useEffect(() => {
+    if (!session) return undefined;
+    sampler.start();
+    return () => sampler.stop();
+  }, [session]);
+
   if (!checked) return <p className="loading" role="status">Loading…</p>;
   if (!session) {
     return (
@@ -89,6 +99,7 @@ export function App() {
           {root && <NavLink to="/ram/users" current={loc.path}>Users</NavLink>}
           {root && <NavLink to="/ram/policies" current={loc.path}>Policies</NavLink>}
           <NavLink to="/dashboard" current={loc.path}>Metrics</NavLink>
+          {root && <NavLink to="/posture" current={loc.path}>Encryption posture</NavLink>}
           {root && <NavLink to="/server" current={loc.path}>Server</NavLink>}
         </nav>
         <div className="who">

@@ -2,7 +2,9 @@
 
 import type { BucketView, EncryptionChoice } from '../../console-server/contract';
 
-export type { BucketView, EncryptionChoice, RewrapStepView, ServerStatusView } from '../../console-server/contract';
+export type {
+  BucketStorageView, BucketView, EncryptionChoice, EncryptionPostureView, PostureClassView, PostureCountsView, RewrapStepView, ServerStatusView,
+} from '../../console-server/contract';
 
 export interface ErrorInfo { source: string; code: string; message: string; requestId?: string }
 

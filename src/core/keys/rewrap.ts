@@ -2,6 +2,8 @@
  * Rewrap after a master-key rotation: the object keys of SSE-OSS objects and unfinished multipart
  * uploads that an older master-key version sealed are sealed again under the current version.
  * Only metadata changes: no data is read or written, and ETag, CRC-64 and Last-Modified stay.
+ * Each re-seal is a statTransaction, so the encryption posture's count per master-key version
+ * (bucket-stats.ts) follows it.
  * After a complete pass nothing depends on the older versions, so one of them leaking opens
  * nothing written before the rotation either.
  *
@@ -10,6 +12,7 @@
  * an interrupted pass continues where it stopped.
  */
 import type { EncryptionInfo, MetadataStore } from '../../store/types';
+import { statTransaction } from '../bucket-stats';
 import { asObjectEncryption, resealUnderMasterKey } from '../encryption';
 import type { MasterKeys } from './master-keys';
 import { bucketsFrom } from '../walk';
@@ -75,7 +78,7 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
         result.objects.scanned++;
         if (rewrap.stale(o.encryption)) {
           // Re-read inside the transaction: a writer may have replaced the object since it was listed.
-          const done = await meta.transaction(async (tx) => {
+          const done = await statTransaction(meta, async (tx) => {
             const fresh = await tx.getObject(bucket, o.key);
             const encryption = fresh && rewrap.resealed(fresh.encryption, bucket, o.key);
             if (!encryption) return false;
@@ -108,7 +111,7 @@ async function rewrapUploads(
     for (const u of page) {
       result.uploads.scanned++;
       if (!rewrap.stale(u.encryption)) continue;
-      const done = await meta.transaction(async (tx) => {
+      const done = await statTransaction(meta, async (tx) => {
         const fresh = await tx.getUpload(u.uploadId);
         const encryption = fresh && rewrap.resealed(fresh.encryption, bucket, fresh.key);
         if (!encryption) return false;

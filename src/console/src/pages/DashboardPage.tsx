@@ -1,15 +1,104 @@
-/** Request and KMS-call counts since the server started, from /metrics. */
-import { useEffect } from 'react';
+/**
+ * Metrics: request rate and latency over the last hour (charts of the samples the page takes of
+ * /metrics, lib/samples.ts), storage by bucket (GetBucketStat of each), and the request and
+ * KMS-call counts since the server started.
+ */
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { api } from '../api';
+import { BarChart, LineChart } from '../components/charts';
 import { Empty, ErrorNotice, Loading, PageHeader, useLoad } from '../components/ui';
-import { parseMetrics, sumBy, type Sample } from '../lib/prometheus';
+import { bytes } from '../format';
+import { sumBy, type Sample } from '../lib/prometheus';
+import { LATENCY_HISTOGRAM, SAMPLE_INTERVAL_MS, WINDOW_MS, latencySeries, rateSeries, sampler } from '../lib/samples';
+import { Link } from '../router';
+import type { BucketStorageView, ErrorInfo } from '../types';
 
-const REFRESH_MS = 15_000;
 const API_NAMES: Record<string, string> = { '2016-01-20': 'KMS', '2015-05-01': 'RAM' };
+/** A new sample when the page opens, unless one is this fresh. */
+const FRESH_MS = 2_000;
 
-async function loadMetrics(): Promise<Sample[]> {
-  const res = await fetch('/metrics', { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-  return parseMetrics(await res.text());
+const rate = (v: number): string => `${v >= 10 || v === 0 ? Math.round(v) : v.toPrecision(2)}/s`;
+const seconds = (v: number): string => (v === 0 ? '0' : v < 1 ? `${Math.round(v * 1000 * 10) / 10} ms` : `${v.toPrecision(3)} s`);
+const count = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e4 ? `${(v / 1e3).toPrecision(3)}k` : String(v));
+
+function RequestCharts() {
+  const state = useSyncExternalStore(sampler.subscribe, sampler.snapshot);
+  // The clock of the charts' window: the last sample, so the lines end at the right edge.
+  const to = state.points.at(-1)?.t ?? Date.now();
+  const from = to - WINDOW_MS;
+  const rates = rateSeries(state.points);
+  const latency = latencySeries(state.points);
+  return (
+    <div className="columns">
+      <section aria-labelledby="chart-rate">
+        <h3 id="chart-rate">Request rate</h3>
+        <LineChart
+          id="request-rate" label="Requests per second, last hour" from={from} to={to} format={rate}
+          series={[
+            { name: 'OSS', color: '#1661c7', points: rates.oss },
+            { name: 'S3', color: '#1d7a46', points: rates.s3 },
+            { name: '4xx/5xx', color: '#c02b2b', points: rates.errors, dashed: true },
+          ]}
+        />
+      </section>
+      <section aria-labelledby="chart-latency">
+        <h3 id="chart-latency">Latency</h3>
+        {latency ? (
+          <LineChart
+            id="latency" label="Request latency, last hour" from={from} to={to} format={seconds}
+            series={[
+              { name: 'p50', color: '#1661c7', points: latency.p50 },
+              { name: 'p95', color: '#9a6200', points: latency.p95 },
+              { name: 'p99', color: '#c02b2b', points: latency.p99 },
+              { name: 'mean', color: '#5f6b7a', points: latency.mean, dashed: true },
+            ]}
+          />
+        ) : (
+          <Empty><span data-field="no-latency">No latency data</span>: this server exports no request-duration histogram (<code>{LATENCY_HISTOGRAM}</code>).</Empty>
+        )}
+      </section>
+    </div>
+  );
+}
+
+type StorageRow = BucketStorageView | { name: string; error: ErrorInfo };
+
+function StorageCharts() {
+  const storage = useLoad(() => api<{ buckets: StorageRow[]; truncated: boolean }>('GET', '/api/storage'), []);
+  const rows = (storage.data?.buckets ?? []).filter((b): b is BucketStorageView => !('error' in b));
+  const refused = (storage.data?.buckets ?? []).filter((b): b is { name: string; error: ErrorInfo } => 'error' in b);
+  const bySize = [...rows].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  return (
+    <section aria-labelledby="storage-heading">
+      <div className="section-header">
+        <h2 id="storage-heading">Storage by bucket</h2>
+        <button type="button" onClick={storage.reload}>Refresh storage</button>
+      </div>
+      <ErrorNotice error={storage.error} title="The buckets could not be listed" />
+      {storage.loading && !storage.data && <Loading what="bucket statistics" />}
+      {storage.data && rows.length === 0 && refused.length === 0 && <Empty>No buckets yet.</Empty>}
+      {bySize.length > 0 && (
+        <div className="columns">
+          <section aria-labelledby="chart-bytes">
+            <h3 id="chart-bytes">Bytes</h3>
+            <BarChart id="storage-bytes" label="Bytes stored by bucket" format={bytes}
+              segments={[{ key: 'bytes', label: 'Bytes', color: '#1661c7' }]}
+              rows={bySize.map((b) => ({ label: b.name, values: { bytes: b.bytes } }))} />
+          </section>
+          <section aria-labelledby="chart-objects">
+            <h3 id="chart-objects">Objects</h3>
+            <BarChart id="storage-objects" label="Objects by bucket" format={count}
+              segments={[{ key: 'objects', label: 'Objects', color: '#1d7a46' }]}
+              rows={bySize.map((b) => ({ label: b.name, values: { objects: b.objects } }))} />
+          </section>
+        </div>
+      )}
+      {refused.length > 0 && (
+        <p className="hint">Not shown (GetBucketStat refused): {refused.map((b) => `${b.name} (${b.error.code})`).join(', ')}.</p>
+      )}
+      {storage.data?.truncated && <p className="hint">Only the first 1000 buckets are shown.</p>}
+    </section>
+  );
 }
 
 /** Rows of (group → counts by status class) from a counter with a status label. */
@@ -51,27 +140,39 @@ function StatusTable({ label, columns, rows }: { label: string; columns: string[
   );
 }
 
-export function DashboardPage({ region }: { region: string }) {
-  const metrics = useLoad(loadMetrics, []);
-  const { reload } = metrics;
+export function DashboardPage({ region, root }: { region: string; root: boolean }) {
+  const metrics = useSyncExternalStore(sampler.subscribe, sampler.snapshot);
+  const [refreshing, setRefreshing] = useState(false);
   useEffect(() => {
-    const t = setInterval(reload, REFRESH_MS);
-    return () => clearInterval(t);
-  }, [reload]);
-  const s = metrics.data;
+    // The App samples all along; opening the page adds one unless the last is fresh.
+    if (Date.now() - (sampler.snapshot().points.at(-1)?.t ?? 0) > FRESH_MS) void sampler.sample();
+  }, []);
+  const refresh = (): void => {
+    setRefreshing(true);
+    void sampler.sample().finally(() => setRefreshing(false));
+  };
+  const s = metrics.latest;
   const kmsCalls = s ? [...sumBy(s, 'coffer_kms_calls_total', ['action', 'outcome', 'via'])].map(([k, v]) => ({ k: k.split('\u0000'), v })).sort((a, b) => b.v - a.v) : [];
   const rpcRows = s ? byStatus(s, 'coffer_rpc_requests_total', ['version', 'action']).map((r) => ({ ...r, key: [API_NAMES[r.key[0]] ?? `admin ${r.key[0]}`, r.key[1]] })) : [];
   return (
     <section>
       <PageHeader title="Metrics">
-        <button type="button" onClick={reload}>Refresh</button>
+        <button type="button" onClick={refresh} disabled={refreshing}>Refresh</button>
+        {root && <Link className="button" to="/posture">Encryption posture</Link>}
         <a className="button" href="/metrics" target="_blank" rel="noreferrer">Prometheus text</a>
       </PageHeader>
-      <p className="hint">Counts since the server started (region {region}); refreshed every {REFRESH_MS / 1000} s. Prometheus can scrape <code>/metrics</code> on this port.</p>
+      <p className="hint">
+        Region {region}. The page reads <code>/metrics</code> every {SAMPLE_INTERVAL_MS / 1000} s while the console is open and
+        keeps the last hour in this tab; the counts below are since the server started. Prometheus can scrape <code>/metrics</code> on this port.
+      </p>
       <ErrorNotice error={metrics.error} title="The metrics could not be read" />
+      <h2>Last hour</h2>
+      <RequestCharts />
+      <StorageCharts />
       {metrics.loading && !s && <Loading what="metrics" />}
       {s && (
         <>
+          <h2>Since the server started</h2>
           <div className="tiles">
             <div className="tile"><span className="tile-value" data-field="oss-total">{total(s, 'coffer_oss_requests_total')}</span><span className="tile-label">OSS requests</span></div>
             <div className="tile"><span className="tile-value">{total(s, 'coffer_oss_requests_total', (l) => Number(l.status) >= 400)}</span><span className="tile-label">OSS errors</span></div>

@@ -1,20 +1,59 @@
-/** One key: metadata, state changes, rotation policy, versions, aliases, and material import for External keys. */
-import { useId, useState } from 'react';
-import { api, seg } from '../api';
+/**
+ * One key: metadata, state changes, rotation policy, versions, aliases, and material import for
+ * External keys. Disabling a key and scheduling its deletion are confirmed first, saying how many
+ * objects would become unreadable (the encryption posture: account root only; others are told the
+ * count is not available to them).
+ */
+import { useId, useState, type ReactNode } from 'react';
+import { api, ApiError, seg } from '../api';
 import { ConfirmDialog, DialogButtons, Modal } from '../components/Modal';
-import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
-import { date } from '../format';
-import type { KeyMetadata, KeyVersion } from '../types';
+import { Empty, ErrorNotice, Loading, PageHeader, useAction, useLoad, type Loaded } from '../components/ui';
+import { bytes, date } from '../format';
+import { kmsKeyUse, plural } from '../lib/posture';
+import type { EncryptionPostureView, KeyMetadata, KeyVersion, PostureCountsView } from '../types';
 import { ImportMaterialPanel } from './ImportMaterialPanel';
 
 interface Detail { key: KeyMetadata; aliases: string[]; versions: KeyVersion[] }
 
-export function KeyDetailPage({ keyId }: { keyId: string }) {
+/** What depends on the key, from the encryption posture (root only: null for anyone else, who may not read it). */
+function useDependents(keyId: string, root: boolean): Loaded<PostureCountsView | null> {
+  return useLoad(async () => (root
+    ? kmsKeyUse((await api<{ posture: EncryptionPostureView }>('GET', '/api/admin/encryption-posture')).posture, keyId)
+    : null), [keyId, root]);
+}
+
+/** "This will make N objects unreadable", or why the number is not known. */
+function Consequence({ dependents, until }: { dependents: Loaded<PostureCountsView | null>; until: string }) {
+  const d = dependents.data;
+  if (d) {
+    if (d.objects === 0 && d.multipartUploads === 0) {
+      return <p className="notice info" data-field="key-dependents">No stored object is encrypted under this key.</p>;
+    }
+    return (
+      <p className="notice warning" data-field="key-dependents">
+        <strong>This will make {plural(d.objects, 'object')} unreadable</strong> ({bytes(d.bytes)}){until}
+        {d.multipartUploads > 0 ? <>, and {plural(d.multipartUploads, 'unfinished multipart upload')} impossible to continue</> : null}.
+      </p>
+    );
+  }
+  if (dependents.loading) return <p className="hint" data-field="key-dependents">Counting the objects encrypted under this key…</p>;
+  const refused = !dependents.error || (dependents.error instanceof ApiError && dependents.error.code === 'Forbidden.NoPermission');
+  return (
+    <p className="notice warning" data-field="key-dependents">
+      {refused
+        ? 'How many objects depend on this key is shown to the account root only (Encryption posture); objects encrypted under it become unreadable.'
+        : 'The objects encrypted under this key could not be counted; those that are become unreadable.'}
+    </p>
+  );
+}
+
+export function KeyDetailPage({ keyId, root }: { keyId: string; root: boolean }) {
   const id = useId();
   const base = `/api/kms/keys/${seg(keyId)}`;
   const detail = useLoad(() => api<Detail>('GET', base), [keyId]);
   const act = useAction();
-  const [panel, setPanel] = useState<null | 'delete' | 'import' | 'rotation' | 'alias'>(null);
+  const [panel, setPanel] = useState<null | 'disable' | 'delete' | 'import' | 'rotation' | 'alias'>(null);
+  const dependents = useDependents(keyId, root);
   const [removingAlias, setRemovingAlias] = useState<string | null>(null);
   const k = detail.data?.key;
 
@@ -27,9 +66,9 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
   return (
     <section>
       <PageHeader title={<>Key <code>{keyId}</code></>}>
-        {k?.keyState === 'Enabled' && <button type="button" onClick={() => void post('disable')} disabled={act.busy}>Disable</button>}
+        {k?.keyState === 'Enabled' && <button type="button" onClick={() => { act.clear(); dependents.reload(); setPanel('disable'); }} disabled={act.busy}>Disable</button>}
         {k?.keyState === 'Disabled' && <button type="button" onClick={() => void post('enable')} disabled={act.busy}>Enable</button>}
-        {k && k.keyState !== 'PendingDeletion' && <button type="button" className="danger" onClick={() => { act.clear(); setPanel('delete'); }}>Schedule deletion</button>}
+        {k && k.keyState !== 'PendingDeletion' && <button type="button" className="danger" onClick={() => { act.clear(); dependents.reload(); setPanel('delete'); }}>Schedule deletion</button>}
         {k?.keyState === 'PendingDeletion' && <button type="button" onClick={() => void post('cancel-deletion')} disabled={act.busy}>Cancel deletion</button>}
         {k?.origin === 'EXTERNAL' && k.keyState !== 'PendingDeletion' && (
           <button type="button" className="primary" onClick={() => { act.clear(); setPanel('import'); }}>Import key material</button>
@@ -48,6 +87,7 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
             <dt>Description</dt><dd>{k.description || '—'}</dd>
             <dt>ARN</dt><dd><code>{k.arn}</code></dd>
             <dt>Created</dt><dd>{date(k.creationDate)}</dd>
+            {dependents.data && <><dt>Objects encrypted under it</dt><dd data-field="key-objects">{dependents.data.objects} ({bytes(dependents.data.bytes)})</dd></>}
             {k.deleteDate && <><dt>Deletion date</dt><dd>{date(k.deleteDate)}</dd></>}
             {k.materialExpireTime && <><dt>Material expires</dt><dd>{date(k.materialExpireTime)}</dd></>}
             <dt>Primary version</dt><dd><code>{k.primaryKeyVersion || '—'}</code></dd>
@@ -93,7 +133,24 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
         </>
       )}
 
-      {panel === 'delete' && <ScheduleDeletion keyId={keyId} busy={act.busy} error={act.error} onCancel={() => setPanel(null)} onConfirm={(days) => void post('schedule-deletion', { pendingWindowInDays: days })} />}
+      {panel === 'disable' && (
+        <ConfirmDialog
+          title="Disable key" confirmLabel="Disable" busy={act.busy}
+          error={<ErrorNotice error={act.error} title="The key was not disabled" />}
+          onCancel={() => setPanel(null)}
+          onConfirm={() => void post('disable')}
+        >
+          <p>Disable key <code>{keyId}</code>? While it is disabled, nothing can be encrypted or decrypted with it.</p>
+          <Consequence dependents={dependents} until=" until the key is enabled again" />
+        </ConfirmDialog>
+      )}
+      {panel === 'delete' && (
+        <ScheduleDeletion
+          keyId={keyId} busy={act.busy} error={act.error} onCancel={() => setPanel(null)}
+          consequence={<Consequence dependents={dependents} until=" once the key is deleted" />}
+          onConfirm={(days) => void post('schedule-deletion', { pendingWindowInDays: days })}
+        />
+      )}
       {panel === 'rotation' && k && (
         <RotationPanel current={k} busy={act.busy} error={act.error} onCancel={() => setPanel(null)} onSave={(body) => void post('rotation', body)} />
       )}
@@ -119,13 +176,16 @@ export function KeyDetailPage({ keyId }: { keyId: string }) {
   );
 }
 
-function ScheduleDeletion({ keyId, busy, error, onCancel, onConfirm }: { keyId: string; busy: boolean; error: unknown; onCancel: () => void; onConfirm: (days: number) => void }) {
+function ScheduleDeletion({ keyId, busy, error, consequence, onCancel, onConfirm }: {
+  keyId: string; busy: boolean; error: unknown; consequence: ReactNode; onCancel: () => void; onConfirm: (days: number) => void;
+}) {
   const id = useId();
   const [days, setDays] = useState(30);
   return (
     <Modal title="Schedule key deletion" onClose={onCancel}>
       <form onSubmit={(e) => { e.preventDefault(); onConfirm(days); }}>
         <p>After the waiting period, key <code>{keyId}</code> and all its versions are destroyed, and everything encrypted under it becomes unreadable. Until then, the deletion can be cancelled.</p>
+        {consequence}
         <div className="field">
           <label htmlFor={`${id}-days`}>Waiting period (days, 7–366)</label>
           <input id={`${id}-days`} type="number" min={7} max={366} value={days} onChange={(e) => setDays(Number(e.target.value))} required autoFocus />

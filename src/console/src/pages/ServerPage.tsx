@@ -3,7 +3,7 @@
  * re-seals object keys under the current version, stepwise with progress. The same admin API as
  * `coffer admin status|rotate-master-key|rewrap-master-keys`.
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { api } from '../api';
 import { ConfirmDialog } from '../components/Modal';
 import { ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
@@ -21,6 +21,10 @@ export function ServerPage() {
   const [progress, setProgress] = useState<RewrapProgress | null>(null);
   const s = status.data?.status;
   const current = s?.masterKeys.find((k) => k.current)?.version;
+  // /server#rewrap (the Encryption posture page's link): the rewrap section, once it is there.
+  useEffect(() => {
+    if (s && window.location.hash === '#rewrap') document.getElementById('rewrap')?.scrollIntoView({ block: 'start' });
+  }, [s]);
 
   const runRewrap = (): Promise<boolean> => rewrap.run(async () => {
     let p: RewrapProgress = { version: current ?? 0, scanned: 0, rewrapped: 0, uploadsRewrapped: 0, finished: false };
@@ -80,7 +84,7 @@ export function ServerPage() {
             </table>
           </section>
 
-          <section className="panel" aria-labelledby={`${id}-rewrap`}>
+          <section className="panel" id="rewrap" aria-labelledby={`${id}-rewrap`}>
             <h2 id={`${id}-rewrap`}>Re-seal object keys</h2>
             <p>
               After a rotation, re-seal the keys of objects that older versions sealed under version <strong>{current}</strong>.
