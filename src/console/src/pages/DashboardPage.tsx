@@ -1,4 +1,4 @@
-/** Request and KMS-call counts since the server started, from /metrics. */
+/** Request and KMS-call counts since the server started, from /api/metrics (the text of /metrics, under the session). */
 import { useEffect } from 'react';
 import { Empty, ErrorNotice, Loading, PageHeader, useLoad } from '../components/ui';
 import { parseMetrics, sumBy, type Sample } from '../lib/prometheus';
@@ -7,8 +7,8 @@ const REFRESH_MS = 15_000;
 const API_NAMES: Record<string, string> = { '2016-01-20': 'KMS', '2015-05-01': 'RAM' };
 
 async function loadMetrics(): Promise<Sample[]> {
-  const res = await fetch('/metrics', { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  const res = await fetch('/api/metrics', { credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`/api/metrics answered ${res.status}`);
   return parseMetrics(await res.text());
 }
 
@@ -65,9 +65,9 @@ export function DashboardPage({ region }: { region: string }) {
     <section>
       <PageHeader title="Metrics">
         <button type="button" onClick={reload}>Refresh</button>
-        <a className="button" href="/metrics" target="_blank" rel="noreferrer">Prometheus text</a>
+        <a className="button" href="/api/metrics" target="_blank" rel="noreferrer">Prometheus text</a>
       </PageHeader>
-      <p className="hint">Counts since the server started (region {region}); refreshed every {REFRESH_MS / 1000} s. Prometheus can scrape <code>/metrics</code> on this port.</p>
+      <p className="hint">Counts since the server started (region {region}); refreshed every {REFRESH_MS / 1000} s. Prometheus can scrape <code>/metrics</code> on this port (with the bearer token, when the server was started with one).</p>
       <ErrorNotice error={metrics.error} title="The metrics could not be read" />
       {metrics.loading && !s && <Loading what="metrics" />}
       {s && (
