@@ -4,7 +4,8 @@
  * in the Prometheus text format at /metrics. Every series carries the constant labels (the node).
  *
  * Counters, histograms and gauges are declared by name, with their label names, and then used by
- * name. Hot paths keep what they record into (series(), label objects they reuse: see
+ * name. Counters are summed here and handed to prom-client when scraped (see OwnSeries); hot paths
+ * keep what they record into (series(), histogramSeries(), label objects they reuse: see
  * request-observer.ts), so that recording a value looks nothing up and allocates nothing of ours.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -15,18 +16,29 @@ export type Labels = Readonly<Record<string, string>>;
 export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
- * A counter's values as this process incremented them, by label set: prom-client reads its own
- * values asynchronously only, and value() answers synchronously.
+ * One series of a counter. Increments add to `total` here, and the prom-client counter receives
+ * what was added since the last scrape from its collect callback: on the request path an increment
+ * is an addition, not a label lookup in prom-client. value() reads `total`.
  */
+interface OwnSeries { labels: Labels; total: number; flushed: number; touched: boolean; exposed: boolean }
+
 interface CounterEntry {
+  name: string;
   metric: Counter<string>;
-  byKey: Map<string, { value: number }>;
+  labelNames: readonly string[];
+  byKey: Map<string, OwnSeries>;
 }
 
 /** One series of a counter, looked up once: inc() does not look its labels up again on our side. */
 export interface CounterSeries { inc(by?: number): void }
 /** One series of a histogram, bound to a label object the caller keeps. */
 export interface HistogramSeries { observe(value: number): void }
+
+function add(s: OwnSeries, by: number): void {
+  if (!(by >= 0) || !Number.isFinite(by)) throw new Error(`a counter cannot add ${by}`);
+  s.total += by;
+  s.touched = true;
+}
 
 /** The labels' identity, independent of their order. */
 const labelKey = (labels: Labels): string => {
@@ -61,27 +73,29 @@ export class Metrics {
   /** Declares a counter; incrementing an undeclared one is a programming error. Declaring again is a no-op. */
   counter(name: string, help: string, labelNames: readonly string[] = []): void {
     if (this.counters.has(name)) return;
-    const metric = new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
-    this.counters.set(name, { metric, byKey: new Map() });
+    const byKey = new Map<string, OwnSeries>();
+    const metric: Counter<string> = new Counter({
+      name, help, labelNames: [...labelNames], registers: [this.registry],
+      collect: () => {
+        for (const s of byKey.values()) {
+          if (!s.touched || (s.exposed && s.total === s.flushed)) continue;
+          metric.inc(s.labels, s.total - s.flushed);
+          s.flushed = s.total;
+          s.exposed = true;
+        }
+      },
+    });
+    this.counters.set(name, { name, metric, labelNames: [...labelNames], byKey });
   }
 
   inc(name: string, labels: Labels, by = 1): void {
-    const c = this.entry(name);
-    c.metric.inc(labels, by);
-    this.own(c, labels).value += by;
+    add(this.own(this.entry(name), labels), by);
   }
 
   /** The series of `labels` (kept by the caller, for a hot path: the labels object is reused as is). */
   series(name: string, labels: Labels): CounterSeries {
-    const c = this.entry(name);
-    const entry = this.own(c, labels);
-    const metric = c.metric;
-    return {
-      inc(by = 1) {
-        metric.inc(labels, by);
-        entry.value += by;
-      },
-    };
+    const own = this.own(this.entry(name), labels);
+    return { inc: (by = 1) => add(own, by) };
   }
 
   private entry(name: string): CounterEntry {
@@ -90,16 +104,20 @@ export class Metrics {
     return c;
   }
 
-  private own(c: CounterEntry, labels: Labels): { value: number } {
+  private own(c: CounterEntry, labels: Labels): OwnSeries {
     const key = labelKey(labels);
     let own = c.byKey.get(key);
-    if (!own) c.byKey.set(key, (own = { value: 0 }));
+    if (!own) {
+      // Checked here, once per series, as prom-client would: its counter sees the labels only at a scrape.
+      for (const n of Object.keys(labels)) if (!c.labelNames.includes(n)) throw new Error(`label ${n} is not one of ${c.name}'s: ${c.labelNames.join(', ')}`);
+      c.byKey.set(key, (own = { labels, total: 0, flushed: 0, touched: false, exposed: false }));
+    }
     return own;
   }
 
   /** The current value of one labelled series (0 when never incremented). */
   value(name: string, labels: Labels): number {
-    return this.counters.get(name)?.byKey.get(labelKey(labels))?.value ?? 0;
+    return this.counters.get(name)?.byKey.get(labelKey(labels))?.total ?? 0;
   }
 
   /** Declares a histogram (seconds, unless `buckets` say otherwise). */
