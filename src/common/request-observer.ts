@@ -41,7 +41,10 @@ interface Series {
 /** Where the connection's byte counts stood when its previous request ended. */
 const READ = Symbol('coffer.bytesRead');
 const WRITTEN = Symbol('coffer.bytesWritten');
-interface CountedSocket { bytesRead: number; bytesWritten: number; [READ]?: number; [WRITTEN]?: number }
+interface CountedSocket { bytesRead: number; bytesWritten: number; remoteAddress?: string; [READ]?: number; [WRITTEN]?: number }
+/** The request's connection, kept at begin(): a destroyed request no longer names it. */
+const SOCKET = Symbol('coffer.socket');
+type Observed = IncomingMessage & { [SOCKET]?: CountedSocket | null };
 
 export class RequestObserver {
   private readonly dialects = new Map<Dialect, DialectObserver>();
@@ -81,34 +84,43 @@ export class DialectObserver {
   }
 
   /** A request arrived: returns its start, for end(). */
-  begin(): number {
+  begin(raw: IncomingMessage): number {
     this.inFlight++;
+    (raw as Observed)[SOCKET] = raw.socket as unknown as CountedSocket | null;
     return performance.now();
   }
 
-  /** Its response is done (sent, failed or cut): records it once. */
+  /** Its response is done (sent, failed or cut): records it once. Never throws: a request is not failed by its metrics. */
   end(facts: RequestFacts, requestId: string, raw: IncomingMessage, res: ServerResponse, started: number): void {
     this.inFlight--;
-    const ms = performance.now() - started;
-    const status = res.statusCode;
-    const s = this.seriesOf(facts.operation, status);
-    const socket = raw.socket as unknown as CountedSocket;
-    const read = socket.bytesRead ?? 0;
-    const written = socket.bytesWritten ?? 0;
-    const bytesIn = Math.max(0, read - (socket[READ] ?? 0));
-    const bytesOut = Math.max(0, written - (socket[WRITTEN] ?? 0));
-    socket[READ] = read;
-    socket[WRITTEN] = written;
-    s.requests?.inc();
-    s.duration.observe(ms / 1000);
-    s.bytesIn.inc(bytesIn);
-    s.bytesOut.inc(bytesOut);
     const logger = this.owner.logger;
-    if (logger.enabled('info')) {
-      logger.log('info', ACCESS_MSG, {
-        dialect: this.dialect, method: raw.method, operation: facts.operation, bucket: facts.bucket, key: facts.key, status,
-        bytesIn, bytesOut, ms: Math.round(ms * 1000) / 1000, requestId, accessKeyId: facts.accessKeyId, remote: raw.socket?.remoteAddress,
-      });
+    try {
+      const ms = performance.now() - started;
+      const status = res.statusCode;
+      const s = this.seriesOf(facts.operation, status);
+      const socket = (raw as Observed)[SOCKET];
+      let bytesIn = 0;
+      let bytesOut = 0;
+      if (socket) {
+        const read = socket.bytesRead ?? 0;
+        const written = socket.bytesWritten ?? 0;
+        bytesIn = Math.max(0, read - (socket[READ] ?? 0));
+        bytesOut = Math.max(0, written - (socket[WRITTEN] ?? 0));
+        socket[READ] = read;
+        socket[WRITTEN] = written;
+      }
+      s.requests?.inc();
+      s.duration.observe(ms / 1000);
+      s.bytesIn.inc(bytesIn);
+      s.bytesOut.inc(bytesOut);
+      if (logger.enabled('info')) {
+        logger.log('info', ACCESS_MSG, {
+          dialect: this.dialect, method: raw.method, operation: facts.operation, bucket: facts.bucket, key: facts.key, status,
+          bytesIn, bytesOut, ms: Math.round(ms * 1000) / 1000, requestId, accessKeyId: facts.accessKeyId, remote: socket?.remoteAddress,
+        });
+      }
+    } catch (err) {
+      logger.log('error', 'request metrics failed', { requestId, error: err instanceof Error ? err.message : String(err) });
     }
   }
 

@@ -50,7 +50,7 @@ export function newRequestId(): string {
 export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const observed = opts.observer.dialect('oss', { name: OSS_REQUESTS, help: 'OSS API requests by operation and HTTP status' });
   return (raw, res) => {
-    const started = observed.begin();
+    const started = observed.begin(raw);
     const requestId = newRequestId();
     const ctx: RequestContext = { operation: '-', cors: {} };
     handle(opts, raw, requestId, ctx)

@@ -40,7 +40,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
   opts.metrics?.counter(RPC_REQUESTS, 'RPC API (KMS, RAM, admin) requests by version, action and HTTP status', ['version', 'action', 'status']);
   const observed = opts.observer?.dialect('rpc');
   return (raw, res) => {
-    const started = observed?.begin() ?? 0;
+    const started = observed?.begin(raw) ?? 0;
     const requestId = newRpcRequestId();
     let version = '-';
     let action = '-';

@@ -49,7 +49,7 @@ interface Context extends RequestFacts { cors: Record<string, string>; resource:
 export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, res: ServerResponse) => void {
   const observed = opts.observer.dialect('s3', { name: S3_REQUESTS, help: 'S3-dialect requests by operation and HTTP status' });
   return (raw, res) => {
-    const started = observed.begin();
+    const started = observed.begin(raw);
     const requestId = newRequestId();
     const ctx: Context = { operation: '-', cors: {}, resource: (raw.url ?? '/').split('?')[0] };
     const base = (): Record<string, string> => ({
