@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Level } from '../common/log';
+import { LEVELS, LOG_FORMATS, type Level, type LogFormat } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
 import { checkPublicEndpoint } from '../oss/endpoint';
@@ -37,6 +37,9 @@ interface ServerFlags {
   rootKeyFile?: string;
   masterKeyRotationDays: string;
   logLevel: Level;
+  logFormat: LogFormat;
+  metricsToken?: string;
+  metricsKeyIds?: boolean;
 }
 
 /** A worker tells the primary it listens. */
@@ -51,8 +54,19 @@ function port(value: string, flag: string): number {
   return n;
 }
 
+/** --metrics-token, else COFFER_METRICS_TOKEN: printable ASCII without spaces, as a bearer token travels. */
+function metricsToken(flags: ServerFlags): string | undefined {
+  const token = flags.metricsToken ?? (process.env.COFFER_METRICS_TOKEN || undefined);
+  if (token !== undefined && !/^[\x21-\x7e]{1,1024}$/.test(token)) {
+    throw new Error('--metrics-token (or COFFER_METRICS_TOKEN) must be 1 to 1024 printable ASCII characters without spaces');
+  }
+  return token;
+}
+
 function options(flags: ServerFlags): ServerOptions {
   if (!!flags.tlsCert !== !!flags.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  if (!LEVELS.includes(flags.logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}`);
+  if (!LOG_FORMATS.includes(flags.logFormat)) throw new Error(`--log-format must be one of ${LOG_FORMATS.join(', ')}`);
   const rotationDays = Number(flags.masterKeyRotationDays);
   if (!(rotationDays > 0)) throw new Error('--master-key-rotation-days must be a positive number');
   const grace = Number(flags.blobGraceSeconds);
@@ -78,6 +92,9 @@ function options(flags: ServerFlags): ServerOptions {
     rootKeyFile: flags.rootKeyFile,
     masterKeyRotationDays: rotationDays,
     logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+    metricsToken: metricsToken(flags),
+    metricsKeyIds: flags.metricsKeyIds ?? false,
     env: process.env,
   };
 }
@@ -231,12 +248,16 @@ export function registerServer(program: Command): void {
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
     .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
-    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .option('--log-level <level>', 'debug | info | warn | error (each request\'s access line is at info)', 'info')
+    .option('--log-format <format>', 'json (one JSON object per line) | pretty (a compact line for people)', 'json')
+    .option('--metrics-token <token>', 'require Authorization: Bearer <token> on the console port\'s /metrics (default: COFFER_METRICS_TOKEN; unset: /metrics is open)')
+    .option('--metrics-key-ids', 'label coffer_kms_calls_total with KMS key ids (off: key ids never appear in /metrics)')
     .addHelpText('after', [
       '',
       'Examples:',
       '  coffer server --data-dir ./data --oss-port 9000 --ready-file /tmp/coffer.json',
       '  coffer server --workers 4',
+      '  COFFER_METRICS_TOKEN=s3cr3t-scrape-token coffer server --log-format pretty --log-level warn',
       '  COFFER_ROOT_KEY=… AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… coffer server --host 0.0.0.0 \\',
       '    --metadata postgres://coffer:secret@db:5432/coffer --blobs \'s3://coffer-blobs?endpoint=http://rgw:7480&region=us-east-1\'',
     ].join('\n'))

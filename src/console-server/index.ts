@@ -1,8 +1,10 @@
 /**
  * The console listener's handler: the built app (static files), the JSON API under /api/ (a
  * backend for the page: it keeps each session's access key pair and calls Coffer's own OSS and
- * RPC endpoints with it), and GET /metrics (Prometheus text).
+ * RPC endpoints with it), and GET /metrics (Prometheus text; with a metrics token, for bearers of
+ * it only). The page's own metrics view reads the same text at /api/metrics, under its session.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Principal } from '../common/principal';
 import type { Logger } from '../common/log';
@@ -31,6 +33,8 @@ export interface ConsoleOptions {
   /** Who an access key belongs to, once a signed call has proved the secret. */
   identify: (accessKeyId: string) => Promise<Principal | null>;
   metrics: Metrics;
+  /** GET /metrics needs `Authorization: Bearer <metricsToken>` when set; it is open otherwise. */
+  metricsToken?: string;
   logger: Logger;
   /** The console is served over TLS: session cookies are Secure. */
   secure: boolean;
@@ -103,6 +107,7 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, limiter: LoginL
   if (STATE_CHANGING.has(method) && !csrfValid(req, session)) {
     throw new ApiError(403, 'InvalidCsrfToken', 'The X-CSRF-Token header is missing or does not match the session.');
   }
+  if (url.pathname === '/api/metrics' && (method === 'GET' || method === 'HEAD')) return sendMetrics(opts, method, res);
   if (url.pathname === '/api/session') {
     if (method === 'GET') return sendJson(res, 200, sessionView(session, opts.target, sessions.limits));
     if (method === 'DELETE') {
@@ -120,6 +125,24 @@ async function api(opts: ConsoleOptions, sessions: SessionStore, limiter: LoginL
   if (!match) throw new ApiError(404, 'NotFound', `No console API at ${url.pathname}.`);
   const result = await match.route.handle({ req, res, params: match.params, query: url.searchParams, session });
   if (!res.headersSent) sendJson(res, 200, result ?? {});
+}
+
+async function sendMetrics(opts: ConsoleOptions, method: string, res: ServerResponse): Promise<void> {
+  const text = await opts.metrics.render();
+  res.setHeader('Content-Type', opts.metrics.contentType);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(method === 'HEAD' ? undefined : text);
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Whether an Authorization header is `Bearer <token>` (the scheme in any case). The token is
+ * compared by its SHA-256, in constant time: neither its bytes nor its length leak through timing.
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^bearer +(\S+) *$/i.exec(header ?? '');
+  return timingSafeEqual(digest(m?.[1] ?? ''), digest(token)) && m !== null;
 }
 
 /** The console's request handler, and the sweep of expired sessions out of the store. */
@@ -146,11 +169,12 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     } else if (method !== 'GET' && method !== 'HEAD') {
       work = Promise.reject(new ApiError(405, 'MethodNotAllowed', `${method} is not allowed here.`));
     } else if (url.pathname === '/metrics') {
-      const text = opts.metrics.render();
-      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(method === 'HEAD' ? undefined : text);
-      return;
+      if (opts.metricsToken !== undefined && !bearerMatches(req.headers.authorization, opts.metricsToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="coffer-metrics"');
+        work = Promise.reject(new ApiError(401, 'Unauthorized', '/metrics needs Authorization: Bearer <the metrics token>.'));
+      } else {
+        work = sendMetrics(opts, method, res);
+      }
     } else {
       work = serveStatic(STATIC_DIR, req, res, url.pathname);
     }

@@ -380,3 +380,29 @@ async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: n
     return !done || !head.posture || !!head.posture.scan;
   });
 }
+
+/**
+ * The statistics of the first `maxBuckets` counted buckets (in name order), for the metrics'
+ * storage gauges: read by walking the counter documents of all buckets in pages, not one query per
+ * bucket, and bounded (at most maxBuckets × (STAT_SHARDS + 1) documents). The pages are separate
+ * reads, so two buckets may be seen at slightly different moments; each bucket's documents are
+ * contiguous in id order and usually come in one page. A bucket still being backfilled shows what
+ * the backfill has counted so far. `truncated` when more buckets have statistics.
+ */
+export async function listBucketStats(meta: MetadataReader, maxBuckets: number, pageSize = 1000): Promise<{ buckets: Map<string, StatCounters>; truncated: boolean }> {
+  const buckets = new Map<string, StatCounters>();
+  for (let after: string | undefined; ;) {
+    const page = await meta.listDocEntries<StatCounters & Head>(KIND, { after, limit: pageSize });
+    for (const e of page) {
+      const bucket = e.id.slice(0, e.id.indexOf('#'));
+      let total = buckets.get(bucket);
+      if (!total) {
+        if (buckets.size === maxBuckets) return { buckets, truncated: true };
+        buckets.set(bucket, (total = zero()));
+      }
+      if (e.id !== headId(bucket)) merge(total, e.doc);
+    }
+    if (page.length < pageSize) return { buckets, truncated: false };
+    after = page[page.length - 1].id;
+  }
+}

@@ -10,7 +10,7 @@ import { CofferError, isCofferError } from '../common/errors';
 import type { AccessKey, CredentialStore } from '../iam/credentials';
 import { callerOf } from '../iam/caller';
 import type { Logger } from '../common/log';
-import type { Metrics } from '../common/metrics';
+import type { RequestFacts, RequestObserver } from '../common/request-observer';
 import { corsResponseHeaders, Options } from './cors';
 import { requestEndpoint } from './endpoint';
 import { renderError } from './errors';
@@ -27,7 +27,8 @@ export interface OssHandlerOptions {
   domain?: string;
   /** host[:port] reported as this server's endpoint; by default the address each request came in on. */
   publicEndpoint?: string;
-  metrics: Metrics;
+  /** Request metrics and the access log (shared with the S3 dialect). */
+  observer: RequestObserver;
 }
 
 export const OSS_REQUESTS = 'coffer_oss_requests_total';
@@ -47,29 +48,20 @@ export function newRequestId(): string {
 }
 
 export function createOssHandler(opts: OssHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  opts.metrics.counter(OSS_REQUESTS, 'OSS API requests by operation and HTTP status');
+  const observed = opts.observer.dialect('oss', { name: OSS_REQUESTS, help: 'OSS API requests by operation and HTTP status' });
   return (raw, res) => {
-    const started = process.hrtime.bigint();
+    const started = observed.begin(raw);
     const requestId = newRequestId();
     const ctx: RequestContext = { operation: '-', cors: {} };
     handle(opts, raw, requestId, ctx)
       .then((response) => sendResponse(res, raw, response, baseHeaders(requestId, ctx.cors)))
       .catch((err) => sendError(opts, res, raw, requestId, err, ctx.cors))
-      .finally(() => {
-        opts.metrics.inc(OSS_REQUESTS, { operation: ctx.operation, status: String(res.statusCode) });
-        if (opts.logger.enabled('debug')) {
-          opts.logger.log('debug', 'request', {
-            requestId, operation: ctx.operation, method: raw.method, status: res.statusCode,
-            ms: Number(process.hrtime.bigint() - started) / 1e6,
-          });
-        }
-      });
+      .finally(() => observed.end(ctx, requestId, raw, res, started));
   };
 }
 
-/** What the response needs beyond the operation's answer, known before the operation runs. */
-interface RequestContext {
-  operation: string;
+/** What the response needs beyond the operation's answer, known before the operation runs; what the access log says. */
+interface RequestContext extends RequestFacts {
   /** Access-Control-* headers of an actual request from a browser; on error responses too. */
   cors: Record<string, string>;
 }
@@ -81,6 +73,8 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
   const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
   const targets = targetsOf(raw.headers.host, rawPath, opts.domain);
   const bucket = targets[0].bucket;
+  ctx.bucket = bucket;
+  ctx.key = targets[0].key;
   if (raw.method === 'OPTIONS' && bucket !== undefined) {
     // A preflight carries no credentials: it is answered from the bucket's rules alone.
     ctx.operation = 'Options';
@@ -96,11 +90,13 @@ async function handle(opts: OssHandlerOptions, raw: IncomingMessage, requestId: 
   let key: AccessKey | null = null;
   let target: Target = targets[0];
   if (auth.kind === 'signed') {
+    ctx.accessKeyId = auth.accessKeyId;
     key = await opts.credentials.lookup(auth.accessKeyId);
     if (!key) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
     // An Inactive RAM key still signs correctly; it authenticates nothing.
     if (!key.active) throw new CofferError('InvalidAccessKeyId', 'The OSS Access Key Id you provided is disabled.', { OSSAccessKeyId: key.accessKeyId });
     target = auth.target;
+    ctx.key = target.key;
   }
   const query = new Map<string, string>();
   for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);

@@ -10,6 +10,7 @@ import { callerOf } from '../iam/caller';
 import type { CredentialStore } from '../iam/credentials';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
+import type { RequestFacts, RequestObserver } from '../common/request-observer';
 import { authenticateRpc, singleHeader } from './authenticate';
 import { renderRpcError } from './errors';
 import { NonceCache } from './nonces';
@@ -23,6 +24,8 @@ export interface RpcHandlerOptions {
   services: RpcServices;
   /** Counts requests by API version, action and status; tests that build a bare handler leave it out. */
   metrics?: Metrics;
+  /** Request metrics (dialect "rpc", operation = action) and the access log; tests that build a bare handler leave it out. */
+  observer?: RequestObserver;
   /** Replay-window nonces remembered per AccessKeyId (default NONCES_PER_CALLER). */
   noncesPerCaller?: number;
 }
@@ -34,13 +37,15 @@ export const newRpcRequestId = (): string => randomUUID().toUpperCase();
 
 export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
   const nonces = new NonceCache(2 * MAX_SKEW_MS, opts.noncesPerCaller);
-  opts.metrics?.counter(RPC_REQUESTS, 'RPC API (KMS, RAM, admin) requests by version, action and HTTP status');
+  opts.metrics?.counter(RPC_REQUESTS, 'RPC API (KMS, RAM, admin) requests by version, action and HTTP status', ['version', 'action', 'status']);
+  const observed = opts.observer?.dialect('rpc');
   return (raw, res) => {
-    const started = process.hrtime.bigint();
+    const started = observed?.begin(raw) ?? 0;
     const requestId = newRpcRequestId();
     let version = '-';
     let action = '-';
-    handle(opts, nonces, raw, requestId, (v, name) => { version = v; action = name; })
+    const facts: RequestFacts = { operation: '-' };
+    handle(opts, nonces, raw, requestId, facts, (v, name) => { version = v; action = name; facts.operation = name; })
       .then(
         (result) => send(res, raw, requestId, 200, { RequestId: requestId, ...result }),
         (err: unknown) => {
@@ -54,11 +59,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RequestListener {
       )
       .finally(() => {
         opts.metrics?.inc(RPC_REQUESTS, { version, action, status: String(res.statusCode) });
-        if (opts.logger.enabled('debug')) {
-          opts.logger.log('debug', 'rpc request', {
-            requestId, action, method: raw.method, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6,
-          });
-        }
+        observed?.end(facts, requestId, raw, res, started);
       });
   };
 }
@@ -68,6 +69,7 @@ async function handle(
   nonces: NonceCache,
   raw: IncomingMessage,
   requestId: string,
+  facts: RequestFacts,
   named: (version: string, action: string) => void,
 ): Promise<RpcResult> {
   const method = raw.method ?? 'GET';
@@ -78,6 +80,7 @@ async function handle(
   if (req.path !== '/') throw new CofferError('InvalidAction.NotFound', `Nothing is served at ${req.path}; RPC requests go to /.`);
   const params = mergeParams(req);
   const { key, style } = await authenticateRpc(req, params, { lookup: (id) => opts.credentials.lookup(id), nonces });
+  facts.accessKeyId = key.accessKeyId;
   // V1 signs the params only: the x-acs-* headers count only when a V3 signature covers them.
   const header = (name: string): string | undefined => (style === 'v3' ? singleHeader(req, name) : undefined);
   const version = params.get('Version') || header('x-acs-version');

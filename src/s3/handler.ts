@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { authenticateAws, isAwsRequest } from '../auth/aws-authenticate';
 import { CofferError } from '../common/errors';
 import type { Logger } from '../common/log';
-import type { Metrics } from '../common/metrics';
+import type { RequestFacts, RequestObserver } from '../common/request-observer';
 import type { Coffer } from '../core/coffer';
 import { callerOf } from '../iam/caller';
 import type { AccessKey, CredentialStore } from '../iam/credentials';
@@ -34,7 +34,8 @@ export interface S3HandlerOptions {
   coffer: Coffer;
   credentials: CredentialStore;
   logger: Logger;
-  metrics: Metrics;
+  /** Request metrics and the access log (shared with the OSS dialect). */
+  observer: RequestObserver;
   /** Base domain for virtual-hosted-style requests (<bucket>.<domain>). */
   domain?: string;
   publicEndpoint?: string;
@@ -44,11 +45,12 @@ export interface S3HandlerOptions {
 
 export const S3_REQUESTS = 'coffer_s3_requests_total';
 
-interface Context { operation: string; cors: Record<string, string>; resource: string }
+interface Context extends RequestFacts { cors: Record<string, string>; resource: string }
 
 export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, res: ServerResponse) => void {
-  opts.metrics.counter(S3_REQUESTS, 'S3-dialect requests by operation and HTTP status');
+  const observed = opts.observer.dialect('s3', { name: S3_REQUESTS, help: 'S3-dialect requests by operation and HTTP status' });
   return (raw, res) => {
+    const started = observed.begin(raw);
     const requestId = newRequestId();
     const ctx: Context = { operation: '-', cors: {}, resource: (raw.url ?? '/').split('?')[0] };
     const base = (): Record<string, string> => ({
@@ -62,7 +64,7 @@ export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, 
         const e = renderS3Error(err, requestId, ctx.resource);
         sendErrorResponse(res, raw, e, base());
       })
-      .finally(() => opts.metrics.inc(S3_REQUESTS, { operation: ctx.operation, status: String(res.statusCode) }));
+      .finally(() => observed.end(ctx, requestId, raw, res, started));
   };
 }
 
@@ -82,9 +84,12 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
   const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
   // AWS signs the path as sent, whichever way it names the bucket: the first reading is S3's.
   const target = targetsOf(raw.headers.host, rawPath, opts.domain)[0];
+  ctx.bucket = target.bucket;
+  ctx.key = target.key;
   if (target.bucket !== undefined && raw.headers.origin !== undefined) ctx.cors = await corsResponseHeaders(opts.coffer, raw, target.bucket);
   const method = raw.method ?? 'GET';
   const auth = await authenticateAws({ method, headers: raw.headers, rawPath, query: pairs }, (id) => opts.credentials.lookup(id));
+  if (auth.kind === 'signed') ctx.accessKeyId = auth.accessKeyId;
   const key = auth.kind === 'signed' ? await lookupActive(opts, auth.accessKeyId) : null;
   const query = new Map<string, string>();
   for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);

@@ -37,8 +37,11 @@ import type { BlobStore, MetadataStore } from '../store/types';
 import { EmbeddedBackups, embeddedDataDir } from './backup';
 import { healthHandler } from './health';
 import { listen, type Listener, type TlsFiles } from './listener';
-import { createLogger, type Level, type Logger } from '../common/log';
+import { createLogger, type Level, type LogFormat, type Logger } from '../common/log';
 import { Metrics } from '../common/metrics';
+import { RequestObserver } from '../common/request-observer';
+import { instrumentBlobStore, instrumentMetadataStore } from '../store/instrumented';
+import { registerStorageMetrics } from './metrics';
 
 export interface ServerOptions {
   /** The embedded store's directory (SQLite + blob files, generated root key and credentials). */
@@ -75,7 +78,14 @@ export interface ServerOptions {
   rootKeyFile?: string;
   masterKeyRotationDays: number;
   logLevel: Level;
+  /** json (default): one JSON object per line; pretty: a compact line for people. */
+  logFormat?: LogFormat;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (--metrics-token, COFFER_METRICS_TOKEN). */
+  metricsToken?: string;
+  /** Label coffer_kms_calls_total with KMS key ids (--metrics-key-ids); off by default. */
+  metricsKeyIds?: boolean;
   env: NodeJS.ProcessEnv;
+  /** Replaces the logger made from logLevel and logFormat (tests keep the lines). */
   logger?: Logger;
   /** The clock of the KMS, console sessions and archive restores (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry, restore delays. */
   now?: () => number;
@@ -173,13 +183,19 @@ export async function prepareStore(opts: Pick<ServerOptions, 'dataDir' | 'metada
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const startedAt = Date.now();
-  const logger = opts.logger ?? createLogger(opts.logLevel);
+  const logger = opts.logger ?? createLogger(opts.logLevel, undefined, opts.logFormat ?? 'json');
   const node = opts.nodeName ?? os.hostname();
   const { meta, rootKey, rootCredentials, accountId: account } = await prepareStore(opts);
   let blobs: BlobStore | undefined;
   try {
     blobs = await openBlobStore(opts.blobs, opts.dataDir, opts.env);
     const blobStore = blobs;
+    // One registry per server (a process may run several): process metrics, then the stores'.
+    const metrics = new Metrics({ node });
+    metrics.collectDefaultMetrics();
+    instrumentMetadataStore(meta, metrics);
+    instrumentBlobStore(blobStore, metrics);
+    registerStorageMetrics(metrics, meta, logger);
     const collector = new BlobCollector(meta, blobStore, { graceMs: opts.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS });
     // Unique per process: two workers of one node must not share a lease.
     const jobs = new ClusterJobs(meta, holderName(node, process.pid, startedAt), (msg, fields) => logger.log('error', msg, fields));
@@ -203,9 +219,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (v !== null) logger.log('info', 'rotated the SSE-OSS master key on schedule', { version: v });
     }, 0);
 
-    const metrics = new Metrics({ node });
     const audit = new AuditTrail(meta, node);
-    const accounting = new KmsAccounting(metrics, audit);
+    const accounting = new KmsAccounting(metrics, audit, { keyIdsInMetrics: opts.metricsKeyIds });
     const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now });
     jobs.every('kms-housekeeping', KMS_SWEEP_MS, async () => {
       const [purged, rotated] = await Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]);
@@ -243,7 +258,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let consoleListener: Listener | undefined;
     try {
       const health = healthHandler({ meta, blobs: blobStore, draining: () => draining });
-      const apiOptions = { coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, metrics };
+      const observer = new RequestObserver(metrics, logger);
+      const apiOptions = { coffer, credentials, logger, domain: opts.domain, publicEndpoint: opts.publicEndpoint, observer };
       const ossHandler = createOssHandler(apiOptions);
       const s3Handler = createS3Handler({ ...apiOptions, allowSseCOverHttp: opts.allowSseCOverHttp });
       // One listener, two dialects: an AWS-signed request (or one with x-amz-* headers) is S3.
@@ -259,6 +275,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           credentials,
           logger,
           metrics,
+          observer,
           noncesPerCaller: opts.rpcNoncesPerCaller,
           services: {
             [KMS_VERSION]: kmsApi(kms, accounting),
@@ -279,7 +296,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             const key = await credentials.lookup(id);
             return key?.active ? key.principal : null;
           },
-          metrics, logger, secure: !!opts.tls, sessionLimits: opts.consoleSessions, now: opts.now,
+          metrics, metricsToken: opts.metricsToken, logger, secure: !!opts.tls, sessionLimits: opts.consoleSessions, now: opts.now,
           persistence: { meta, rootKey: rootKey.key },
         });
         consoleListener = await listen(consoleHandler, opts.host, opts.consolePort, opts.tls);

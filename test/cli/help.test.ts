@@ -38,6 +38,14 @@ test('every command and subcommand has --help with an example', async () => {
   }
 });
 
+test('coffer server --help lists the metrics and log flags', async () => {
+  const r = await runCoffer(['server', '--help'], home);
+  assert.equal(r.code, 0);
+  for (const flag of ['--log-level <level>', '--log-format <format>', '--metrics-token <token>', '--metrics-key-ids', 'COFFER_METRICS_TOKEN']) {
+    assert.ok(r.stdout.includes(flag), `${flag} missing from coffer server --help`);
+  }
+});
+
 test('no command, or an unknown one, is a usage error (exit 2)', async () => {
   for (const args of [['kms'], ['nonsense'], ['cp', 'only-one-argument']]) {
     const r = await runCoffer(args, home);

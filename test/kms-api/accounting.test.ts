@@ -31,7 +31,7 @@ const secret = (bytes: Buffer): void => {
 
 before(async () => {
   started = Date.now();
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   const kms = kmsClient(srv);
   const pop = popCaller(srv, 'POST');
   const v3 = v3Caller(srv);
@@ -72,7 +72,7 @@ before(async () => {
 });
 after(() => srv.close());
 
-test('coffer_kms_calls_total counts each call by action, key and outcome, via api; refusals too', () => {
+test('coffer_kms_calls_total counts each call by action, key and outcome, via api; refusals too', async () => {
   const expected = new Map<string, number>();
   for (const [action, key, outcome] of calls) {
     const labels = JSON.stringify({ action, key, outcome, via: 'api' });
@@ -80,7 +80,7 @@ test('coffer_kms_calls_total counts each call by action, key and outcome, via ap
   }
   for (const [labels, count] of expected) assert.equal(srv.running.metrics.value(KMS_CALLS, JSON.parse(labels)), count, labels);
   assert.equal(srv.running.metrics.value(KMS_CALLS, { action: 'Encrypt', key: keyId, outcome: 'ok', via: 'oss' }), 0);
-  const rendered = srv.running.metrics.render();
+  const rendered = await srv.running.metrics.render();
   assert.ok(rendered.includes(`${KMS_CALLS}{action="Decrypt",key="${keyId}",outcome="Rejected.Disabled",via="api",node="${os.hostname()}"} 1\n`), rendered);
   assert.equal(rendered.match(new RegExp(`^${KMS_CALLS}\\{`, 'gm'))?.length, expected.size, 'no series for the call with a bad signature');
 });

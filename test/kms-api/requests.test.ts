@@ -17,7 +17,7 @@ let keyId: string;
 let externalKeyId: string;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   keyId = await createKey(kmsClient(srv));
   externalKeyId = await createKey(kmsClient(srv), { origin: 'EXTERNAL' });
 });

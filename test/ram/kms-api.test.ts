@@ -17,7 +17,7 @@ let keyA: string;
 let keyB: string;
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   root = kmsClient(srv);
   keyA = await createKey(root);
   keyB = await createKey(root);

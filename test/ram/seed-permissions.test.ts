@@ -24,7 +24,7 @@ let otherKey: string;
 const body = bytes(150_000, 4);
 
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   seed = seedPolicies(srv.running.coffer.accountId);
   cmk = await createKey(kmsClient(srv));
   otherKey = await createKey(kmsClient(srv));

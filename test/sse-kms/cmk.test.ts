@@ -15,7 +15,7 @@ import { kmsHeaders, ossKmsCalls, sseOf } from './helpers';
 let srv: TestServer;
 let kms: KmsClient;
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   kms = kmsClient(srv);
 });
 after(async () => { await srv.close(); });

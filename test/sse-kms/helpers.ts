@@ -6,10 +6,10 @@ import { assertNothingStored, rejectsWith, storedFiles } from '../helpers/oss-ht
 import { startTestServer, type TestServer } from '../helpers/server';
 import { SSE, SSE_DATA, SSE_KEY_ID } from '../helpers/sse';
 
-/** A test server whose KMS runs on a clock that starts now and moves only when the test advances it. */
+/** A test server whose KMS runs on a clock that starts now and moves only when the test advances it; its KMS call counters name the key (--metrics-key-ids). */
 export async function startClockedServer(): Promise<{ srv: TestServer; clock: Clock }> {
   const clock = new Clock(Date.now());
-  return { srv: await startTestServer({ now: clock.now }), clock };
+  return { srv: await startTestServer({ now: clock.now, metricsKeyIds: true }), clock };
 }
 
 /** Request headers for SSE-KMS under `keyId` (a fresh object: ali-oss adds to the headers it is given). */
@@ -19,7 +19,7 @@ export const kmsHeaders = (keyId: string, data?: 'SM4'): Record<string, string> 
 export const sseOf = (res: any): { sse?: string; data?: string; keyId?: string } =>
   ({ sse: res.headers[SSE], data: res.headers[SSE_DATA], keyId: res.headers[SSE_KEY_ID] });
 
-/** Calls of `action` on `keyId` made by the object server (via 'oss'), with the given outcome. */
+/** Calls of `action` on `keyId` made by the object server (via 'oss'), with the given outcome; the server must run with metricsKeyIds. */
 export function ossKmsCalls(srv: TestServer, action: 'GenerateDataKey' | 'Decrypt', keyId: string, outcome = 'ok'): number {
   return srv.running.metrics.value(KMS_CALLS, { action, key: keyId, outcome, via: 'oss' });
 }

@@ -17,7 +17,7 @@ let srv: TestServer;
 let c: any;
 let cmk: string;
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   c = await newBucket(srv, 'calls');
   cmk = await createKey(kmsClient(srv));
 });

@@ -18,7 +18,7 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let srv: TestServer;
 let kms: KmsClient;
 before(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsKeyIds: true });
   kms = kmsClient(srv);
 });
 after(async () => { await srv.close(); });

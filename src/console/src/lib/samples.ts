@@ -205,8 +205,8 @@ export class MetricSampler {
   private async take(): Promise<void> {
     this.set({ loading: true });
     try {
-      const res = await fetch('/metrics', { credentials: 'same-origin', cache: 'no-store' });
-      if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+      const res = await fetch('/api/metrics', { credentials: 'same-origin', cache: 'no-store' });
+      if (!res.ok) throw new Error(`/api/metrics answered ${res.status}`);
       const latest = parseMetrics(await res.text());
       const t = Date.now();
       const points = [...this.state.points, pointOf(latest, t)]

@@ -159,10 +159,10 @@ export function DashboardPage({ region, root }: { region: string; root: boolean 
       <PageHeader title="Metrics">
         <button type="button" onClick={refresh} disabled={refreshing}>Refresh</button>
         {root && <Link className="button" to="/posture">Encryption posture</Link>}
-        <a className="button" href="/metrics" target="_blank" rel="noreferrer">Prometheus text</a>
+        <a className="button" href="/api/metrics" target="_blank" rel="noreferrer">Prometheus text</a>
       </PageHeader>
       <p className="hint">
-        Region {region}. The page reads <code>/metrics</code> every {SAMPLE_INTERVAL_MS / 1000} s while the console is open and
+        Region {region}. The page reads <code>/api/metrics</code> (the text of <code>/metrics</code>) every {SAMPLE_INTERVAL_MS / 1000} s while the console is open and
         keeps the last hour in this tab; the counts below are since the server started. Prometheus can scrape <code>/metrics</code> on this port.
       </p>
       <ErrorNotice error={metrics.error} title="The metrics could not be read" />
