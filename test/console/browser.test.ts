@@ -345,8 +345,18 @@ const seriesPoints = async (page: Page, chart: string, series: string): Promise<
   Number(await page.locator(`[data-chart="${chart}"] g[data-series="${series}"]`).getAttribute('data-points'));
 
 /** Waits until a chart's series draws at least n points (a page-side check, as source text: the tests compile without DOM types). */
-const pointsAtLeast = (page: Page, chart: string, series: string, n: number): Promise<unknown> =>
-  page.waitForFunction(`Number(document.querySelector('[data-chart="${chart}"] g[data-series="${series}"]')?.getAttribute('data-points')) >= ${n}`);
+/**
+ * Waits until a chart's series has `n` points, polling from here: a string predicate for
+ * waitForFunction would be eval'd in the page, which the console's CSP (script-src 'self') forbids.
+ */
+async function pointsAtLeast(page: Page, chart: string, series: string, n: number): Promise<void> {
+  const g = page.locator(`[data-chart="${chart}"] g[data-series="${series}"]`);
+  const deadline = Date.now() + 30_000;
+  for (let points = Number(await g.getAttribute('data-points')); points < n; points = Number(await g.getAttribute('data-points'))) {
+    if (Date.now() > deadline) throw new Error(`${chart}/${series}: ${points} points, waiting for ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 test('Metrics charts the request rate from the page\'s own samples of /metrics (kept across a reload) and storage by bucket', async (t) => {
   await inBrowser(t, async (page) => {
