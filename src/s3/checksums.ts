@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { headerValue } from '../auth/headers';
 import { CofferError } from '../common/errors';
 import { CHECKSUM_ALGORITHMS, digestLength, isChecksumAlgorithm, newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
 import { readSmallBody } from '../oss/body';
@@ -12,8 +13,6 @@ import type { OssRequest } from '../oss/request';
 import type { DecodedPayload } from './payload';
 
 const headerName = (a: ChecksumAlgorithm): string => `x-amz-checksum-${a.toLowerCase()}`;
-
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 function checkValue(algorithm: ChecksumAlgorithm, value: string): string {
   const raw = /^[A-Za-z0-9+/]*={0,2}$/.test(value) ? Buffer.from(value, 'base64') : null;
@@ -28,7 +27,7 @@ function headerChecksum(req: OssRequest): { algorithm: ChecksumAlgorithm; value:
   const found = CHECKSUM_ALGORITHMS.filter((a) => req.raw.headers[headerName(a)] !== undefined);
   if (found.length > 1) throw new CofferError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   if (found.length === 0) return undefined;
-  return { algorithm: found[0], value: checkValue(found[0], first(req.raw.headers[headerName(found[0])])!) };
+  return { algorithm: found[0], value: checkValue(found[0], headerValue(req.raw.headers, headerName(found[0]))!) };
 }
 
 /** x-amz-checksum-algorithm / x-amz-sdk-checksum-algorithm values: upper-case names, any case on the wire. */
@@ -41,9 +40,9 @@ function algorithmOf(value: string, name: string): ChecksumAlgorithm {
 /** The checksum of a write's body (PutObject, UploadPart): from a header, or a trailer read after the body. */
 export function writeChecksum(req: OssRequest, payload: DecodedPayload): void {
   const inHeader = headerChecksum(req);
-  const trailer = (first(req.raw.headers['x-amz-trailer']) ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t.startsWith('x-amz-checksum-'));
+  const trailer = (headerValue(req.raw.headers, 'x-amz-trailer') ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t.startsWith('x-amz-checksum-'));
   if (trailer.length > 1) throw new CofferError('InvalidRequest', 'Expecting a single x-amz-checksum- trailer.');
-  const sdk = first(req.raw.headers['x-amz-sdk-checksum-algorithm']);
+  const sdk = headerValue(req.raw.headers, 'x-amz-sdk-checksum-algorithm');
   if (inHeader && trailer.length) throw new CofferError('InvalidRequest', 'A checksum goes in a header or a trailer, not both.');
   if (inHeader) {
     req.checksum = { algorithm: inHeader.algorithm, expected: () => inHeader.value };
@@ -68,8 +67,8 @@ export function writeChecksum(req: OssRequest, payload: DecodedPayload): void {
 
 /** CreateMultipartUpload: x-amz-checksum-algorithm and x-amz-checksum-type (COMPOSITE by default; CRC64NVME is FULL_OBJECT only). */
 export function uploadChecksum(req: OssRequest): void {
-  const alg = first(req.raw.headers['x-amz-checksum-algorithm']);
-  const type = first(req.raw.headers['x-amz-checksum-type']);
+  const alg = headerValue(req.raw.headers, 'x-amz-checksum-algorithm');
+  const type = headerValue(req.raw.headers, 'x-amz-checksum-type');
   if (alg === undefined) {
     if (type !== undefined) throw new CofferError('InvalidRequest', 'x-amz-checksum-type needs x-amz-checksum-algorithm.');
     return;

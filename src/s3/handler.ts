@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateAws, isAwsRequest } from '../auth/aws-authenticate';
+import { headerValue } from '../auth/headers';
 import { CofferError } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { RequestFacts, RequestObserver } from '../common/request-observer';
@@ -47,9 +48,23 @@ export const S3_REQUESTS = 'coffer_s3_requests_total';
 
 interface Context extends RequestFacts { cors: Record<string, string>; resource: string }
 
-export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, res: ServerResponse) => void {
+/**
+ * The S3 dialect's handler: it answers a request that speaks S3 (see isAwsRequest) and returns
+ * true, or returns false and leaves the request to the OSS dialect; the query is parsed once for
+ * both the decision and the request. A query that cannot be read is left to OSS to refuse.
+ */
+export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, res: ServerResponse) => boolean {
   const observed = opts.observer.dialect('s3', { name: S3_REQUESTS, help: 'S3-dialect requests by operation and HTTP status' });
   return (raw, res) => {
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    let pairs: Array<[string, string]>;
+    try {
+      pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
+    } catch {
+      return false;
+    }
+    if (!isAwsRequest(raw.headers, pairs)) return false;
     const started = observed.begin(raw);
     const requestId = newRequestId();
     const ctx: Context = { operation: '-', cors: {}, resource: (raw.url ?? '/').split('?')[0] };
@@ -57,7 +72,7 @@ export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, 
       // x-amz-id-2, S3's "extended request id", is opaque: the same id, in S3's base64 form.
       'x-amz-request-id': requestId, 'x-amz-id-2': Buffer.from(requestId, 'hex').toString('base64'), Server: 'Coffer', Date: new Date().toUTCString(), ...ctx.cors,
     });
-    handle(opts, raw, requestId, ctx)
+    handle(opts, raw, pairs, requestId, ctx)
       .then((r) => sendResponse(res, raw, r, base()))
       .catch((err) => {
         logFailure(opts.logger, requestId, err);
@@ -65,6 +80,7 @@ export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, 
         sendErrorResponse(res, raw, e, base());
       })
       .finally(() => observed.end(ctx, requestId, raw, res, started));
+    return true;
   };
 }
 
@@ -77,11 +93,10 @@ async function lookupActive(opts: S3HandlerOptions, accessKeyId: string): Promis
   return key;
 }
 
-async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: string, ctx: Context): Promise<OssResponse> {
+async function handle(opts: S3HandlerOptions, raw: IncomingMessage, pairs: Array<[string, string]>, requestId: string, ctx: Context): Promise<OssResponse> {
   const url = raw.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
-  const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
   // AWS signs the path as sent, whichever way it names the bucket: the first reading is S3's.
   const target = targetsOf(raw.headers.host, rawPath, opts.domain)[0];
   ctx.bucket = target.bucket;
@@ -111,7 +126,7 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
     bucket: target.bucket,
     key: target.key,
     endpoint: opts.publicEndpoint ?? requestEndpoint(raw, opts.domain),
-    caller: callerOf(raw, key, (name) => (name.startsWith('oss:x-oss-') ? first(headers[name.slice('oss:'.length)]) : undefined)),
+    caller: callerOf(raw, key, (name) => (name.startsWith('oss:x-oss-') ? headerValue(headers, name.slice('oss:'.length)) : undefined)),
     callerFor: () => Promise.reject(new CofferError('NotImplemented', 'Form uploads are not implemented by the S3 dialect.')),
   };
   if (route.op === 'GetBucketConfiguration') return getBucketConfiguration(opts.coffer, req, route.resource);
@@ -125,24 +140,12 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, requestId: s
   return { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };
 }
 
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
 /** S3 keeps aws-chunked out of the object's Content-Encoding: it describes the transfer, not the object. */
 function stripAwsChunked(headers: IncomingHttpHeaders): void {
-  const encoding = first(headers['content-encoding']);
+  const encoding = headerValue(headers, 'content-encoding');
   if (encoding === undefined) return;
   const rest = encoding.split(',').map((e) => e.trim()).filter((e) => e !== '' && e.toLowerCase() !== 'aws-chunked');
   if (rest.length) headers['content-encoding'] = rest.join(',');
   else delete headers['content-encoding'];
 }
 
-/** Whether a request speaks S3 (see isAwsRequest); one whose query cannot be read is left to the OSS dialect to refuse. */
-export function isS3Request(raw: IncomingMessage): boolean {
-  const url = raw.url ?? '/';
-  const q = url.indexOf('?');
-  try {
-    return isAwsRequest(raw.headers, parseQuery(q < 0 ? '' : url.slice(q + 1)));
-  } catch {
-    return false;
-  }
-}

@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { AwsChunkSigner, PayloadMode } from '../auth/aws-sigv4';
+import { headerValue } from '../auth/headers';
 import { CofferError } from '../common/errors';
 import { awsChunkedDecoder } from './aws-chunked';
 
@@ -35,27 +36,22 @@ export interface DecodedPayload {
   length?: number;
 }
 
-const header = (raw: IncomingMessage, name: string): string | undefined => {
-  const v = raw.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
 export function decodePayload(raw: IncomingMessage, mode: PayloadMode, signer?: AwsChunkSigner): DecodedPayload {
   const none = (): Map<string, string> => new Map();
-  const contentLength = header(raw, 'content-length');
+  const contentLength = headerValue(raw.headers, 'content-length');
   if (mode.kind === 'unsigned') return { body: raw, trailers: none, length: contentLength === undefined ? undefined : Number(contentLength) };
   if (mode.kind === 'sha256') {
     // As below: an error before the operation reads is kept for its reader.
     return { body: raw.pipe(new Sha256Check(mode.hex)).on('error', () => raw.resume()), trailers: none, length: contentLength === undefined ? undefined : Number(contentLength) };
   }
-  const decodedLength = header(raw, 'x-amz-decoded-content-length');
+  const decodedLength = headerValue(raw.headers, 'x-amz-decoded-content-length');
   if (decodedLength !== undefined && !/^\d+$/.test(decodedLength)) {
     throw new CofferError('InvalidArgument', 'x-amz-decoded-content-length must be a number of bytes.', { ArgumentName: 'x-amz-decoded-content-length', ArgumentValue: decodedLength });
   }
   if (decodedLength === undefined && !mode.trailer) {
     throw new CofferError('MissingContentLength', 'You must provide the x-amz-decoded-content-length header with an aws-chunked body.');
   }
-  const trailers = (header(raw, 'x-amz-trailer') ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  const trailers = (headerValue(raw.headers, 'x-amz-trailer') ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   const decoder = awsChunkedDecoder({
     signer: mode.signed ? signer : undefined,
     trailers,

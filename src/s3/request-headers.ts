@@ -47,8 +47,6 @@ const CANNED_ACL: Record<string, string> = {
   'bucket-owner-read': 'private',
 };
 
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
 export function cannedAcl(value: string): string {
   const acl = CANNED_ACL[value];
   if (acl) return acl;
@@ -82,7 +80,7 @@ export function translateRequestHeaders(raw: IncomingHttpHeaders, objectLevel: b
       out[name] = value;
       continue;
     }
-    const v = first(value)!;
+    const v = Array.isArray(value) ? value.join(', ') : value;
     if (name.startsWith('x-amz-meta-')) {
       out[`x-oss-meta-${name.slice('x-amz-meta-'.length)}`] = value;
     } else if (RENAMED[name]) {

@@ -5,18 +5,17 @@
  * refused unless the server was started with --allow-sse-c-over-http (local tests).
  */
 import { createHash } from 'node:crypto';
+import { headerValue } from '../auth/headers';
 import { CofferError } from '../common/errors';
 import { CUSTOMER_KEY_SIZE } from '../core/encryption';
 import type { OssRequest } from '../oss/request';
 
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
 export interface CustomerKeyHeaders { key: Buffer; keyMd5: string }
 
 function readKey(req: OssRequest, prefix: string, allowPlainHttp: boolean): CustomerKeyHeaders | undefined {
-  const algorithm = first(req.raw.headers[`${prefix}-algorithm`]);
-  const key = first(req.raw.headers[`${prefix}-key`]);
-  const keyMd5 = first(req.raw.headers[`${prefix}-key-md5`]);
+  const algorithm = headerValue(req.raw.headers, `${prefix}-algorithm`);
+  const key = headerValue(req.raw.headers, `${prefix}-key`);
+  const keyMd5 = headerValue(req.raw.headers, `${prefix}-key-md5`);
   if (algorithm === undefined && key === undefined && keyMd5 === undefined) return undefined;
   if (algorithm === undefined) {
     throw new CofferError('InvalidArgument', 'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.', { ArgumentName: `${prefix}-algorithm`, ArgumentValue: 'null' });
@@ -46,7 +45,7 @@ export function customerKeys(req: OssRequest, allowPlainHttp: boolean): string |
   const own = readKey(req, 'x-amz-server-side-encryption-customer', allowPlainHttp);
   const source = readKey(req, 'x-amz-copy-source-server-side-encryption-customer', allowPlainHttp);
   if (own && req.raw.headers['x-amz-server-side-encryption'] !== undefined) {
-    throw new CofferError('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: first(req.raw.headers['x-amz-server-side-encryption'])! });
+    throw new CofferError('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: headerValue(req.raw.headers, 'x-amz-server-side-encryption')! });
   }
   if (own) req.customerKey = own.key;
   if (source) req.sourceCustomerKey = source.key;

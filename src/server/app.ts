@@ -31,7 +31,7 @@ import { KmsService } from '../kms/service';
 import { answerClientError } from '../oss/client-error';
 import { createOssHandler } from '../oss/handler';
 import { createRpcHandler } from '../rpc';
-import { createS3Handler, isS3Request } from '../s3/handler';
+import { createS3Handler } from '../s3/handler';
 import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
 import type { BlobStore, MetadataStore } from '../store/types';
 import { EmbeddedBackups, embeddedDataDir } from './backup';
@@ -265,8 +265,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // One listener, two dialects: an AWS-signed request (or one with x-amz-* headers) is S3.
       oss = await listen((req, res) => {
         if (health(req, res)) return;
-        if (isS3Request(req)) s3Handler(req, res);
-        else ossHandler(req, res);
+        if (!s3Handler(req, res)) ossHandler(req, res);
       }, opts.host, opts.ossPort, opts.tls);
       oss.server.on('clientError', answerClientError);
       listeners.push(oss);
