@@ -7,6 +7,7 @@ import { planRangeDecrypt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { BlobStore, Segment } from '../store/types';
 import type { BlobCollector } from './blob-collector';
+import { chain } from '../common/streams';
 
 export interface ReadPlan {
   segments: Segment[];
@@ -20,9 +21,43 @@ function segmentStream(blobs: BlobStore, seg: Segment, cipher: ReadPlan['cipher'
   if (!cipher) return blobs.read(seg.blobId, { start: s, end: e });
   const plan = planRangeDecrypt(cipher.suite, cipher.objectKey, Buffer.from(seg.salt!, 'base64'), seg.size, s, e);
   // Reads of whole packages: no package straddles two chunks, so none is copied together first.
-  const stored = blobs.read(seg.blobId, { start: plan.storedStart, end: plan.storedEnd }, plan.readChunk);
-  stored.on('error', (err) => plan.decrypt.destroy(err));
-  return stored.pipe(plan.decrypt);
+  return chain(blobs.read(seg.blobId, { start: plan.storedStart, end: plan.storedEnd }, plan.readChunk), plan.decrypt);
+}
+
+/** The segments' streams one after another, each opened when the one before has ended. */
+class Concatenation extends Readable {
+  private current: Readable | null = null;
+  private next = 0;
+
+  constructor(private readonly open: Array<() => Readable>) {
+    super({ highWaterMark: 512 * 1024 });
+  }
+
+  override _read(): void {
+    if (this.current) {
+      this.current.resume();
+      return;
+    }
+    if (this.next === this.open.length) {
+      this.push(null);
+      return;
+    }
+    const source = this.open[this.next++]();
+    this.current = source;
+    source.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) source.pause();
+    });
+    source.once('end', () => {
+      this.current = null;
+      this._read();
+    });
+    source.once('error', (err) => this.destroy(err));
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.current?.destroy();
+    cb(err);
+  }
 }
 
 export function readObject(blobs: BlobStore, collector: BlobCollector, plan: ReadPlan): Readable {
@@ -36,16 +71,10 @@ export function readObject(blobs: BlobStore, collector: BlobCollector, plan: Rea
     offset += seg.size;
   }
   const release = collector.lease(wanted.map((w) => w.seg.blobId));
-  async function* chunks(): AsyncGenerator<Buffer> {
-    try {
-      for (const w of wanted) {
-        for await (const chunk of segmentStream(blobs, w.seg, plan.cipher, w.s, w.e)) yield chunk as Buffer;
-      }
-    } finally {
-      release();
-    }
-  }
-  const out = Readable.from(chunks(), { objectMode: false, highWaterMark: 512 * 1024 });
+  // One segment (every object but a multipart or appended one) is its own stream.
+  const out = wanted.length === 1
+    ? segmentStream(blobs, wanted[0].seg, plan.cipher, wanted[0].s, wanted[0].e)
+    : new Concatenation(wanted.map((w) => () => segmentStream(blobs, w.seg, plan.cipher, w.s, w.e)));
   out.once('close', release);
   return out;
 }

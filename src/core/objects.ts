@@ -4,7 +4,7 @@
  * leaves either the old object or the new one.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Crc64VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
@@ -25,6 +25,7 @@ import { checkTags, tagsField } from './tags';
 import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
+import { chain } from '../common/streams';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -88,8 +89,8 @@ export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller,
 export function objectData(c: Coffer, obj: ObjectRecord, cipher: SegmentCipher | null, start: number, end: number): Readable {
   const data = readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
   if (cipher || start !== 0 || end !== obj.size - 1 || obj.crc64 === undefined || !/^\d+$/.test(obj.crc64)) return data;
-  // pipeline: an error either side ends both, so a client hanging up releases the blob lease.
-  return pipeline(data, new Crc64VerifyStream(BigInt(obj.crc64), `object ${obj.bucket}/${obj.key}`), () => undefined);
+  // An error either side ends both, so a client hanging up releases the blob lease.
+  return chain(data, new Crc64VerifyStream(BigInt(obj.crc64), `object ${obj.bucket}/${obj.key}`));
 }
 
 /** A new object's key and cipher, when the request or the bucket default asks for encryption. */

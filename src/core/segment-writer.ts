@@ -5,7 +5,6 @@
  * it (settleSegments), this process's collector leaves it alone.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../crypto/checksum-stream';
 import { newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
@@ -13,6 +12,7 @@ import type { Suite } from '../crypto/suites';
 import type { Segment } from '../store/types';
 import type { Coffer } from './coffer';
 import { CofferError } from '../common/errors';
+import { pump } from '../common/streams';
 
 export interface SegmentCipher { suite: Suite; objectKey: Buffer }
 
@@ -77,7 +77,7 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
   stages.push(checksum);
   if (cipher) stages.push(createEncryptStream(cipher.suite, cipher.objectKey, salt!));
   try {
-    await pipeline([...stages, writer.stream]);
+    await pump([...stages, writer.stream]);
     const md5 = checksum.md5();
     if (input.contentMd5 !== undefined && md5.toString('base64') !== input.contentMd5) {
       throw new CofferError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.');

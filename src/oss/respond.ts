@@ -4,23 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { firstReadable, pump } from '../common/streams';
 import type { OssResponse } from './request';
 import { isXmlDoc, renderXml } from './xml';
-
-/**
- * Waits for a body stream's first chunk, so that a failure before any byte (a missing blob, a first
- * package failing authentication) still becomes a proper error response.
- */
-async function primed(stream: Readable): Promise<Readable> {
-  const it = stream[Symbol.asyncIterator]();
-  const first = await it.next();
-  return Readable.from((async function* () {
-    if (first.done) return;
-    yield first.value as Buffer;
-    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value as Buffer;
-  })(), { objectMode: false });
-}
 
 function setHeaders(res: ServerResponse, headers: Record<string, string | number | undefined>): void {
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) res.setHeader(k, v);
@@ -29,13 +15,13 @@ function setHeaders(res: ServerResponse, headers: Record<string, string | number
 /** Sends `r`; `base` are the headers every response of the dialect carries (request id, Server, Date, CORS). */
 export async function sendResponse(res: ServerResponse, raw: IncomingMessage, r: OssResponse, base: Record<string, string>): Promise<void> {
   if (r.body instanceof Readable && raw.method === 'HEAD') r.body.destroy();
-  const stream = r.body instanceof Readable && raw.method !== 'HEAD' ? await primed(r.body) : null;
+  const stream = r.body instanceof Readable && raw.method !== 'HEAD' ? await firstReadable(r.body) : null;
   setHeaders(res, base);
   setHeaders(res, r.headers ?? {});
   res.statusCode = r.status;
   if (stream) {
     try {
-      await pipeline(stream, res);
+      await pump([stream, res]);
     } catch (err) {
       // Mid-stream failure (e.g. a package failing authentication): cut the connection so the
       // client sees a short body, never a complete response with altered bytes.

@@ -84,9 +84,8 @@ export function createS3Handler(opts: S3HandlerOptions): (raw: IncomingMessage, 
   };
 }
 
-async function lookupActive(opts: S3HandlerOptions, accessKeyId: string): Promise<AccessKey> {
-  const key = await opts.credentials.lookup(accessKeyId);
-  // An Inactive RAM key still signs correctly; it authenticates nothing.
+/** The signing key, once its signature verified: an Inactive RAM key still signs correctly, but authenticates nothing. */
+function activeKey(key: AccessKey | null, accessKeyId: string): AccessKey {
   if (!key || !key.active) {
     throw new CofferError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
   }
@@ -103,9 +102,10 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, pairs: Array
   ctx.key = target.key;
   if (target.bucket !== undefined && raw.headers.origin !== undefined) ctx.cors = await corsResponseHeaders(opts.coffer, raw, target.bucket);
   const method = raw.method ?? 'GET';
-  const auth = await authenticateAws({ method, headers: raw.headers, rawPath, query: pairs }, (id) => opts.credentials.lookup(id));
+  let found: AccessKey | null = null;
+  const auth = await authenticateAws({ method, headers: raw.headers, rawPath, query: pairs }, async (id) => (found = await opts.credentials.lookup(id)));
   if (auth.kind === 'signed') ctx.accessKeyId = auth.accessKeyId;
-  const key = auth.kind === 'signed' ? await lookupActive(opts, auth.accessKeyId) : null;
+  const key = auth.kind === 'signed' ? activeKey(found, auth.accessKeyId) : null;
   const query = new Map<string, string>();
   for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
   const route = routeS3(method, target, query, raw.headers['x-amz-copy-source'] !== undefined);
@@ -137,7 +137,7 @@ async function handle(opts: S3HandlerOptions, raw: IncomingMessage, pairs: Array
   const answer = reshape ? reshape(operationAnswer) : operationAnswer;
   // HeadBucket answers only whether the bucket is there for the caller, and its region.
   const r = s3Response(route.op === 'HeadBucket' ? { status: 200, headers: { 'x-amz-bucket-region': opts.coffer.region } } : answer);
-  return { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };
+  return keyMd5 === undefined ? r : { ...r, headers: { ...r.headers, ...customerKeyResponseHeaders(keyMd5) } };
 }
 
 /** S3 keeps aws-chunked out of the object's Content-Encoding: it describes the transfer, not the object. */

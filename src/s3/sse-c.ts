@@ -53,8 +53,8 @@ export function customerKeys(req: OssRequest, allowPlainHttp: boolean): string |
 }
 
 /** What S3 answers about an SSE-C request that succeeded: the algorithm and the key's MD5. */
-export function customerKeyResponseHeaders(keyMd5: string | undefined): Record<string, string> {
-  return keyMd5 === undefined ? {} : {
+export function customerKeyResponseHeaders(keyMd5: string): Record<string, string> {
+  return {
     'x-amz-server-side-encryption-customer-algorithm': 'AES256',
     'x-amz-server-side-encryption-customer-key-MD5': keyMd5,
   };
