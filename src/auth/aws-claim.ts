@@ -157,6 +157,8 @@ export function awsPresignClaim(req: Signed, now: Date): AwsClaim {
   };
 }
 
+const AUTHORIZATION_FIELDS: ReadonlySet<string> = new Set(['Credential', 'SignedHeaders', 'Signature']);
+
 /** `Credential=…, SignedHeaders=…, Signature=…`: each exactly once, in any order, blanks around commas allowed. */
 function authorizationFields(rest: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -164,7 +166,7 @@ function authorizationFields(rest: string): Map<string, string> {
     const component = part.trim();
     const eq = component.indexOf('=');
     const name = component.slice(0, eq);
-    if (eq <= 0 || fields.has(name) || !['Credential', 'SignedHeaders', 'Signature'].includes(name)) {
+    if (eq <= 0 || fields.has(name) || !AUTHORIZATION_FIELDS.has(name)) {
       throw authorizationHeaderMalformed(`the authorization component "${component}" is malformed.`);
     }
     fields.set(name, component.slice(eq + 1));
@@ -178,7 +180,7 @@ function parseCredential(credential: string, malformed: (detail: string) => Erro
   if (parts.length !== 5) throw malformed(MALFORMED_CREDENTIAL);
   const [accessKeyId, day, region, service, terminator] = parts as [string, string, string, string, string];
   if (accessKeyId === '') throw malformed('a non-empty Access Key (AKID) must be provided in the credential.');
-  if (!/^\d{8}$/.test(day)) {
+  if (day.length !== 8 || Number.isNaN(digits(day, 0, 8))) {
     throw malformed(`incorrect date format "${day}". This date in the credential must be in the format "yyyyMMdd".`);
   }
   if (region === '') throw malformed(MALFORMED_CREDENTIAL);
@@ -225,12 +227,28 @@ function payloadModeFor(value: string): PayloadMode {
   return mode;
 }
 
-/** Milliseconds of YYYYMMDDTHHMMSSZ, NaN when it is not one (or not a real date). */
+/** The number the decimal digits value[from, to) spell, or NaN when one is not a digit. */
+function digits(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Milliseconds of YYYYMMDDTHHMMSSZ, NaN when it is not one (or not a real date). Read on every request: no regex. */
 function parseIsoBasic(value: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return NaN;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
-  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  if (value.length !== 16 || value[8] !== 'T' || value[15] !== 'Z') return NaN;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 4, 6);
+  const day = digits(value, 6, 8);
+  const hour = digits(value, 9, 11);
+  const minute = digits(value, 11, 13);
+  const second = digits(value, 13, 15);
+  // NaN fails every comparison, so a non-digit anywhere ends here.
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 20130230 over into March; a signer never writes such a date.
   const d = new Date(ms);
