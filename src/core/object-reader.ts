@@ -3,6 +3,7 @@
  * that cover them, decrypting only the packages the range needs.
  */
 import { Readable } from 'node:stream';
+import { crc32Check, VerifyStream } from '../crypto/checksum-stream';
 import { planRangeDecrypt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { BlobStore, Segment } from '../store/types';
@@ -18,7 +19,12 @@ export interface ReadPlan {
 }
 
 function segmentStream(blobs: BlobStore, seg: Segment, cipher: ReadPlan['cipher'], s: number, e: number): Readable {
-  if (!cipher) return blobs.read(seg.blobId, { start: s, end: e });
+  if (!cipher) {
+    const stored = blobs.read(seg.blobId, { start: s, end: e });
+    // Only a whole segment can be checked against its CRC-32; a range of one is served as stored.
+    if (seg.crc32 === undefined || s !== 0 || e !== seg.size - 1) return stored;
+    return chain(stored, new VerifyStream(crc32Check(seg.crc32), `blob ${seg.blobId}`));
+  }
   const plan = planRangeDecrypt(cipher.suite, cipher.objectKey, Buffer.from(seg.salt!, 'base64'), seg.size, s, e);
   // Reads of whole packages: no package straddles two chunks, so none is copied together first.
   return chain(blobs.read(seg.blobId, { start: plan.storedStart, end: plan.storedEnd }, plan.readChunk), plan.decrypt);

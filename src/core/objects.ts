@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Crc64VerifyStream } from '../crypto/checksum-stream';
+import { crc64Check, VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
 import type { ObjectAcl, ObjectRecord, ObjectTag, StoredHeaders } from '../store/types';
@@ -82,15 +82,17 @@ export async function objectCipher(c: Coffer, obj: ObjectRecord, caller: Caller,
 
 /**
  * Plaintext bytes [start, end] of an object; the stream errors if stored data fails authentication
- * or, for a whole plain object, its CRC-64. Encrypted packages authenticate themselves; a plain
- * object's only check is the CRC of all its bytes, so a range of a plain object cannot be verified
+ * or a checksum. Encrypted packages authenticate themselves; a plain segment read whole is checked
+ * against its CRC-32 (object-reader.ts). Segments written before they kept one are covered by the
+ * object's CRC-64 when the whole object is read. A range within a plain segment cannot be verified
  * and is served as stored (`coffer admin check` finds such damage).
  */
 export function objectData(c: Coffer, obj: ObjectRecord, cipher: SegmentCipher | null, start: number, end: number): Readable {
   const data = readObject(c.blobs, c.collector, { segments: obj.segments, cipher, start, end });
   if (cipher || start !== 0 || end !== obj.size - 1 || obj.crc64 === undefined || !/^\d+$/.test(obj.crc64)) return data;
+  if (obj.segments.every((s) => s.crc32 !== undefined)) return data;
   // An error either side ends both, so a client hanging up releases the blob lease.
-  return chain(data, new Crc64VerifyStream(BigInt(obj.crc64), `object ${obj.bucket}/${obj.key}`));
+  return chain(data, new VerifyStream(crc64Check(BigInt(obj.crc64)), `object ${obj.bucket}/${obj.key}`));
 }
 
 /** A new object's key and cipher, when the request or the bucket default asks for encryption. */

@@ -30,7 +30,7 @@ import { asObjectEncryption, isCustomerKeyed } from './encryption';
 import { readObject } from './object-reader';
 import { bucketsFrom } from './walk';
 
-export type ProblemKind = 'missing' | 'wrong-length' | 'corrupt' | 'crc64-mismatch' | 'unreadable';
+export type ProblemKind = 'missing' | 'wrong-length' | 'corrupt' | 'crc32-mismatch' | 'crc64-mismatch' | 'unreadable';
 
 /** Where a finding is: an object, or a part of an unfinished multipart upload. */
 export interface ScrubLocation {
@@ -130,7 +130,10 @@ async function inspect(c: Coffer, item: Item, caller: Caller): Promise<Finding> 
         for await (const chunk of readObject(c.blobs, c.collector, { segments: [seg], cipher, start: 0, end: seg.size - 1 })) crc.update(chunk as Buffer);
       } catch (err) {
         if (isCofferError(err) && err.code === 'DataIntegrityError') {
-          return { problem: { kind: 'corrupt', blobId: seg.blobId, detail: `blob ${seg.blobId} does not authenticate: ${err.message}` } };
+          // A plain segment's only check is its CRC-32 (object-reader.ts).
+          return cipher
+            ? { problem: { kind: 'corrupt', blobId: seg.blobId, detail: `blob ${seg.blobId} does not authenticate: ${err.message}` } }
+            : { problem: { kind: 'crc32-mismatch', blobId: seg.blobId, detail: err.message } };
         }
         if (errorCode(err) === 'ENOENT') return { problem: { kind: 'missing', blobId: seg.blobId, detail: `blob ${seg.blobId} is missing` } };
         return { problem: { kind: 'unreadable', blobId: seg.blobId, detail: `blob ${seg.blobId} cannot be read: ${describe(err)}` } };

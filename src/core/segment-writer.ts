@@ -6,7 +6,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { ChecksumStream } from '../crypto/checksum-stream';
-import { newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
+import { newChecksummer, type ChecksumAlgorithm, type Checksummer } from '../crypto/checksums';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { Segment } from '../store/types';
@@ -70,7 +70,10 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
   const writer = await c.blobs.create();
   const release = c.collector.lease([writer.blobId]);
   const extra = input.checksum ? newChecksummer(input.checksum.algorithm) : undefined;
-  const checksum = new ChecksumStream(extra);
+  // A segment stored in the clear keeps a CRC-32 for its reads to check; a client's CRC32 checksum
+  // (what the AWS SDKs send by default) is that same value, so it is computed once.
+  const segmentCrc = cipher ? undefined : input.checksum?.algorithm === 'CRC32' ? extra : newChecksummer('CRC32');
+  const checksum = new ChecksumStream([extra, segmentCrc].filter((x, i, all): x is Checksummer => x !== undefined && all.indexOf(x) === i));
   const salt = cipher ? generateSalt() : undefined;
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
   if (input.maxSize !== undefined) stages.push(new SizeLimit(input.maxSize));
@@ -86,7 +89,7 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
     if (input.checksum) checkChecksum(input.checksum, extraValue!);
     await writer.commit();
     return {
-      segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64') },
+      segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64'), ...(segmentCrc && { crc32: segmentCrc.digest().readUInt32BE(0) }) },
       md5,
       crc64: checksum.crc64(),
       checksum: input.checksum ? { algorithm: input.checksum.algorithm, value: extraValue! } : undefined,

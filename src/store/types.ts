@@ -52,6 +52,12 @@ export interface Segment {
   size: number;
   /** Per-segment salt (base64) of encrypted segments; absent when stored in the clear. */
   salt?: string;
+  /**
+   * CRC-32 (IEEE) of a segment stored in the clear, checked whenever the whole segment is read;
+   * absent on encrypted segments (their packages authenticate themselves) and on segments written
+   * before it was kept (their object's CRC-64 is checked instead).
+   */
+  crc32?: number;
 }
 
 /**

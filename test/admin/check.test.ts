@@ -138,12 +138,12 @@ test('damage on disk is reported precisely (bucket, key, blob, kind), and the sc
     ['scrub', 'kms-gone', null, null, kms.segments[0].blobId, 'missing'],
     ['scrub', 'multi', null, null, multi.segments[1].blobId, 'corrupt'],
     ['scrub', 'pending', uploadId, 2, part.segment.blobId, 'corrupt'],
-    ['scrub', 'plain-flip', null, null, null, 'crc64-mismatch'],
+    ['scrub', 'plain-flip', null, null, plain.segments[0].blobId, 'crc32-mismatch'],
     ['scrub', 'sm4-cut', null, null, sm4.segments[0].blobId, 'wrong-length'],
   ]);
   const cut = r.problems.find((p) => p.Key === 'sm4-cut')!;
   assert.equal(cut.Detail, `blob ${sm4.segments[0].blobId} holds ${storedSize(150_000) - 1} bytes; the metadata implies ${storedSize(150_000)}`);
-  assert.match(r.problems.find((p) => p.Key === 'plain-flip')!.Detail, new RegExp(`the metadata says ${plain.crc64}$`));
+  assert.match(r.problems.find((p) => p.Key === 'plain-flip')!.Detail, new RegExp(`^blob ${plain.segments[0].blobId} failed its CRC-32 check: stored ${plain.segments[0].crc32}, read \\d+$`));
   assert.deepEqual(r.unverified.map((u) => u.Key), ['kms-disabled']);
 
   assert.deepEqual(snapshotFiles(`${srv.dataDir}/blobs`), blobsBefore, 'no blob written, moved or removed');

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { ChecksumStream, Crc64VerifyStream } from '../../src/crypto/checksum-stream';
+import { ChecksumStream, crc32Check, crc64Check, VerifyStream, type StoredCheck } from '../../src/crypto/checksum-stream';
+import { crc32 } from '../../src/crypto/crc32';
 import { crc64 } from '../../src/crypto/crc64';
 import { assertIntegrityError, runTransform } from './helpers';
 
@@ -25,23 +26,31 @@ test('md5() before the stream finished is an error', () => {
   stream.destroy();
 });
 
-test('Crc64VerifyStream passes every byte through when the CRC-64 matches', async () => {
-  for (const [size, chunkSize] of [[0, 1], [1, 1], [100_003, 7], [300_000, 65_536]]) {
-    const data = randomBytes(size);
-    const { output, error } = await runTransform(new Crc64VerifyStream(crc64(data), 'data'), data, chunkSize);
-    assert.equal(error, undefined);
-    assert.deepEqual(output, data);
-  }
-});
+const CHECKS: Array<[string, (data: Buffer) => StoredCheck]> = [
+  ['CRC-64', (data) => crc64Check(crc64(data))],
+  ['CRC-32', (data) => crc32Check(crc32(data))],
+];
 
-test('Crc64VerifyStream on a mismatch fails without the last chunk, so the reader never has the whole body', async () => {
-  for (const [size, chunkSize] of [[1, 1], [10, 10], [100_003, 7], [300_000, 65_536]]) {
-    const data = randomBytes(size);
-    const altered = Buffer.from(data);
-    altered[size >> 1] ^= 1;
-    const { output, error } = await runTransform(new Crc64VerifyStream(crc64(data), 'data'), altered, chunkSize);
-    assertIntegrityError(error);
-    const lastChunk = size % chunkSize || chunkSize;
-    assert.deepEqual(output, altered.subarray(0, size - lastChunk));
-  }
-});
+for (const [name, check] of CHECKS) {
+  test(`VerifyStream (${name}) passes every byte through when the checksum matches`, async () => {
+    for (const [size, chunkSize] of [[0, 1], [1, 1], [100_003, 7], [300_000, 65_536]]) {
+      const data = randomBytes(size);
+      const { output, error } = await runTransform(new VerifyStream(check(data), 'data'), data, chunkSize);
+      assert.equal(error, undefined);
+      assert.deepEqual(output, data);
+    }
+  });
+
+  test(`VerifyStream (${name}) on a mismatch fails without the last chunk, so the reader never has the whole body`, async () => {
+    for (const [size, chunkSize] of [[1, 1], [10, 10], [100_003, 7], [300_000, 65_536]]) {
+      const data = randomBytes(size);
+      const altered = Buffer.from(data);
+      altered[size >> 1] ^= 1;
+      const { output, error } = await runTransform(new VerifyStream(check(data), 'data'), altered, chunkSize);
+      assertIntegrityError(error);
+      assert.match(String(error), new RegExp(`failed its ${name} check`));
+      const lastChunk = size % chunkSize || chunkSize;
+      assert.deepEqual(output, altered.subarray(0, size - lastChunk));
+    }
+  });
+}

@@ -1,10 +1,11 @@
 /**
- * Unencrypted objects have no authentication tag, so a whole-object read checks the stored CRC-64
- * as the bytes stream and withholds the last chunk until it matches: a flipped byte in a plain
- * blob file is never served as a complete 200; the response is cut (or refused before any byte)
- * and an error is logged. Single-request, multipart and appended objects alike. Range reads of
- * plain objects cannot be checked this way (the CRC covers the whole object); untouched ranges
- * still read.
+ * Unencrypted objects have no authentication tag, so each segment stored in the clear keeps a
+ * CRC-32 that every read of the whole segment checks as the bytes stream, withholding the last
+ * chunk until it matches: a flipped byte in a plain blob file is never served as a complete 200;
+ * the response is cut (or refused before any byte) and an error is logged. Single-request,
+ * multipart and appended objects alike, and a range that is exactly one part. Objects written
+ * before segments kept a CRC-32 are checked against their CRC-64 when read whole. A range within a
+ * segment cannot be checked this way; untouched ranges still read.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -76,7 +77,7 @@ for (const t of CASES) {
     assertNotDelivered(await get(key), 'GET');
     assertNotDelivered(await get(key, { range: `bytes=0-${t.size - 1}` }), 'GET of the whole object as a range');
     await assert.rejects(c.get(key), 'ali-oss GET');
-    assert.match(logs.slice(logged), /"level":"error".*CRC-64/, 'no error was logged');
+    assert.match(logs.slice(logged), /"level":"error".*failed its CRC-32 check/, 'no error was logged');
 
     // A range cannot be checked against the whole object's CRC; one away from the flip is served as stored.
     const segmentStart = rec.segments.slice(0, at.segment).reduce((n, s) => n + s.size, 0);
@@ -87,3 +88,35 @@ for (const t of CASES) {
     assert.ok(range.complete && range.received.equals(data.subarray(s, e + 1)), 'an untouched range does not read');
   });
 }
+
+test('a range that is exactly one part of a multipart object is checked against that part\'s CRC-32', async () => {
+  const part = 409_600;
+  const data = bytes(3 * part, 11);
+  await c.multipartUpload('parts', data, { partSize: part });
+  const rec = await record(srv, BUCKET, 'parts');
+  assert.ok(rec.segments.every((s) => typeof s.crc32 === 'number'), 'plain segments keep a CRC-32');
+  flipByte(blobFile(srv.dataDir, rec.segments[1]!.blobId), 77, 0x04);
+  assertNotDelivered(await get('parts', { range: `bytes=${part}-${2 * part - 1}` }), 'GET of the damaged part as a range');
+  const first = await get('parts', { range: `bytes=0-${part - 1}` });
+  assert.ok(first.complete && first.status === 206 && first.received.equals(data.subarray(0, part)), 'an intact part does not read');
+});
+
+test('an object whose segments predate their CRC-32 is checked against its CRC-64 when read whole', async () => {
+  const data = bytes(900_000, 12);
+  await c.put('legacy', data);
+  const rec = await record(srv, BUCKET, 'legacy');
+  await srv.running.coffer.meta.transaction(async (tx) => {
+    await tx.putObject({ ...rec, segments: rec.segments.map(({ crc32: _crc32, ...s }) => s) });
+  });
+  assert.ok((await get('legacy')).received.equals(data), 'the legacy object does not read');
+  flipByte(blobFile(srv.dataDir, rec.segments[0]!.blobId), 12_345, 0x10);
+  const logged = logs.length;
+  assertNotDelivered(await get('legacy'), 'GET of a damaged legacy object');
+  assert.match(logs.slice(logged), /failed its CRC-64 check/);
+});
+
+test('encrypted segments keep no CRC-32 (their packages authenticate themselves)', async () => {
+  await c.put('sealed', bytes(100_000, 13), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+  const rec = await record(srv, BUCKET, 'sealed');
+  assert.ok(rec.segments.every((s) => s.crc32 === undefined));
+});
