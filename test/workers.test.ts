@@ -78,6 +78,28 @@ test('an access key made Inactive through one worker is refused by both within a
   for (let r = 0; r < 6; r++) await rejectsWith(client(user).get('ram'), 403, 'InvalidAccessKeyId');
 });
 
+/** coffer_oss_requests_total summed over its series, from one scrape of /metrics. */
+async function ossRequestsTotal(): Promise<number> {
+  const res = await fetch(`${srv.consoleUrl}/metrics`, { headers: { connection: 'close' } });
+  assert.equal(res.status, 200);
+  let total = 0;
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^coffer_oss_requests_total\{[^}]*\} (\d+)$/.exec(line);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
+test('/metrics counts the requests of both workers, whichever worker a scrape lands on', async () => {
+  const before = await ossRequestsTotal();
+  // New connections each: the primary spreads them over both workers.
+  for (let i = 0; i < 20; i++) await client().head('k0');
+  const scrapes: number[] = [];
+  for (let i = 0; i < 6; i++) scrapes.push(await ossRequestsTotal());
+  // Each scrape sees all 20 HEADs (and no request is lost or counted twice), not one worker's share.
+  assert.deepEqual(scrapes, scrapes.map(() => before + 20), `scrapes: ${scrapes.join(', ')} (before: ${before})`);
+});
+
 test('a worker killed with SIGKILL is replaced; requests go on and nothing acknowledged is lost', async () => {
   const acked = new Map<string, Buffer>();
   const [victim] = children(srv.pid);

@@ -14,6 +14,7 @@ import { LEVELS, LOG_FORMATS, type Level, type LogFormat } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
 import { checkPublicEndpoint } from '../oss/endpoint';
+import { renderClusterMetrics, serveClusterMetrics } from '../server/cluster-metrics';
 
 interface ServerFlags {
   dataDir: string;
@@ -164,6 +165,7 @@ async function serve(flags: ServerFlags, workers: number): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   if (cluster.isWorker) {
+    renderClusterMetrics(server.metrics);
     // A primary that died (even by SIGKILL) must not leave its workers serving on their own.
     process.once('disconnect', () => stop('primary gone'));
     process.send!({ coffer: 'ready', endpoints: server.endpoints } satisfies ReadyMessage);
@@ -221,6 +223,7 @@ async function primary(flags: ServerFlags, workers: number): Promise<void> {
   };
   process.once('SIGTERM', () => stopAll('SIGTERM'));
   process.once('SIGINT', () => stopAll('SIGINT'));
+  serveClusterMetrics();
   for (let i = 0; i < workers; i++) fork();
 }
 

@@ -51,8 +51,17 @@ const labelKey = (labels: Labels): string => {
 /** Where a gauge's collect callback writes the values of one scrape. */
 export interface GaugeSetter { set(labels: Labels, value: number): void }
 
+/**
+ * How a gauge's values combine when the workers of one server (--workers) are scraped as one:
+ * 'sum' for what each worker holds (its requests in flight), 'max' for what each reads from the
+ * shared store (every worker sees the same buckets).
+ */
+export type GaugeAggregation = 'sum' | 'max';
+
 export class Metrics {
   readonly registry = new Registry();
+  /** Where render() gets the text: this registry, or all workers' together (server/cluster-metrics.ts). */
+  private source: () => Promise<string> = () => this.registry.metrics();
   private readonly counters = new Map<string, CounterEntry>();
   private readonly histograms = new Map<string, Histogram<string>>();
   private readonly gauges = new Map<string, Gauge<string>>();
@@ -145,10 +154,10 @@ export class Metrics {
    * Declares a gauge. With `collect`, its values are those the callback sets at each scrape (the
    * series it does not set disappear); without, they are set with set()/add().
    */
-  gauge(name: string, help: string, labelNames: readonly string[], collect?: (g: GaugeSetter) => void | Promise<void>): void {
+  gauge(name: string, help: string, labelNames: readonly string[], aggregation: GaugeAggregation, collect?: (g: GaugeSetter) => void | Promise<void>): void {
     if (this.gauges.has(name)) return;
     const gauge: Gauge<string> = new Gauge({
-      name, help, labelNames: [...labelNames], registers: [this.registry],
+      name, help, labelNames: [...labelNames], registers: [this.registry], aggregator: aggregation,
       collect: collect && (async () => {
         gauge.reset();
         await collect({ set: (labels, value) => gauge.set(labels, value) });
@@ -178,6 +187,11 @@ export class Metrics {
 
   /** Every metric in the Prometheus text format (collect callbacks run now). */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.source();
+  }
+
+  /** Makes render() answer `source` instead (the text format, as this registry writes it). */
+  renderFrom(source: () => Promise<string>): void {
+    this.source = source;
   }
 }

@@ -54,7 +54,7 @@ export class RequestObserver {
     metrics.histogram(HTTP_DURATION, 'API request duration in seconds, from the request\'s arrival to the end of its response, by dialect, operation and status', labels);
     metrics.counter(HTTP_REQUEST_BYTES, 'Bytes received by API requests (on the wire, headers included) by dialect, operation and status', labels);
     metrics.counter(HTTP_RESPONSE_BYTES, 'Bytes sent in API responses (on the wire, headers included) by dialect, operation and status', labels);
-    metrics.gauge(HTTP_IN_FLIGHT, 'API requests being served, by dialect', ['dialect'], (g) => {
+    metrics.gauge(HTTP_IN_FLIGHT, 'API requests being served, by dialect', ['dialect'], 'sum', (g) => {
       for (const d of this.dialects.values()) g.set(d.labels, d.inFlight);
     });
   }

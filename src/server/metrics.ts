@@ -39,7 +39,7 @@ export function registerStorageMetrics(metrics: Metrics, meta: MetadataReader, l
     return l;
   };
   const perBucket = (name: string, help: string, value: (s: StatCounters) => number): void => {
-    metrics.gauge(name, help, ['bucket'], async (g) => {
+    metrics.gauge(name, help, ['bucket'], 'max', async (g) => {
       const s = await snapshot();
       if (!s) return;
       for (const [bucket, stats] of s.buckets) g.set(bucketLabels(bucket), value(stats));
@@ -51,7 +51,7 @@ export function registerStorageMetrics(metrics: Metrics, meta: MetadataReader, l
   perBucket('coffer_bucket_multipart_uploads', 'Unfinished multipart uploads, per bucket', (s) => s.uploads);
   perBucket('coffer_bucket_multipart_bytes', 'Bytes of the parts of unfinished multipart uploads, per bucket', (s) => s.partBytes);
   const perClass = (name: string, help: string, value: (c: StatCounters['classes'][string]) => number): void => {
-    metrics.gauge(name, help, ['bucket', 'storage_class'], async (g) => {
+    metrics.gauge(name, help, ['bucket', 'storage_class'], 'max', async (g) => {
       const s = await snapshot();
       if (!s) return;
       for (const [bucket, stats] of s.buckets) {
@@ -61,7 +61,7 @@ export function registerStorageMetrics(metrics: Metrics, meta: MetadataReader, l
   };
   perClass('coffer_bucket_class_objects', 'Objects stored, per bucket and storage class', (c) => c.count);
   perClass('coffer_bucket_class_bytes', 'Bytes of object data stored, per bucket and storage class', (c) => c.bytes);
-  metrics.gauge('coffer_bucket_stats_truncated', `1 when more buckets exist than the ${maxBuckets} the per-bucket gauges report`, [], async (g) => {
+  metrics.gauge('coffer_bucket_stats_truncated', `1 when more buckets exist than the ${maxBuckets} the per-bucket gauges report`, [], 'max', async (g) => {
     const s = await snapshot();
     if (s) g.set({}, s.truncated ? 1 : 0);
   });

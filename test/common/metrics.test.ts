@@ -34,8 +34,8 @@ test('histograms and gauges with collect callbacks', async () => {
   m.observe('t_seconds', { op: 'x' }, 0.05);
   m.histogramSeries('t_seconds', { op: 'x' }).observe(0.5);
   let live = new Map([['b1', 3], ['b2', 4]]);
-  m.gauge('t_objects', 'objects', ['bucket'], (g) => { for (const [bucket, n] of live) g.set({ bucket }, n); });
-  m.gauge('t_set', 'set', []);
+  m.gauge('t_objects', 'objects', ['bucket'], 'max', (g) => { for (const [bucket, n] of live) g.set({ bucket }, n); });
+  m.gauge('t_set', 'set', [], 'sum');
   m.set('t_set', {}, 7);
   m.add('t_set', {}, 2);
   let text = await m.render();

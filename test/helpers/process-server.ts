@@ -18,6 +18,8 @@ export interface ServerProcess {
   url: string;
   /** The RPC-style listener: KMS API, admin API, RAM API. */
   kmsUrl: string;
+  /** The console listener, which also serves /metrics. */
+  consoleUrl: string;
   region: string;
   /** What the server printed so far (its banner). */
   stdout(): string;
@@ -81,6 +83,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
         return {
           url: ready.oss,
           kmsUrl: ready.kms,
+          consoleUrl: ready.console,
           region: ready.region,
           stdout: () => stdout,
           pid: child.pid!,
@@ -101,7 +104,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   }
 }
 
-function readReady(file: string): { oss: string; kms: string; region: string } | null {
+function readReady(file: string): { oss: string; kms: string; console: string; region: string } | null {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
