@@ -53,6 +53,7 @@ export function payloadModeOf(value: string): PayloadMode | null {
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/;
 
 /** URI-encodes bytes the S3 way: all but A–Z a–z 0–9 - . _ ~ and '/', upper-case hex. */
 function encodePathBytes(bytes: Buffer): string {
@@ -99,6 +100,8 @@ function decodePathBytes(path: string): Buffer {
  */
 export function awsCanonicalUris(rawPath: string): string[] {
   const path = rawPath === '' ? '/' : rawPath;
+  // The usual path (unreserved characters and slashes) is its own canonical form.
+  if (PLAIN_PATH.test(path)) return [path];
   const canonical = encodePathBytes(decodePathBytes(path));
   return canonical === path ? [canonical] : [canonical, path];
 }
