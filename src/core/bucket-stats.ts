@@ -27,7 +27,10 @@
  * still running), with its own cursor and the same rule for writers.
  */
 import { randomInt } from 'node:crypto';
-import type { MetadataReader, MetadataStore, MetadataTx, ObjectRecord, PartRecord, TransactionOptions, UploadRecord } from '../store/types';
+import {
+  isDeleteMarker,
+  type MetadataReader, type MetadataStore, type MetadataTx, type ObjectRecord, type PartRecord, type TransactionOptions, type UploadRecord, type VersionRecord,
+} from '../store/types';
 import { LIMITS } from './coffer';
 import { postureClassKey } from './posture-class';
 
@@ -203,25 +206,33 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
       const head = await headOf(u.bucket);
       return !!head?.posture && (!head.scan || uploadCounted(head.scan, u)) && (!head.posture.scan || uploadCounted(head.posture.scan, u));
     };
+    const count = async (v: VersionRecord, sign: 1 | -1): Promise<void> => {
+      if (isDeleteMarker(v)) return;
+      if (await objectTracked(v.bucket, v.key)) addObject(deltaOf(v.bucket), v, sign);
+      if (await objectPostureTracked(v.bucket, v.key)) addObjectPosture(deltaOf(v.bucket), v, sign);
+    };
     const counted: Partial<MetadataTx> = {
       putObject: async (o) => {
         const old = await tx.putObject(o);
-        if (await objectTracked(o.bucket, o.key)) {
-          const d = deltaOf(o.bucket);
-          if (old) addObject(d, old, -1);
-          addObject(d, o, 1);
-        }
-        if (await objectPostureTracked(o.bucket, o.key)) {
-          const d = deltaOf(o.bucket);
-          if (old) addObjectPosture(d, old, -1);
-          addObjectPosture(d, o, 1);
-        }
+        if (old) await count(old, -1);
+        await count(o, 1);
         return old;
       },
       deleteObject: async (bucket, key) => {
         const old = await tx.deleteObject(bucket, key);
-        if (old && (await objectTracked(bucket, key))) addObject(deltaOf(bucket), old, -1);
-        if (old && (await objectPostureTracked(bucket, key))) addObjectPosture(deltaOf(bucket), old, -1);
+        if (old) await count(old, -1);
+        return old;
+      },
+      // Noncurrent versions count as objects do (bytes, classes, posture); delete markers not at all.
+      putVersion: async (v) => {
+        const old = await tx.putVersion(v);
+        if (old) await count(old, -1);
+        await count(v, 1);
+        return old;
+      },
+      deleteVersion: async (bucket, key, versionId) => {
+        const old = await tx.deleteVersion(bucket, key, versionId);
+        if (old) await count(old, -1);
         return old;
       },
       putUpload: async (u) => {

@@ -6,7 +6,9 @@ import { asObjectEncryption, checkCustomerKey } from '../core/encryption';
 import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
 import { requireReadable } from '../core/storage-class';
-import type { ObjectRecord } from '../store/types';
+import { currentDeleteMarker, requireObjectVersion } from '../core/versions';
+import { isDeleteMarker, versionIdOf, type BucketRecord, type ObjectRecord } from '../store/types';
+import { requestedVersionId, versionAction } from './object-versions';
 import { authorizeObject } from './access';
 import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
@@ -24,15 +26,28 @@ import { header, isHeaderValue, param, type OssRequest, type OssResponse } from 
  */
 export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
   const bucket = await requireBucket(c, req.bucket!);
-  let obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl, existingTagValues(obj));
-  if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  const versionId = requestedVersionId(req);
+  // With a versionId, that version (oss:GetObjectVersion); a delete marker has no ACL or tags.
+  const named = versionId === undefined ? null : await c.meta.getVersion(req.bucket!, req.key!, versionId);
+  let obj = versionId === undefined ? await c.meta.getObject(req.bucket!, req.key!)
+    : named && !isDeleteMarker(named.record) ? named.record : null;
+  authorizeObject(c, req, versionAction('oss:GetObject', versionId), bucket, req.key!, obj?.acl, existingTagValues(obj));
+  if (versionId !== undefined && !obj) await requireObjectVersion(c, req.bucket!, req.key!, versionId);
+  if (!obj) throw await noSuchKey(c, bucket, req.key!);
   if (obj.type === 'Symlink' && opts.follow) obj = await readThroughLink(c, req, bucket, obj);
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
   checkCustomerKey(obj.encryption, req.customerKey);
   return obj;
+}
+
+/** NoSuchKey, saying so when the key's newest version is a delete marker (only a versioned bucket has any). */
+async function noSuchKey(c: Coffer, bucket: BucketRecord, key: string): Promise<CofferError> {
+  const marker = bucket.versioning ? await currentDeleteMarker(c, bucket.name, key) : null;
+  return new CofferError('NoSuchKey', 'The specified key does not exist.', {
+    Key: key, ...(marker && { DeleteMarker: 'true', VersionId: versionIdOf(marker) }),
+  });
 }
 
 /** Evaluates If-* headers: a 304 response, or null to go on (412 is thrown). */
@@ -139,6 +154,7 @@ export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResp
       'Last-Modified': httpDate(obj.lastModified),
       'x-oss-last-access-time': httpDate(obj.lastModified),
       'x-oss-hash-crc64ecma': obj.crc64,
+      'x-oss-version-id': obj.versionId,
     },
   };
 }
