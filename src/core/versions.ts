@@ -154,9 +154,14 @@ export async function updateVersion(
     throw new CofferError('MethodNotAllowed', 'The operation is not supported for a delete marker.', { DeleteMarker: 'true', VersionId: versionId });
   }
   const next = change(found.record);
-  if (found.seq === CURRENT_SEQ) await tx.putObject(next);
-  else await tx.putVersion(next);
+  await rewriteVersion(tx, found.seq, next);
   return next;
+}
+
+/** Stores a changed record of a version where it is: the current object (CURRENT_SEQ) or a noncurrent version. */
+export async function rewriteVersion(tx: MetadataTx, seq: number, next: ObjectRecord): Promise<void> {
+  if (seq === CURRENT_SEQ) await tx.putObject(next);
+  else await tx.putVersion(next);
 }
 
 /** One entry of ListObjectVersions. */

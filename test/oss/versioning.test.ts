@@ -5,13 +5,15 @@
  * reads back with its own key; its bytes on disk are ciphertext).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { blobFile } from '../helpers/data-dir';
+import { createKey, kmsClient } from '../helpers/kms';
 import { assertOssError, bytes, etagOf, rejectsWith, signedHttp, xml } from '../helpers/oss-http';
 import { newRamUser, ossArn, statement, userOss } from '../helpers/ram';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { SSE, encryptionOf, marker, newBucket } from '../helpers/sse';
+import { SSE, SSE_KEY_ID, encryptionOf, marker, newBucket } from '../helpers/sse';
+import { popClient } from '../rpc/helpers';
 
 let srv: TestServer;
 before(async () => { srv = await startTestServer(); });
@@ -398,5 +400,89 @@ describe('RAM', () => {
     const r = userOss(srv, reader, B);
     assert.equal((await r.get('k', { versionId: v1 })).content.toString(), 'secret v1');
     assert.equal((await r.getBucketVersions({})).objects.length, 2);
+  });
+});
+
+describe('encryption across versions: posture, statistics, rewrap, scrub', () => {
+  const B = 'ver-keys';
+  let keyA: string;
+  let c: any;
+  const v1Data = marker(3_000).data;
+  const v2Data = marker(5_000).data;
+  const v3Data = bytes(7_000, 5);
+  const ids: string[] = [];
+  const admin = (action: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> =>
+    popClient(srv.kmsUrl).request<Record<string, any>>(action, params, { method: 'POST' });
+
+  before(async () => {
+    keyA = await createKey(kmsClient(srv));
+    c = await versionedBucket(B);
+    ids.push((await c.put('k', v1Data, { headers: { [SSE]: 'KMS', [SSE_KEY_ID]: keyA } })).res.headers['x-oss-version-id']);
+    ids.push((await c.put('k', v2Data, { headers: { [SSE]: 'AES256' } })).res.headers['x-oss-version-id']);
+    ids.push((await c.put('k', v3Data)).res.headers['x-oss-version-id']);
+    await c.delete('k');
+  });
+
+  test("a KMS key's dependency count and the bucket statistics include noncurrent versions", async () => {
+    const p = JSON.parse(JSON.stringify(await admin('DescribeEncryptionPosture')));
+    const use = (p.KmsKeys.KmsKey as Array<Record<string, any>>).find((k) => k.KeyId === keyA);
+    assert.deepEqual(use, { KeyId: keyA, Buckets: { Bucket: [B] }, Objects: 1, Bytes: v1Data.length, MultipartUploads: 0 });
+    const bucket = (p.Buckets.Bucket as Array<Record<string, any>>).find((b) => b.Name === B)!;
+    assert.deepEqual([bucket.Objects, bucket.Bytes], [3, v1Data.length + v2Data.length + v3Data.length]);
+    const stat = (await c.getBucketStat(B)).stat;
+    assert.deepEqual([Number(stat.ObjectCount), Number(stat.Storage)], [3, v1Data.length + v2Data.length + v3Data.length]);
+    // A permanent delete takes its version out of the counts.
+    const extra = (await c.put('extra', Buffer.alloc(100), { headers: { [SSE]: 'KMS', [SSE_KEY_ID]: keyA } })).res.headers['x-oss-version-id'];
+    await c.delete('extra', { versionId: extra });
+    const after = JSON.parse(JSON.stringify(await admin('DescribeEncryptionPosture')));
+    assert.equal((after.KmsKeys.KmsKey as Array<Record<string, any>>).find((k) => k.KeyId === keyA)!.Objects, 1);
+  });
+
+  test('a master-key rewrap re-seals noncurrent versions too; every version still reads back', async () => {
+    const v2 = (await admin('RotateMasterKey')).MasterKeyVersion;
+    const sealedUnder = async (): Promise<number | undefined> => {
+      const kek = encryptionOf((await srv.running.coffer.meta.getVersion(B, 'k', ids[1]))!.record as any)?.kek;
+      return kek?.provider === 'oss' ? kek.masterKeyVersion : undefined;
+    };
+    assert.equal(await sealedUnder(), v2 - 1);
+    let rewrapped = 0;
+    let marker: string | undefined;
+    for (let steps = 0; steps < 100; steps++) {
+      const step = await admin('RewrapMasterKeys', { MaxObjects: 1, ...(marker ? { Marker: marker } : {}) });
+      rewrapped += step.Objects.Rewrapped;
+      marker = step.NextMarker;
+      if (!marker) break;
+    }
+    assert.ok(rewrapped >= 1);
+    assert.equal(await sealedUnder(), v2);
+    const p = JSON.parse(JSON.stringify(await admin('DescribeEncryptionPosture')));
+    assert.deepEqual(p.OlderMasterKeyVersions, { Objects: 0, Bytes: 0, MultipartUploads: 0 });
+    for (const [i, data] of [v1Data, v2Data, v3Data].entries()) {
+      assert.ok((await c.get('k', { versionId: ids[i] })).content.equals(data), `version ${i}`);
+    }
+  });
+
+  test('a scrub reads every version; a damaged noncurrent version is reported with its version id', async () => {
+    const rec = (await srv.running.coffer.meta.getVersion(B, 'k', ids[1]))!.record as any;
+    const file = blobFile(srv.dataDir, rec.segments[0].blobId);
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    damaged[10] ^= 0xff;
+    writeFileSync(file, damaged);
+    try {
+      const problems: Array<Record<string, any>> = [];
+      let marker: string | undefined;
+      for (let steps = 0; steps < 100; steps++) {
+        const step = await admin('CheckObjects', { ...(marker ? { Marker: marker } : {}) });
+        problems.push(...((step.Problems?.Problem ?? []) as Array<Record<string, any>>));
+        marker = step.NextMarker;
+        if (!marker) break;
+      }
+      const mine = problems.filter((x) => x.Bucket === B);
+      assert.equal(mine.length, 1, JSON.stringify(problems));
+      assert.equal(mine[0].VersionId, ids[1]);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 });
