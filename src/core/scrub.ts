@@ -220,13 +220,20 @@ export async function scrubStep(c: Coffer, step: ScrubStep): Promise<ScrubResult
   let last: string | undefined;
   for await (const bucket of bucketsFrom(c.meta, resume?.bucket)) {
     const afterKey = bucket === resume?.bucket ? resume.key : undefined;
-    // Entering a bucket (not resuming inside it): its unfinished uploads first.
-    if (afterKey === undefined) await checkUploads(c, bucket, step.caller, result);
+    const spent = (): boolean => (result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes) && last !== undefined;
+    // Entering a bucket (not resuming inside it): its unfinished uploads first, in the step that
+    // goes on to its objects.
+    if (afterKey === undefined) {
+      if (spent()) {
+        result.nextMarker = last!;
+        return result;
+      }
+      await checkUploads(c, bucket, step.caller, result);
+    }
     for await (const { record: o } of objectVersionsAfter(c.meta, bucket, afterKey)) {
       const where = `${bucket}/${o.key}`;
-      const spent = result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes;
-      if (spent && last !== undefined && where !== last) {
-        result.nextMarker = last;
+      if (spent() && where !== last) {
+        result.nextMarker = last!;
         return result;
       }
       last = where;

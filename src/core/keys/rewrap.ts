@@ -76,12 +76,20 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
   let last: string | undefined;
   for await (const bucket of bucketsFrom(meta, resumeBucket)) {
     const afterKey = bucket === resumeBucket ? resumeKey : undefined;
-    // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside it.
-    if (afterKey === undefined) await rewrapUploads(meta, bucket, rewrap, result);
+    const spent = (): boolean => result.objects.scanned >= step.maxObjects && last !== undefined;
+    // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside
+    // it: so a step whose budget is spent ends before entering the next bucket.
+    if (afterKey === undefined) {
+      if (spent()) {
+        result.nextMarker = last!;
+        return result;
+      }
+      await rewrapUploads(meta, bucket, rewrap, result);
+    }
     for await (const { record: o } of objectVersionsAfter(meta, bucket, afterKey)) {
       const where = `${bucket}/${o.key}`;
-      if (result.objects.scanned >= step.maxObjects && last !== undefined && where !== last) {
-        result.nextMarker = last;
+      if (spent() && where !== last) {
+        result.nextMarker = last!;
         return result;
       }
       last = where;
