@@ -28,7 +28,7 @@ import { isDeleteMarker, versionIdOf, type EncryptionInfo, type MetadataReader, 
 import type { Coffer } from './coffer';
 import { asObjectEncryption, isCustomerKeyed } from './encryption';
 import { readObject } from './object-reader';
-import { bucketsFrom, objectVersionsAfter } from './walk';
+import { stepOverVersions } from './walk';
 
 export type ProblemKind = 'missing' | 'wrong-length' | 'corrupt' | 'crc64-mismatch' | 'unreadable';
 
@@ -210,37 +210,19 @@ async function checkUploads(c: Coffer, bucket: string, caller: Caller, result: S
   }
 }
 
-/** The bucket to resume in (if it still exists), then every bucket after it, in name order. */
 /** One step of a scrub pass. */
 export async function scrubStep(c: Coffer, step: ScrubStep): Promise<ScrubResult> {
   const result: ScrubResult = { objects: { scanned: 0, bytes: 0 }, uploads: { scanned: 0, parts: 0 }, problems: [], unverified: [], nextMarker: null };
-  const slash = step.marker?.indexOf('/') ?? -1;
-  const resume = slash > 0 ? { bucket: step.marker!.slice(0, slash), key: step.marker!.slice(slash + 1) } : undefined;
-  /** The last key checked: a step ends only between two keys (after every version of this one), so its marker loses none. */
-  let last: string | undefined;
-  for await (const bucket of bucketsFrom(c.meta, resume?.bucket)) {
-    const afterKey = bucket === resume?.bucket ? resume.key : undefined;
-    const spent = (): boolean => (result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes) && last !== undefined;
-    // Entering a bucket (not resuming inside it): its unfinished uploads first, in the step that
-    // goes on to its objects.
-    if (afterKey === undefined) {
-      if (spent()) {
-        result.nextMarker = last!;
-        return result;
-      }
-      await checkUploads(c, bucket, step.caller, result);
-    }
-    for await (const { record: o } of objectVersionsAfter(c.meta, bucket, afterKey)) {
-      const where = `${bucket}/${o.key}`;
-      if (spent() && where !== last) {
-        result.nextMarker = last!;
-        return result;
-      }
-      last = where;
+  result.nextMarker = await stepOverVersions(c.meta, {
+    marker: step.marker,
+    spent: () => result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes,
+    // Entering a bucket (not resuming inside it): its unfinished uploads first.
+    enterBucket: (bucket) => checkUploads(c, bucket, step.caller, result),
+    visit: async (o) => {
       result.objects.scanned++;
       result.objects.bytes += o.size;
       await check(c, objectItem(c.meta, o), step.caller, result);
-    }
-  }
+    },
+  });
   return result;
 }

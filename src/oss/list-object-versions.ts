@@ -1,28 +1,18 @@
 /** ListObjectVersions (GET /?versions). */
-import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
-import { CofferError } from '../common/errors';
 import { listObjectVersions } from '../core/versions';
 import { isDeleteMarker, versionIdOf } from '../store/types';
-import { authorizeBucket } from './access';
 import { owner } from './bucket';
 import { isoTime, keyEncoding, quoteEtag } from './format';
+import { listParams } from './list-objects';
 import { restoreInfo } from './object-headers';
 import { param, type OssRequest, type OssResponse } from './request';
-import { maxKeysParam } from './service';
 import { xmlDoc, type XmlObject } from './xml';
 
 export async function ListObjectVersions(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const prefix = param(req, 'prefix') ?? '';
-  const delimiter = param(req, 'delimiter') ?? '';
-  authorizeBucket(c, req, 'oss:ListObjectVersions', await requireBucket(c, req.bucket!), { 'oss:prefix': prefix, 'oss:delimiter': delimiter });
-  const encodingType = param(req, 'encoding-type');
-  if (encodingType !== undefined && encodingType !== 'url') {
-    throw new CofferError('InvalidArgument', 'encoding-type must be url.', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
-  }
+  const { prefix, delimiter, encodingType, maxKeys } = await listParams(c, req, 'oss:ListObjectVersions');
   const keyMarker = param(req, 'key-marker');
   const versionIdMarker = param(req, 'version-id-marker');
-  const maxKeys = maxKeysParam(req, 'max-keys', 100);
   const page = await listObjectVersions(c, req.bucket!, { prefix, delimiter, keyMarker, versionIdMarker, maxKeys });
   const e = keyEncoding(encodingType, [prefix, delimiter, keyMarker, page.nextKeyMarker, ...page.items.map((i) => i.record.key), ...page.commonPrefixes]);
   const now = c.now();

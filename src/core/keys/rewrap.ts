@@ -19,7 +19,7 @@ import { statTransaction } from '../bucket-stats';
 import { asObjectEncryption, resealUnderMasterKey } from '../encryption';
 import { rewriteVersion } from '../versions';
 import type { MasterKeys } from './master-keys';
-import { bucketsFrom, objectVersionsAfter } from '../walk';
+import { stepOverVersions } from '../walk';
 
 export interface RewrapStep {
   /** Resume after this object (bucket/key), from a previous step's nextMarker; absent: from the start. */
@@ -68,45 +68,26 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
   };
 
   const result: RewrapResult = { currentVersion: current.version, objects: { scanned: 0, rewrapped: 0 }, uploads: { scanned: 0, rewrapped: 0 }, nextMarker: null };
-  const slash = step.marker ? step.marker.indexOf('/') : -1;
-  const resumeBucket = slash > 0 ? step.marker!.slice(0, slash) : undefined;
-  const resumeKey = slash > 0 ? step.marker!.slice(slash + 1) : undefined;
-
-  /** The last key looked at: a step ends only between two keys, after all versions of this one. */
-  let last: string | undefined;
-  for await (const bucket of bucketsFrom(meta, resumeBucket)) {
-    const afterKey = bucket === resumeBucket ? resumeKey : undefined;
-    const spent = (): boolean => result.objects.scanned >= step.maxObjects && last !== undefined;
-    // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside
-    // it: so a step whose budget is spent ends before entering the next bucket.
-    if (afterKey === undefined) {
-      if (spent()) {
-        result.nextMarker = last!;
-        return result;
-      }
-      await rewrapUploads(meta, bucket, rewrap, result);
-    }
-    for await (const { record: o } of objectVersionsAfter(meta, bucket, afterKey)) {
-      const where = `${bucket}/${o.key}`;
-      if (spent() && where !== last) {
-        result.nextMarker = last!;
-        return result;
-      }
-      last = where;
+  result.nextMarker = await stepOverVersions(meta, {
+    marker: step.marker,
+    spent: () => result.objects.scanned >= step.maxObjects,
+    // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside it.
+    enterBucket: (bucket) => rewrapUploads(meta, bucket, rewrap, result),
+    visit: async (o) => {
       result.objects.scanned++;
-      if (!rewrap.stale(o.encryption)) continue;
+      if (!rewrap.stale(o.encryption)) return;
       // Re-read inside the transaction: a writer may have replaced or removed the version since it was listed.
       const done = await statTransaction(meta, async (tx) => {
-        const fresh = await tx.getVersion(bucket, o.key, versionIdOf(o));
+        const fresh = await tx.getVersion(o.bucket, o.key, versionIdOf(o));
         if (!fresh || isDeleteMarker(fresh.record)) return false;
-        const encryption = rewrap.resealed(fresh.record.encryption, bucket, o.key);
+        const encryption = rewrap.resealed(fresh.record.encryption, o.bucket, o.key);
         if (!encryption) return false;
         await rewriteVersion(tx, fresh.seq, { ...fresh.record, encryption });
         return true;
       });
       if (done) result.objects.rewrapped++;
-    }
-  }
+    },
+  });
   return result;
 }
 
