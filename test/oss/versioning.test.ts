@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { freshDatabase } from '../helpers/backends';
 import { blobFile } from '../helpers/data-dir';
 import { createKey, kmsClient } from '../helpers/kms';
 import { assertOssError, bytes, etagOf, rejectsWith, signedHttp, xml } from '../helpers/oss-http';
@@ -483,6 +484,50 @@ describe('encryption across versions: posture, statistics, rewrap, scrub', () =>
       assert.equal(mine[0].VersionId, ids[1]);
     } finally {
       writeFileSync(file, original);
+    }
+  });
+});
+
+describe('PostgreSQL: two nodes versioning one key at once', () => {
+  test('every write is a version of its own, exactly one is the latest, the counts are exact, each reads back', async () => {
+    const db = await freshDatabase();
+    // Each node keeps its blobs on its own disk: it reads back the versions it wrote.
+    const a = await startTestServer({ metadata: db.url, blobGraceMs: 3_600_000 });
+    const b = await startTestServer({ metadata: db.url, blobGraceMs: 3_600_000 });
+    try {
+      const ca = a.client({ bucket: 'ver-pg' });
+      await ca.putBucket('ver-pg');
+      await ca.putBucketVersioning('ver-pg', 'Enabled');
+      const cb = b.client({ bucket: 'ver-pg' });
+      const written = new Map<string, { node: any; data: Buffer }>();
+      const writer = async (node: any, seed: number): Promise<void> => {
+        for (let i = 0; i < 8; i++) {
+          const data = bytes(1000 + seed * 100 + i, seed * 10 + i);
+          const id = (await node.put('race', data, { headers: i % 2 ? { [SSE]: 'AES256' } : {} })).res.headers['x-oss-version-id'];
+          written.set(id, { node, data });
+          if (i === 4) await node.delete('race');
+        }
+      };
+      await Promise.all([writer(ca, 1), writer(cb, 2), writer(ca, 3), writer(cb, 4)]);
+      const doc = await ca.getBucketVersions({ maxKeys: 1000 });
+      assert.equal(doc.objects.length, 32);
+      assert.equal(doc.deleteMarker.length, 4);
+      assert.deepEqual(new Set(doc.objects.map((o: any) => o.versionId)), new Set(written.keys()));
+      assert.equal(doc.objects.filter((o: any) => o.isLatest).length, 1);
+      const stat = (await cb.getBucketStat('ver-pg')).stat;
+      assert.equal(Number(stat.ObjectCount), 32);
+      assert.equal(Number(stat.Storage), [...written.values()].reduce((n, w) => n + w.data.length, 0));
+      for (const [id, w] of written) assert.ok((await w.node.get('race', { versionId: id })).content.equals(w.data), id);
+      // A permanent delete of the latest version on one node is seen by the other.
+      const latest = doc.objects.find((o: any) => o.isLatest).versionId;
+      await written.get(latest)!.node.delete('race', { versionId: latest });
+      const after = await cb.getBucketVersions({ maxKeys: 1000 });
+      assert.equal(after.objects.length, 31);
+      assert.equal(after.objects.filter((o: any) => o.isLatest).length, 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
     }
   });
 });
