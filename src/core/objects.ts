@@ -25,7 +25,7 @@ import { checkTags, tagsField } from './tags';
 import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
-import { checkVersionId, deleteCurrent, deleteVersionById, putCurrent, requireObjectVersion, updateVersion } from './versions';
+import { checkVersionId, deleteCurrent, deleteVersionById, putCurrent, requireObjectVersion, updateVersion, versioningIn } from './versions';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -190,6 +190,7 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
   for (const t of targets) if (t.versionId !== undefined) checkVersionId(t.versionId);
   const { outcomes, removed } = await statTransaction(c.meta, async (tx) => {
     const done: DeleteOutcome[] = [];
+    const status = await versioningIn(tx, bucket);
     let n = 0;
     for (const { key, versionId } of targets) {
       if (versionId !== undefined) {
@@ -198,7 +199,7 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
         done.push({ key, versionId, deleteMarker: !!gone && isDeleteMarker(gone) });
         continue;
       }
-      const { marker, removed: r } = await deleteCurrent(tx, bucket, key);
+      const { marker, removed: r } = await deleteCurrent(tx, bucket, key, status);
       if (r) n++;
       done.push(marker ? { key, deleteMarker: true, markerVersionId: versionIdOf(marker) } : { key, deleteMarker: false });
     }

@@ -72,7 +72,7 @@ export async function currentDeleteMarker(c: Coffer, bucket: string, key: string
  * version wherever that is. Answers the record as stored and what it replaced (retired), if anything.
  */
 export async function putCurrent(tx: MetadataTx, record: ObjectRecord): Promise<{ stored: ObjectRecord; replaced: ObjectRecord | null }> {
-  const status = (await tx.getBucket(record.bucket))?.versioning;
+  const status = await versioningIn(tx, record.bucket);
   if (!status) return { stored: record, replaced: await tx.putObject(record) };
   const { versionId: _previous, ...rest } = record;
   const stored: ObjectRecord = status === 'Enabled' ? { ...rest, versionId: newVersionId() } : rest;
@@ -82,12 +82,19 @@ export async function putCurrent(tx: MetadataTx, record: ObjectRecord): Promise<
   return { stored, replaced };
 }
 
+/** The bucket's versioning as this transaction sees it (a delete of many keys reads it once). */
+export async function versioningIn(tx: MetadataTx, bucket: string): Promise<VersioningStatus | undefined> {
+  return (await tx.getBucket(bucket))?.versioning;
+}
+
 /**
- * DeleteObject without a version id. Unversioned: removes the object. Versioned: a new delete
- * marker becomes the newest version (the null one when suspended, replacing the null version).
+ * DeleteObject without a version id, under the bucket's `status` read in the same transaction.
+ * Unversioned: removes the object. Versioned: a new delete marker becomes the newest version (the
+ * null one when suspended, replacing the null version).
  */
-export async function deleteCurrent(tx: MetadataTx, bucket: string, key: string): Promise<{ marker: DeleteMarkerRecord | null; removed: boolean }> {
-  const status = (await tx.getBucket(bucket))?.versioning;
+export async function deleteCurrent(
+  tx: MetadataTx, bucket: string, key: string, status: VersioningStatus | undefined,
+): Promise<{ marker: DeleteMarkerRecord | null; removed: boolean }> {
   if (!status) return { marker: null, removed: !!(await tx.deleteObject(bucket, key)) };
   const removed = !!(await retireNullVersion(tx, bucket, key, status));
   await archiveCurrent(tx, bucket, key);
