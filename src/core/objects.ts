@@ -104,21 +104,26 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
 
 /**
  * Makes `record` visible as a new version of its key (see putCurrent), or with `inPlace` as a
- * change of the current one that keeps its version (an append). `fresh` are the segments this
- * request wrote: if the commit fails they are deleted at once (nobody else can reference them).
- * `check` runs inside the transaction. Answers the record as stored (with its version id).
+ * change of the current one that keeps its version (an append). `unversioned`: only while the
+ * bucket is not versioned (a record that shares the current one's blobs: two versions must not
+ * share one). `fresh` are the segments this request wrote: if the commit fails they are deleted at
+ * once (nobody else can reference them). `check` runs inside the transaction. Answers the record
+ * as stored (with its version id).
  */
 export async function commitObject(
   c: Coffer,
   record: ObjectRecord,
   fresh: WrittenSegment[],
   check?: (current: ObjectRecord | null) => void,
-  opts: { inPlace?: boolean } = {},
+  opts: { inPlace?: boolean; unversioned?: boolean } = {},
 ): Promise<ObjectRecord> {
   let committed = false;
   try {
     const { stored, replaced } = await statTransaction(c.meta, async (tx) => {
       check?.(await tx.getObject(record.bucket, record.key));
+      if (opts.unversioned && (await versioningIn(tx, record.bucket))) {
+        throw new CofferError('PreconditionFailed', "The bucket's versioning changed during the copy; send it again.");
+      }
       if (opts.inPlace) return { stored: record, replaced: await tx.putObject(record) };
       return putCurrent(tx, record);
     });
@@ -294,7 +299,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
       if (!current || current.segments[0]?.blobId !== src.segments[0]?.blobId) {
         throw new CofferError('PreconditionFailed', 'The source object changed during the copy.');
       }
-    }, { inPlace: true });
+    }, { inPlace: true, unversioned: true });
     return { notModified: false, object: stored };
   }
 

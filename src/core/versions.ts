@@ -20,7 +20,7 @@ import type { Coffer } from './coffer';
 import { listPage, type Page } from './listing';
 
 /** 24 random bytes as 32 base64url characters: unguessable, and one shape to validate. */
-export const newVersionId = (): string => randomBytes(24).toString('base64url');
+const newVersionId = (): string => randomBytes(24).toString('base64url');
 
 const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
 
@@ -39,7 +39,7 @@ const noSuchVersion = (key: string, versionId: string): CofferError =>
   new CofferError('NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
 
 /** A version by id: NoSuchVersion when there is none. */
-export async function requireVersion(c: Coffer, bucket: string, key: string, versionId: string): Promise<VersionEntry> {
+async function requireVersion(c: Coffer, bucket: string, key: string, versionId: string): Promise<VersionEntry> {
   const v = await c.meta.getVersion(bucket, key, checkVersionId(versionId));
   if (!v) throw noSuchVersion(key, versionId);
   return v;
