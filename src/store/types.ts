@@ -237,11 +237,9 @@ export interface MetadataReader {
   /** The current version of a key (never a delete marker). */
   getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ObjectRecord[]>;
-  /**
-   * Versioning. A key's versions are its current object (getObject), if any, and its noncurrent
-   * versions and delete markers. When a key has no current object, its newest version, if any, is
-   * a delete marker (the core keeps this so; the store does not check it).
-   */
+  // Versioning. A key's versions are its current object (getObject), if any, and its noncurrent
+  // versions and delete markers. When a key has no current object, its newest version, if any, is
+  // a delete marker (the core keeps this so; the store does not check it).
   /** A version by id, the current object included; versionId 'null' is the null version. */
   getVersion(bucket: string, key: string, versionId: string): Promise<VersionEntry | null>;
   /** The newest noncurrent version or delete marker of a key. */
