@@ -8,7 +8,7 @@ import { objectCipher, objectData } from '../core/objects';
 import { requireReadable } from '../core/storage-class';
 import { currentDeleteMarker, requireObjectVersion } from '../core/versions';
 import { isDeleteMarker, versionIdOf, type BucketRecord, type ObjectRecord } from '../store/types';
-import { requestedVersionId, versionAction } from './object-versions';
+import { requestedVersionId, versionAction, versionIdHeader } from './object-versions';
 import { authorizeObject } from './access';
 import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
@@ -23,8 +23,9 @@ import { header, isHeaderValue, param, type OssRequest, type OssResponse } from 
  * `follow` is false. An SSE-C object (written through the S3 dialect) needs its customer key,
  * which OSS has no way to send: GetObject, HeadObject and GetObjectMeta of one are 400
  * InvalidRequest, before any condition is evaluated, as S3 answers a read without the key.
+ * Answers the object with its bucket (whose versioning decides what x-oss-version-id says).
  */
-export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
+export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<{ obj: ObjectRecord; bucket: BucketRecord }> {
   const bucket = await requireBucket(c, req.bucket!);
   const versionId = requestedVersionId(req);
   // With a versionId, that version (oss:GetObjectVersion); a delete marker has no ACL or tags.
@@ -39,7 +40,7 @@ export async function readableObject(c: Coffer, req: OssRequest, opts = { follow
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
   checkCustomerKey(obj.encryption, req.customerKey);
-  return obj;
+  return { obj, bucket };
 }
 
 /** NoSuchKey, saying so when the key's newest version is a delete marker (only a versioned bucket has any). */
@@ -122,7 +123,7 @@ function requestedOverrides(req: OssRequest): Record<string, string> {
 
 export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const overrides = requestedOverrides(req);
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   requireReadable(c, obj);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
@@ -131,21 +132,26 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller, req.customerKey);
-  const headers = { ...objectHeaders(obj, c.now()), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)) };
+  const headers = {
+    ...objectHeaders(obj, c.now()), ...versionIdHeader(obj, bucket), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)),
+  };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
   return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };
 }
 
 export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
-  return { status: 200, headers: { ...objectHeaders(obj, c.now()), ...(req.checksumMode && checksumHeaders(obj.checksum)), 'Content-Length': obj.size } };
+  return {
+    status: 200,
+    headers: { ...objectHeaders(obj, c.now()), ...versionIdHeader(obj, bucket), ...(req.checksumMode && checksumHeaders(obj.checksum)), 'Content-Length': obj.size },
+  };
 }
 
 export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   return {
     status: 200,
     headers: {
@@ -154,7 +160,7 @@ export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResp
       'Last-Modified': httpDate(obj.lastModified),
       'x-oss-last-access-time': httpDate(obj.lastModified),
       'x-oss-hash-crc64ecma': obj.crc64,
-      'x-oss-version-id': obj.versionId,
+      ...versionIdHeader(obj, bucket),
     },
   };
 }

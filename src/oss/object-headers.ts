@@ -113,8 +113,6 @@ export function objectHeaders(obj: ObjectRecord, now: number): Record<string, st
     'Content-MD5': obj.contentMd5,
     'x-oss-next-append-position': obj.type === 'Appendable' ? obj.size : undefined,
     'x-oss-tagging-count': taggingCount(obj),
-    // Null versions (every object of an unversioned bucket) have none to report.
-    'x-oss-version-id': obj.versionId,
     ...sseResponseHeaders(obj.encryption),
   };
   for (const [k, v] of Object.entries(obj.userMeta)) h[`x-oss-meta-${k}`] = v;

@@ -44,7 +44,7 @@ export async function PutSymlink(c: Coffer, req: OssRequest): Promise<OssRespons
 
 /** GetSymlink needs read access to the link only. Anything but a link is "no such symlink". */
 export async function GetSymlink(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const link = await readableObject(c, req, { follow: false });
+  const { obj: link } = await readableObject(c, req, { follow: false });
   if (link.type !== 'Symlink') throw new CofferError('NoSuchKey', 'The specified key is not a symlink.', { Key: req.key! });
   return {
     status: 200,

@@ -41,6 +41,11 @@ async function versionsOf(bucket: string, query: Array<[string, string]> = []): 
 describe('Put/GetBucketVersioning', () => {
   test('a new bucket answers an empty configuration; Enabled, then Suspended; never back to unversioned', async () => {
     const c = await newBucket(srv, 'ver-config');
+    // Unversioned: no version ids anywhere.
+    const put = await c.put('plain', Buffer.from('x'));
+    assert.equal(put.res.headers['x-oss-version-id'], undefined);
+    assert.equal((await c.get('plain')).res.headers['x-oss-version-id'], undefined);
+    assert.equal((await signedHttp(srv, { method: 'DELETE', bucket: 'ver-config', key: 'plain' })).headers['x-oss-version-id'], undefined);
     const empty = await signedHttp(srv, { bucket: 'ver-config', query: [['versioning', '']] });
     assert.equal(empty.status, 200);
     assert.equal(xml(empty.text).VersioningConfiguration, '');
@@ -293,7 +298,9 @@ describe('a Suspended bucket', () => {
     assert.notEqual(await meta.blobState(nullBlob), 'live');
     const doc = await versionsOf(B);
     assert.deepEqual(doc.Version.map((v: any) => v.VersionId), ['null', v1]);
-    assert.equal((await c.get('k', { versionId: 'null' })).content.toString(), 'null two');
+    const nullRead = await c.get('k', { versionId: 'null' });
+    assert.equal(nullRead.content.toString(), 'null two');
+    assert.equal(nullRead.res.headers['x-oss-version-id'], 'null');
     // A delete makes the null delete marker, replacing the null version.
     const del = await signedHttp(srv, { method: 'DELETE', bucket: B, key: 'k' });
     assert.equal(del.headers['x-oss-delete-marker'], 'true');
