@@ -88,7 +88,8 @@ function markerParam(ctx: RpcContext): string | undefined {
 
 /** Where a scrub finding is, in the API's field names. */
 const locationView = (l: ScrubLocation): Record<string, string | number> => ({
-  Bucket: l.bucket, Key: l.key, ...(l.uploadId !== undefined ? { UploadId: l.uploadId, PartNumber: l.partNumber! } : {}),
+  Bucket: l.bucket, Key: l.key, ...(l.versionId !== undefined ? { VersionId: l.versionId } : {}),
+  ...(l.uploadId !== undefined ? { UploadId: l.uploadId, PartNumber: l.partNumber! } : {}),
 });
 
 function backupView(b: BackupStatus): Record<string, unknown> {

@@ -49,6 +49,7 @@ async function listBuckets(ctx: Context): Promise<void> {
 interface LsFlags extends CommonFlags {
   dirs?: boolean;
   recursive?: boolean;
+  allVersions?: boolean;
 }
 
 const objectRow = (bucket: string, o: ObjectSummary): string[] =>
@@ -84,16 +85,64 @@ async function listObjectsAt(ctx: Context<LsFlags>, url: string): Promise<void> 
   );
 }
 
+interface VersionRow { key: string; versionId: string; latest: boolean; deleteMarker: boolean; lastModified: string; size?: number; etag?: string; storageClass?: string }
+
+const bytewise = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Every version and delete marker under a prefix (ListObjectVersions), by key, newest first. ali-oss
+ * reads a page's versions and delete markers into two lists (and drops the markers' IsLatest): so a
+ * key's versions come first, then its markers, and a key none of whose versions is the latest has a
+ * delete marker as its newest.
+ */
+async function listVersionsAt(ctx: Context<LsFlags>, url: string): Promise<void> {
+  const { bucket, key: prefix } = parseOssUrl(url);
+  const client = ossClient(ctx, bucket);
+  const rows: VersionRow[] = [];
+  const dirs: string[] = [];
+  let marker: Record<string, string> | null = {};
+  while (marker) {
+    const page: Awaited<ReturnType<OssClient['getBucketVersions']>> = await client.getBucketVersions({ prefix, maxKeys: 1000, ...(ctx.flags.dirs ? { delimiter: '/' } : {}), ...marker });
+    const found: VersionRow[] = [
+      ...page.objects.map((o) => ({ key: o.name, versionId: o.versionId, latest: o.isLatest, deleteMarker: false, lastModified: o.lastModified, size: o.size, etag: o.etag.replace(/"/g, ''), storageClass: o.storageClass })),
+      ...page.deleteMarker.map((m) => ({ key: m.name, versionId: m.versionId, latest: false, deleteMarker: true, lastModified: m.lastModified })),
+    ];
+    rows.push(...found.sort((a, b) => bytewise(a.key, b.key)));
+    dirs.push(...(page.prefixes ?? []));
+    marker = page.isTruncated ? { keyMarker: page.nextKeyMarker!, ...(page.nextVersionIdMarker ? { versionIdMarker: page.nextVersionIdMarker } : {}) } : null;
+  }
+  const withLatest = new Set(rows.filter((r) => r.latest).map((r) => r.key));
+  for (const r of rows) {
+    if (r.deleteMarker && !withLatest.has(r.key)) {
+      r.latest = true;
+      withLatest.add(r.key);
+    }
+  }
+  ctx.print({ versions: rows, ...(ctx.flags.dirs ? { directories: dirs } : {}) }, () => [
+    ...(rows.length ? [columns([['LastModifiedTime', 'Size(B)', 'StorageClass', 'ETAG', 'VersionId', 'Latest', 'ObjectName'],
+      ...rows.map((r) => [formatTime(r.lastModified), r.deleteMarker ? '(delete marker)' : String(r.size), r.storageClass ?? '', r.etag ?? '', r.versionId, r.latest ? 'yes' : '', ossUrl(bucket, r.key)])])] : []),
+    ...(ctx.flags.dirs ? dirs.map((d) => ossUrl(bucket, d)) : []),
+    `Version Number is: ${rows.length}`,
+  ].join('\n'));
+}
+
 function registerLs(program: Command): void {
   const cmd = connectionOptions(program.command('ls [url]'), 'oss')
     .description('list buckets (no URL), or the objects under oss://bucket[/prefix]')
     .option('-d, --dirs', 'one level only: objects and the directories (common prefixes, delimiter "/") right under the prefix')
-    .option('-r, --recursive', 'every object under the prefix, however deep (the default)');
-  examples(cmd, 'coffer ls', 'coffer ls oss://examplebucket/photos/', 'coffer ls -d oss://examplebucket');
+    .option('-r, --recursive', 'every object under the prefix, however deep (the default)')
+    .option('--all-versions', 'every version and delete marker (ListObjectVersions), with their version ids, newest first per key');
+  examples(cmd, 'coffer ls', 'coffer ls oss://examplebucket/photos/', 'coffer ls -d oss://examplebucket', 'coffer ls --all-versions oss://examplebucket/report.pdf');
   cmd.action(action<LsFlags, [string | undefined]>(async (ctx, url) => {
     if (ctx.flags.dirs && ctx.flags.recursive) throw new UsageError('-d (one level) and -r (every level) exclude each other');
-    if (url === undefined || url === 'oss://') await listBuckets(ctx);
-    else await listObjectsAt(ctx, url);
+    if (url === undefined || url === 'oss://') {
+      if (ctx.flags.allVersions) throw new UsageError('--all-versions lists the objects of a bucket: give oss://bucket[/prefix]');
+      await listBuckets(ctx);
+    } else if (ctx.flags.allVersions) {
+      await listVersionsAt(ctx, url);
+    } else {
+      await listObjectsAt(ctx, url);
+    }
   }));
 }
 

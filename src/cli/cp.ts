@@ -18,6 +18,7 @@ interface CpFlags extends CommonFlags, ObjectSseFlags {
   jobs: string;
   checkpointDir?: string;
   maxUploadSpeed?: string;
+  versionId?: string;
 }
 
 /** One file or object to move; `run` returns what the --json output reports about it. */
@@ -96,7 +97,7 @@ async function downloads(ctx: Context<CpFlags>, src: OssUrl, dest: string, progr
   const item = (key: string, file: string, listedSize?: number): Item => ({
     source: ossUrl(src.bucket, key),
     destination: file,
-    run: async () => ({ ...(await downloadObject(client, key, file, progress, listedSize)) }),
+    run: async () => ({ ...(await downloadObject(client, key, file, progress, listedSize, ctx.flags.versionId)) }),
   });
   if (!ctx.flags.recursive) {
     if (isDirName(src.key)) throw new UsageError(`${ossUrl(src.bucket, src.key)} names no object: give a key, or -r for everything under the prefix`);
@@ -120,7 +121,7 @@ async function copies(ctx: Context<CpFlags>, src: OssUrl, dest: OssUrl, headers:
     source: ossUrl(src.bucket, key),
     destination: ossUrl(dest.bucket, target),
     run: async () => {
-      const res = await client.copy(target, key, src.bucket, { headers });
+      const res = await client.copy(target, key, src.bucket, { headers, ...(ctx.flags.versionId !== undefined && { versionId: ctx.flags.versionId }) });
       return { etag: res.data?.etag?.replace(/"/g, '') };
     },
   });
@@ -142,6 +143,7 @@ export function registerCp(program: Command): void {
     .option('--jobs <n>', 'files or objects at once with -r', '4')
     .option('--checkpoint-dir <dir>', 'where interrupted multipart uploads are recorded for resuming (default: ~/.coffer/checkpoints)')
     .option('--max-upload-speed <size>', 'limit uploads to this many bytes per second, e.g. 10MiB (default: no limit)')
+    .option('--version-id <id>', 'download or copy that version of the source object (copying an old version onto its key restores it)')
     .addHelpText('after', '\nA destination ending in "/" (or an existing local directory) receives the source under its own name.\n' +
       'Run an interrupted upload again, with the same source and destination, to resume it: the parts\n' +
       'already on the server (checked with ListParts) are not sent again. The SSE options apply to what\n' +
@@ -150,7 +152,8 @@ export function registerCp(program: Command): void {
     'coffer cp ./01.txt oss://examplebucket/',
     'coffer cp ./backup.tar oss://examplebucket/backups/backup.tar --sse-algorithm KMS --sse-key-id 0b6f… --part-size 16MiB --parallel 8',
     'coffer cp -r oss://examplebucket/photos/ ./photos',
-    'coffer cp oss://examplebucket/01.txt oss://archive/01.txt --sse-algorithm SM4');
+    'coffer cp oss://examplebucket/01.txt oss://archive/01.txt --sse-algorithm SM4',
+    'coffer cp oss://examplebucket/01.txt oss://examplebucket/01.txt --version-id 3q2-Zx…');
   cmd.action(action<CpFlags, [string, string]>(async (ctx, source, destination) => {
     const sse = objectSse(ctx.flags);
     const headers = sseHeaders(sse);
@@ -159,6 +162,9 @@ export function registerCp(program: Command): void {
     const toOss = isOssUrl(destination);
     if (!fromOss && !toOss) throw new UsageError('cp needs an oss:// URL as source or destination');
     if (fromOss && !toOss && sse) throw new UsageError('the SSE options apply to uploads and copies; a download is decrypted by the server');
+    if (ctx.flags.versionId !== undefined && (!fromOss || ctx.flags.recursive)) {
+      throw new UsageError('--version-id names a version of one source object: it goes with an oss:// source and without -r');
+    }
     const verb = toOss ? (fromOss ? 'Copied' : 'Uploaded') : 'Downloaded';
     const progress = new Progress(verb === 'Copied' ? 'copy' : verb === 'Uploaded' ? 'upload' : 'download', verb === 'Copied' ? 'objects' : 'bytes');
     const items = !fromOss

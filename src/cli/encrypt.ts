@@ -25,7 +25,10 @@ export function registerEncrypt(program: Command): void {
     .option('--parallel <n>', 'objects at once', '8')
     .addHelpText('after', '\nETags, CRC-64s, metadata, ACLs and storage classes stay as they are. Run it again after an\n' +
       'interruption: objects already encrypted as asked are skipped. Without --sse-key-id, an object\n' +
-      'under any KMS key counts as done for --sse-algorithm KMS. Exit code 1 if any object failed.');
+      'under any KMS key counts as done for --sse-algorithm KMS. Exit code 1 if any object failed.\n' +
+      'In a versioned bucket each object re-encrypted is a new version: its older versions keep the\n' +
+      'encryption they had (a version cannot be changed in place). List them with coffer ls --all-versions,\n' +
+      'and remove with coffer rm --version-id those that must not stay.');
   examples(cmd,
     'coffer encrypt oss://examplebucket --sse-algorithm AES256',
     'coffer encrypt oss://examplebucket/reports/ --sse-algorithm KMS --sse-key-id 0b6f… --parallel 16');
@@ -59,13 +62,15 @@ export function registerEncrypt(program: Command): void {
     });
     progress.finish();
     const where = ossUrl(bucket, prefix);
-    ctx.print({ url: where, encryption: sse, objects: objects.length, changed: changed.length, alreadyEncrypted: already, failed }, () => [
+    const versioned = changed.length > 0 && (await client.getBucketVersioning(bucket)).versionStatus !== undefined;
+    ctx.print({ url: where, encryption: sse, objects: objects.length, changed: changed.length, alreadyEncrypted: already, failed, olderVersionsKept: versioned }, () => [
       objects.length === 0
         ? `No objects under ${where}.`
         : changed.length === 0 && failed.length === 0
           ? `Nothing to do: all ${objects.length} object(s) under ${where} already are encrypted with ${describeSse(sse)}.`
           : `Encrypted ${changed.length} of ${objects.length} object(s) under ${where} with ${describeSse(sse)}; ${already} already were; ${failed.length} failed.`,
       ...failed.map((f) => `  FAILED ${ossUrl(bucket, f.key)}: ${f.error}`),
+      ...(versioned ? [`The bucket is versioned: the older versions of the objects encrypted keep their encryption (coffer ls --all-versions ${where}).`] : []),
     ].join('\n'));
     if (failed.length) throw new Error(`${failed.length} of ${objects.length} object(s) could not be encrypted`);
   }));

@@ -147,6 +147,7 @@ function registerSetMeta(program: Command): void {
 interface RmFlags extends CommonFlags {
   recursive?: boolean;
   force?: boolean;
+  versionId?: string;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -162,15 +163,26 @@ function registerRm(program: Command): void {
   const cmd = connectionOptions(program.command('rm <url>'), 'oss')
     .description('remove an object, or with -r every object whose key starts with the prefix')
     .option('-r, --recursive', 'remove every object under oss://bucket[/prefix] (DeleteMultipleObjects, 1000 at a time)')
-    .option('-f, --force', 'do not ask before removing recursively (needed with -r when stdin is not a terminal)');
-  examples(cmd, 'coffer rm oss://examplebucket/01.txt', 'coffer rm -r -f oss://examplebucket/logs/');
+    .option('-f, --force', 'do not ask before removing recursively (needed with -r when stdin is not a terminal)')
+    .option('--version-id <id>', 'remove that version of the object (or that delete marker) for good')
+    .addHelpText('after', '\nIn a versioned bucket, rm without --version-id (and rm -r) adds a delete marker: the object\n' +
+      'disappears from listings and reads, and its versions stay (coffer ls --all-versions shows them).\n' +
+      'rm --version-id removes one version, or one delete marker, for good.');
+  examples(cmd, 'coffer rm oss://examplebucket/01.txt', 'coffer rm -r -f oss://examplebucket/logs/', 'coffer rm oss://examplebucket/01.txt --version-id 3q2-Zx…');
   cmd.action(action<RmFlags, [string]>(async (ctx, url) => {
     const { bucket, key } = parseOssUrl(url);
     const client = ossClient(ctx, bucket);
+    const versionId = ctx.flags.versionId;
+    if (versionId !== undefined && ctx.flags.recursive) throw new UsageError('--version-id names one version of one object: it does not go with -r');
     if (!ctx.flags.recursive) {
       if (!key) throw new UsageError('rm needs an object URL oss://bucket/key, or -r for everything under a prefix (coffer rb removes a bucket)');
-      const res = await client.delete(key);
-      ctx.print({ removed: [key], requestId: res.res.headers['x-oss-request-id'] }, () => `Removed ${ossUrl(bucket, key)}.`);
+      const res = await client.delete(key, versionId !== undefined ? { versionId } : {});
+      const h = res.res.headers;
+      const marker = h['x-oss-delete-marker'] === 'true';
+      ctx.print({ removed: [key], ...(versionId !== undefined && { versionId }), ...(marker && { deleteMarker: true, deleteMarkerVersionId: versionId ?? h['x-oss-version-id'] }), requestId: h['x-oss-request-id'] },
+        () => versionId !== undefined
+          ? `Removed version ${versionId}${marker ? ' (a delete marker)' : ''} of ${ossUrl(bucket, key)}.`
+          : `Removed ${ossUrl(bucket, key)}${marker ? ` (delete marker ${h['x-oss-version-id']}; its versions stay)` : ''}.`);
       return;
     }
     if (!ctx.flags.force) {

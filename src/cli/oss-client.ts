@@ -59,6 +59,9 @@ export interface ListedPart {
 }
 
 /** The ali-oss 6.x calls the CLI makes. */
+/** One object version as ali-oss's getBucketVersions reads it. */
+export interface VersionSummary { name: string; versionId: string; isLatest: boolean; lastModified: string; etag: string; size: number; storageClass: string }
+
 export interface OssClient {
   options: { bucket: string | null };
   putBucket(name: string, options?: { acl?: string; headers?: Headers; storageClass?: string }): Promise<OssResult>;
@@ -66,15 +69,23 @@ export interface OssClient {
   listBuckets(query: Record<string, string | number>): Promise<{ buckets: BucketSummary[] | null; isTruncated: boolean; nextMarker: string | null }>;
   getBucketInfo(name: string): Promise<{ bucket: Record<string, any> }>;
   getBucketEncryption(name: string): Promise<{ encryption: Record<string, string> }>;
+  getBucketVersioning(name: string): Promise<{ versionStatus?: 'Enabled' | 'Suspended' }>;
   deleteBucketEncryption(name: string): Promise<OssResult>;
   listV2(query: Record<string, string | number>, options?: object): Promise<{ objects?: ObjectSummary[] | null; prefixes?: string[] | null; isTruncated: boolean; nextContinuationToken: string | null }>;
   head(key: string): Promise<OssResult>;
   getACL(key: string): Promise<{ acl: string; owner: { id: string; displayName: string } }>;
   put(key: string, data: Buffer, options?: { headers?: Headers; mime?: string }): Promise<OssResult>;
   putStream(key: string, stream: Readable, options?: { headers?: Headers; contentLength?: number; mime?: string }): Promise<OssResult>;
-  getStream(key: string): Promise<{ stream: Readable; res: OssResult['res'] }>;
-  copy(target: string, source: string, sourceBucket: string, options?: { headers?: Headers }): Promise<OssResult & { data?: { etag: string } }>;
-  delete(key: string): Promise<OssResult>;
+  /** `subres.versionId`: that version (getStream has no versionId option of its own). */
+  getStream(key: string, options?: { subres?: Record<string, string> }): Promise<{ stream: Readable; res: OssResult['res'] }>;
+  /** `versionId`: the source version. */
+  copy(target: string, source: string, sourceBucket: string, options?: { headers?: Headers; versionId?: string }): Promise<OssResult & { data?: { etag: string } }>;
+  delete(key: string, options?: { versionId?: string }): Promise<OssResult>;
+  /** ListObjectVersions; query names in camelCase (keyMarker, versionIdMarker, maxKeys). */
+  getBucketVersions(query: Record<string, string | number>): Promise<{
+    objects: VersionSummary[]; deleteMarker: Array<Omit<VersionSummary, 'etag' | 'size' | 'storageClass' | 'isLatest'>>; prefixes: string[] | null;
+    isTruncated: boolean; nextKeyMarker: string | null; nextVersionIdMarker: string | null;
+  }>;
   deleteMulti(keys: string[], options: { quiet: boolean }): Promise<{ deleted: unknown[] }>;
   initMultipartUpload(key: string, options?: { headers?: Headers; mime?: string }): Promise<{ uploadId: string }>;
   uploadPart(key: string, uploadId: string, partNo: number, data: Buffer, start: number, end: number): Promise<{ etag: string }>;

@@ -242,10 +242,14 @@ export async function uploadFile(client: OssClient, file: string, bucket: string
 
 /**
  * GetObject into `dest`, through a temporary file so that a failed download leaves no half file
- * under the real name. `listedSize`: the size a listing gave, already in the progress total.
+ * under the real name. `listedSize`: the size a listing gave, already in the progress total;
+ * `versionId`: that version of the object.
  */
-export async function downloadObject(client: OssClient, key: string, dest: string, progress: Progress, listedSize?: number): Promise<{ size: number; etag: string | undefined }> {
-  const { stream, res } = await client.getStream(key).catch((err) => explain404(client, key, err));
+export async function downloadObject(
+  client: OssClient, key: string, dest: string, progress: Progress, listedSize?: number, versionId?: string,
+): Promise<{ size: number; etag: string | undefined }> {
+  const options = versionId !== undefined ? { subres: { versionId } } : {};
+  const { stream, res } = await client.getStream(key, options).catch((err) => explain404(client, key, err));
   const size = Number(res.headers['content-length']);
   if (listedSize === undefined) progress.expect(size);
   await fs.mkdir(path.dirname(dest), { recursive: true });

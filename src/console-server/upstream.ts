@@ -36,6 +36,9 @@ type Headers = Record<string, string>;
 interface OssRequestParams { method: string; headers?: Headers; mime?: string; content?: string; successStatuses?: number[] }
 
 /** The ali-oss calls the console makes (ali-oss ships no type declarations). */
+/** One object version as ali-oss's getBucketVersions reads it. */
+export interface OssVersionSummary { name: string; versionId: string; isLatest: boolean; lastModified: string; etag: string; size: number }
+
 export interface OssClient {
   listBuckets(query: Record<string, string | number>): Promise<{ buckets: { name: string }[] | null; isTruncated: boolean }>;
   getBucketInfo(name: string): Promise<{ bucket: OssBucketInfo }>;
@@ -50,7 +53,12 @@ export interface OssClient {
   }>;
   head(name: string): Promise<{ res: { headers: Record<string, string> } }>;
   getACL(name: string): Promise<{ acl: string }>;
-  delete(name: string): Promise<unknown>;
+  delete(name: string, options?: { versionId?: string }): Promise<unknown>;
+  /** ListObjectVersions; query names in camelCase (keyMarker, versionIdMarker, maxKeys). */
+  getBucketVersions(query: Record<string, string | number>): Promise<{
+    objects: OssVersionSummary[]; deleteMarker: Array<{ name: string; versionId: string; lastModified: string }>;
+    isTruncated: boolean; nextKeyMarker: string | null; nextVersionIdMarker: string | null;
+  }>;
   putStream(name: string, stream: Readable, options: { contentLength: number; mime?: string; headers: Headers }): Promise<{ res: { headers: Record<string, string> } }>;
   copy(name: string, source: string, options: { headers: Headers }): Promise<unknown>;
   initMultipartUpload(name: string, options: { mime?: string; headers: Headers }): Promise<{ uploadId: string }>;
@@ -209,10 +217,14 @@ const errorXml = new XMLParser({ processEntities: true, htmlEntities: false, par
  * An object's content as a stream (GET), or the API's refusal. ali-oss's getStream discards the
  * body of a refused streamed GET, which carries the error code: this reads it instead.
  */
-export async function getObjectStream(client: () => OssClient, key: string, range?: string): Promise<{ stream: Readable; headers: Record<string, string> }> {
+export async function getObjectStream(
+  client: () => OssClient, key: string, range?: string, versionId?: string,
+): Promise<{ stream: Readable; headers: Record<string, string> }> {
   const res = await call('oss', () => {
     const oss = client();
-    const params = oss._objectRequestParams('GET', key, range ? { headers: { Range: range } } : {});
+    const params = oss._objectRequestParams('GET', key, {
+      ...(range && { headers: { Range: range } }), ...(versionId !== undefined && { subres: { versionId } }),
+    });
     return oss.request({ ...params, customResponse: true, successStatuses: ANY_STATUS }) as Promise<OssRawResponse>;
   });
   if (res.status === 200 || res.status === 206) return { stream: res.res, headers: res.headers };

@@ -12,8 +12,12 @@
  * chosen at random, so concurrent writers to one bucket rarely touch the same row (which PostgreSQL
  * would resolve by re-running one of them). Documents, not columns: the schema does not change.
  *
+ * Versioning: noncurrent versions count as objects (objects, bytes, classes, posture); delete
+ * markers hold nothing and count nothing.
+ *
  * Buckets created before counters existed have no head document and are not counted by writers;
- * backfillBucketStats adopts them and counts their objects and uploads in key order, in batches.
+ * backfillBucketStats adopts them and counts their objects (every version of each key, noncurrent
+ * ones too) and uploads in key order, in batches of whole keys.
  * While it runs, a writer counts only keys the scan has passed (the scan will count the rest as
  * it finds them), so the total is exact when the scan ends.
  *
@@ -27,7 +31,10 @@
  * still running), with its own cursor and the same rule for writers.
  */
 import { randomInt } from 'node:crypto';
-import type { MetadataReader, MetadataStore, MetadataTx, ObjectRecord, PartRecord, TransactionOptions, UploadRecord } from '../store/types';
+import {
+  CURRENT_SEQ, isDeleteMarker,
+  type MetadataReader, type VersionEntry, type MetadataStore, type MetadataTx, type ObjectRecord, type PartRecord, type TransactionOptions, type UploadRecord, type VersionRecord,
+} from '../store/types';
 import { LIMITS } from './coffer';
 import { postureClassKey } from './posture-class';
 
@@ -203,25 +210,33 @@ export function statTransaction<T>(meta: MetadataStore, fn: (tx: MetadataTx) => 
       const head = await headOf(u.bucket);
       return !!head?.posture && (!head.scan || uploadCounted(head.scan, u)) && (!head.posture.scan || uploadCounted(head.posture.scan, u));
     };
+    const count = async (v: VersionRecord, sign: 1 | -1): Promise<void> => {
+      if (isDeleteMarker(v)) return;
+      if (await objectTracked(v.bucket, v.key)) addObject(deltaOf(v.bucket), v, sign);
+      if (await objectPostureTracked(v.bucket, v.key)) addObjectPosture(deltaOf(v.bucket), v, sign);
+    };
     const counted: Partial<MetadataTx> = {
       putObject: async (o) => {
         const old = await tx.putObject(o);
-        if (await objectTracked(o.bucket, o.key)) {
-          const d = deltaOf(o.bucket);
-          if (old) addObject(d, old, -1);
-          addObject(d, o, 1);
-        }
-        if (await objectPostureTracked(o.bucket, o.key)) {
-          const d = deltaOf(o.bucket);
-          if (old) addObjectPosture(d, old, -1);
-          addObjectPosture(d, o, 1);
-        }
+        if (old) await count(old, -1);
+        await count(o, 1);
         return old;
       },
       deleteObject: async (bucket, key) => {
         const old = await tx.deleteObject(bucket, key);
-        if (old && (await objectTracked(bucket, key))) addObject(deltaOf(bucket), old, -1);
-        if (old && (await objectPostureTracked(bucket, key))) addObjectPosture(deltaOf(bucket), old, -1);
+        if (old) await count(old, -1);
+        return old;
+      },
+      // Noncurrent versions count as objects do (bytes, classes, posture); delete markers not at all.
+      putVersion: async (v) => {
+        const old = await tx.putVersion(v);
+        if (old) await count(old, -1);
+        await count(v, 1);
+        return old;
+      },
+      deleteVersion: async (bucket, key, versionId) => {
+        const old = await tx.deleteVersion(bucket, key, versionId);
+        if (old) await count(old, -1);
         return old;
       },
       putUpload: async (u) => {
@@ -348,13 +363,14 @@ async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: n
     const d = zero();
     if (counts.base) d.lastModified = Date.now();
     if (!scan.objectsDone) {
-      const objects = await tx.listObjects(bucket, { after: scan.objectsAfter || undefined, limit: batch.objects });
-      for (const o of objects) {
-        if (counts.base) addObject(d, o, 1);
-        if (counts.posture) addObjectPosture(d, o, 1);
+      const { versions, done } = await wholeKeys(tx, bucket, scan.objectsAfter, batch.objects);
+      for (const v of versions) {
+        if (isDeleteMarker(v)) continue;
+        if (counts.base) addObject(d, v, 1);
+        if (counts.posture) addObjectPosture(d, v, 1);
       }
-      if (objects.length) scan.objectsAfter = objects[objects.length - 1].key;
-      scan.objectsDone = objects.length < batch.objects;
+      if (versions.length) scan.objectsAfter = versions[versions.length - 1].key;
+      scan.objectsDone = done;
     } else {
       const uploads = await tx.listUploads(bucket, { keyMarker: scan.uploadsAfter?.key, uploadIdMarker: scan.uploadsAfter?.uploadId, limit: batch.uploads });
       for (const u of uploads) {
@@ -379,6 +395,28 @@ async function scanStep(meta: MetadataStore, bucket: string, batch: { objects: n
     // Finishing the first scan of an older head leaves its posture scan to do.
     return !done || !head.posture || !!head.posture.scan;
   });
+}
+
+/**
+ * About `limit` versions (objects, noncurrent versions, delete markers) of the keys after `afterKey`,
+ * ending with a whole key: writers count a key's changes once the scan has passed the key, so the
+ * scan must have counted every version of it. `done` when no key is left after these.
+ */
+async function wholeKeys(tx: MetadataTx, bucket: string, afterKey: string, limit: number): Promise<{ versions: VersionRecord[]; done: boolean }> {
+  const page = await tx.listVersions(bucket, { after: afterKey ? { key: afterKey } : undefined, limit: limit + 1 });
+  if (page.length <= limit) return { versions: page.map((e) => e.record), done: true };
+  const cut = page[limit].record.key;
+  const whole = page.filter((e) => e.record.key !== cut);
+  if (whole.length) return { versions: whole.map((e) => e.record), done: false };
+  // One key has more versions than a batch: all of them, in as many reads as it takes.
+  const current = await tx.getObject(bucket, cut);
+  const versions: VersionRecord[] = current ? [current] : [];
+  for (let after: { key: string; seq: number } | undefined = { key: cut, seq: CURRENT_SEQ }; after;) {
+    const more: VersionEntry[] = (await tx.listVersions(bucket, { after, prefix: cut, limit })).filter((e) => e.record.key === cut);
+    versions.push(...more.map((e) => e.record));
+    after = more.length === limit ? { key: cut, seq: more[more.length - 1].seq } : undefined;
+  }
+  return { versions, done: false };
 }
 
 /**

@@ -24,6 +24,7 @@ import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
+import { putCurrent } from './versions';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -150,7 +151,7 @@ export async function uploadPart(c: Coffer, req: UploadPartRequest): Promise<{ p
 export type SourceRange = { first: number; last?: number } | { suffix: number };
 
 export interface UploadPartCopyRequest extends Omit<UploadPartRequest, keyof UploadBody> {
-  source: { bucket: string; key: string };
+  source: { bucket: string; key: string; versionId?: string };
   /** Whole object when absent. */
   range?: SourceRange;
   /** The range as the client wrote it, for the error that refuses it. */
@@ -171,7 +172,7 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
   checkPartNumber(req.partNumber);
   const upload = await requireUpload(c, req.bucket, req.key, req.uploadId);
   checkCustomerKey(upload.encryption, req.customerKey, 'upload');
-  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key, req.source.versionId));
   requireReadable(c, src);
   // Before the conditions: they would tell a caller without the key about the object.
   checkCustomerKey(src.encryption, req.sourceCustomerKey);
@@ -268,7 +269,7 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     ...(checksum && { checksum }),
   };
   const keep = new Set(object.segments.map((s) => s.blobId));
-  await statTransaction(c.meta, async (tx) => {
+  const completed = await statTransaction(c.meta, async (tx) => {
     const current = await tx.getUpload(req.uploadId);
     if (!current) throw noSuchUpload();
     for (const p of chosen) {
@@ -279,11 +280,12 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
     if (req.forbidOverwrite && (await tx.getObject(req.bucket, req.key))) {
       throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: req.key });
     }
-    await tx.putObject(object);
+    const put = await putCurrent(tx, object);
     await tx.deleteUpload(req.uploadId, keep);
+    return put.stored;
   });
   c.collector.sweepSoon();
-  return { object, upload };
+  return { object: completed, upload };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { crc64Check, VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import type { ObjectAcl, ObjectRecord, ObjectTag, StoredHeaders } from '../store/types';
+import { isDeleteMarker, versionIdOf, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -26,6 +26,7 @@ import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
 import { chain } from '../common/streams';
+import { checkVersionId, deleteCurrent, deleteVersionById, putCurrent, requireObjectVersion, updateVersion, versioningIn } from './versions';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -60,8 +61,10 @@ export function plaintextDigests(info: ObjectEncryption | null, objectKey: Buffe
   return { etag: hex(w.md5), crc64: w.crc64.toString(), contentMd5: w.md5.toString('base64') };
 }
 
-export async function getObjectRecord(c: Coffer, bucket: string, key: string): Promise<ObjectRecord> {
+/** The current object, or with `versionId` that version of it (see requireObjectVersion). */
+export async function getObjectRecord(c: Coffer, bucket: string, key: string, versionId?: string): Promise<ObjectRecord> {
   await requireBucket(c, bucket);
+  if (versionId !== undefined) return requireObjectVersion(c, bucket, key, versionId);
   const obj = await c.meta.getObject(bucket, key);
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
   return obj;
@@ -103,24 +106,33 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
 }
 
 /**
- * Makes `record` visible. `fresh` are the segments this request wrote: if the commit fails they
- * are deleted at once (nobody else can reference them). `check` runs inside the transaction.
+ * Makes `record` visible as a new version of its key (see putCurrent), or with `inPlace` as a
+ * change of the current one that keeps its version (an append). `unversioned`: only while the
+ * bucket is not versioned (a record that shares the current one's blobs: two versions must not
+ * share one). `fresh` are the segments this request wrote: if the commit fails they are deleted at
+ * once (nobody else can reference them). `check` runs inside the transaction. Answers the record
+ * as stored (with its version id).
  */
 export async function commitObject(
   c: Coffer,
   record: ObjectRecord,
   fresh: WrittenSegment[],
   check?: (current: ObjectRecord | null) => void,
-): Promise<ObjectRecord | null> {
+  opts: { inPlace?: boolean; unversioned?: boolean } = {},
+): Promise<ObjectRecord> {
   let committed = false;
   try {
-    const replaced = await statTransaction(c.meta, async (tx) => {
+    const { stored, replaced } = await statTransaction(c.meta, async (tx) => {
       check?.(await tx.getObject(record.bucket, record.key));
-      return tx.putObject(record);
+      if (opts.unversioned && (await versioningIn(tx, record.bucket))) {
+        throw new CofferError('PreconditionFailed', "The bucket's versioning changed during the copy; send it again.");
+      }
+      if (opts.inPlace) return { stored: record, replaced: await tx.putObject(record) };
+      return putCurrent(tx, record);
     });
     committed = true;
     if (replaced) c.collector.sweepSoon();
-    return replaced;
+    return stored;
   } finally {
     await settleSegments(c, fresh, committed);
   }
@@ -162,40 +174,58 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
     ...tagsField(req.tags),
     ...(w.checksum && { checksum: { ...w.checksum, type: 'FULL_OBJECT' } }),
   };
-  await commitObject(c, record, [w], check);
-  return record;
+  return commitObject(c, record, [w], check);
 }
 
-export async function deleteObject(c: Coffer, bucket: string, key: string): Promise<void> {
-  await requireBucket(c, bucket);
-  const removed = await statTransaction(c.meta, (tx) => tx.deleteObject(bucket, key), FREES_SPACE);
-  if (removed) c.collector.sweepSoon();
+/** One object (or one version of it) to delete. */
+export interface DeleteTarget { key: string; versionId?: string }
+
+/**
+ * What a delete did, for x-oss-version-id / x-oss-delete-marker: the delete marker it made, or the
+ * version it removed (reported also when there was none, as OSS does); nothing when unversioned.
+ */
+export interface DeleteOutcome { key: string; versionId?: string; deleteMarker: boolean; markerVersionId?: string }
+
+/** DeleteObject: the object (unversioned), a new delete marker (versioned), or with `versionId` that version, permanently. */
+export async function deleteObject(c: Coffer, bucket: string, target: DeleteTarget): Promise<DeleteOutcome> {
+  return (await deleteObjects(c, bucket, [target]))[0];
 }
 
-/** DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does). */
-export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): Promise<string[]> {
+/** DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does); one transaction. */
+export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTarget[]): Promise<DeleteOutcome[]> {
   await requireBucket(c, bucket);
-  if (keys.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
-  const removed = await statTransaction(c.meta, async (tx) => {
+  if (targets.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
+  for (const t of targets) if (t.versionId !== undefined) checkVersionId(t.versionId);
+  const { outcomes, removed } = await statTransaction(c.meta, async (tx) => {
+    const done: DeleteOutcome[] = [];
+    const status = await versioningIn(tx, bucket);
     let n = 0;
-    for (const key of keys) if (await tx.deleteObject(bucket, key)) n++;
-    return n;
+    for (const { key, versionId } of targets) {
+      if (versionId !== undefined) {
+        const gone = await deleteVersionById(tx, bucket, key, versionId);
+        if (gone && !isDeleteMarker(gone)) n++;
+        done.push({ key, versionId, deleteMarker: !!gone && isDeleteMarker(gone) });
+        continue;
+      }
+      const { marker, removed: r } = await deleteCurrent(tx, bucket, key, status);
+      if (r) n++;
+      done.push(marker ? { key, deleteMarker: true, markerVersionId: versionIdOf(marker) } : { key, deleteMarker: false });
+    }
+    return { outcomes: done, removed: n };
   }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
-  return keys;
+  return outcomes;
 }
 
-export async function setObjectAcl(c: Coffer, bucket: string, key: string, acl: ObjectAcl): Promise<void> {
+/** PutObjectACL, of the current object or of one version. */
+export async function setObjectAcl(c: Coffer, bucket: string, key: string, acl: ObjectAcl, versionId?: string): Promise<void> {
   await requireBucket(c, bucket);
-  await statTransaction(c.meta, async (tx) => {
-    const obj = await tx.getObject(bucket, key);
-    if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
-    await tx.putObject({ ...obj, acl });
-  });
+  await statTransaction(c.meta, (tx) => updateVersion(tx, bucket, key, versionId, (obj) => ({ ...obj, acl })));
 }
 
 export interface CopyObjectRequest {
-  source: { bucket: string; key: string };
+  /** `versionId`: copy that version (restoring an old version is a copy of it onto its key). */
+  source: { bucket: string; key: string; versionId?: string };
   target: { bucket: string; key: string };
   /** REPLACE: headers and user metadata come from `attributes`; COPY: from the source. */
   directive: 'COPY' | 'REPLACE';
@@ -224,7 +254,7 @@ export type CopyResult = { notModified: true } | { notModified: false; object: O
  */
 export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<CopyResult> {
   // A link as the source: the copy reads (and its conditions test) the target.
-  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key));
+  const src = await followLink(c, await getObjectRecord(c, req.source.bucket, req.source.key, req.source.versionId));
   requireReadable(c, src);
   // Before the conditions: they would tell a caller without the key about the object.
   checkCustomerKey(src.encryption, req.sourceCustomerKey);
@@ -233,7 +263,9 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   checkObjectKey(req.target.key);
   const tags = copiedTags(src, req);
   const check = req.forbidOverwrite ? forbidOverwrite(req.target.key) : undefined;
-  const self = src.bucket === req.target.bucket && src.key === req.target.key;
+  // In a versioned bucket the copy is a new version, which must not share the source's blobs: the
+  // store retires a version's blobs when that version goes, whatever else names them.
+  const self = src.bucket === req.target.bucket && src.key === req.target.key && !targetBucket.versioning;
   const choice = resolveSse(req.sse, targetBucket.encryption);
   const srcEnc = asObjectEncryption(src.encryption);
   const ctx: KeyContext = { ...req.target, caller: req.caller };
@@ -266,12 +298,12 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     }
     const { tags: _srcTags, ...unchanged } = src;
     const record: ObjectRecord = { ...unchanged, ...base, encryption: encryption ? { ...encryption } : null, ...tagsField(tags) };
-    await commitObject(c, record, [], (current) => {
+    const stored = await commitObject(c, record, [], (current) => {
       if (!current || current.segments[0]?.blobId !== src.segments[0]?.blobId) {
         throw new CofferError('PreconditionFailed', 'The source object changed during the copy.');
       }
-    });
-    return { notModified: false, object: record };
+    }, { inPlace: true, unversioned: true });
+    return { notModified: false, object: stored };
   }
 
   if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
@@ -301,8 +333,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
     // The same plaintext: the source's checksum holds for the copy.
     ...(src.checksum && { checksum: src.checksum }),
   };
-  await commitObject(c, record, [w], check);
-  return { notModified: false, object: record };
+  return { notModified: false, object: await commitObject(c, record, [w], check) };
 }
 
 /**
@@ -392,11 +423,12 @@ export async function appendObject(c: Coffer, req: AppendObjectRequest): Promise
     segments: [...(existing?.segments ?? []), w.segment],
     // Like the encryption, the tags of the first append stay.
     ...tagsField(existing ? existing.tags : req.tags),
+    // Appending makes no new version (as in OSS): the object keeps the one its first append got.
+    ...(existing?.versionId !== undefined && { versionId: existing.versionId }),
   };
-  await commitObject(c, record, [w], (current) => {
+  return commitObject(c, record, [w], (current) => {
     if ((current?.size ?? 0) !== length || (current && current.type !== 'Appendable')) throw positionError(current?.size ?? 0);
-  });
-  return record;
+  }, { inPlace: !!existing });
 }
 
 export async function listObjects(

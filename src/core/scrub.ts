@@ -24,18 +24,19 @@ import { isCofferError } from '../common/errors';
 import { Crc64 } from '../crypto/crc64';
 import { storedSize } from '../crypto/package-format';
 import type { Caller } from '../iam/caller';
-import type { EncryptionInfo, MetadataReader, ObjectRecord, Segment, UploadRecord } from '../store/types';
+import { isDeleteMarker, versionIdOf, type EncryptionInfo, type MetadataReader, type ObjectRecord, type Segment, type UploadRecord, type VersionRecord } from '../store/types';
 import type { Coffer } from './coffer';
 import { asObjectEncryption, isCustomerKeyed } from './encryption';
 import { readObject } from './object-reader';
-import { bucketsFrom } from './walk';
+import { stepOverVersions } from './walk';
 
 export type ProblemKind = 'missing' | 'wrong-length' | 'corrupt' | 'crc32-mismatch' | 'crc64-mismatch' | 'unreadable';
 
-/** Where a finding is: an object, or a part of an unfinished multipart upload. */
+/** Where a finding is: an object (one version of it, when noncurrent), or a part of an unfinished multipart upload. */
 export interface ScrubLocation {
   bucket: string;
   key: string;
+  versionId?: string;
   uploadId?: string;
   partNumber?: number;
 }
@@ -169,12 +170,16 @@ async function check(c: Coffer, item: Item, caller: Caller, result: ScrubResult)
 }
 
 function objectItem(meta: MetadataReader, o: ObjectRecord): Item {
+  const found = async (): Promise<VersionRecord | null> => (await meta.getVersion(o.bucket, o.key, versionIdOf(o)))?.record ?? null;
   return {
-    where: { bucket: o.bucket, key: o.key },
+    where: { bucket: o.bucket, key: o.key, ...(o.versionId !== undefined && { versionId: o.versionId }) },
     encryption: o.encryption,
     segments: o.segments,
     crc64: o.crc64,
-    current: async () => (await meta.getObject(o.bucket, o.key))?.segments.map((s) => s.blobId) ?? null,
+    current: async () => {
+      const now = await found();
+      return now && !isDeleteMarker(now) ? now.segments.map((s) => s.blobId) : null;
+    },
   };
 }
 
@@ -208,30 +213,19 @@ async function checkUploads(c: Coffer, bucket: string, caller: Caller, result: S
   }
 }
 
-/** The bucket to resume in (if it still exists), then every bucket after it, in name order. */
 /** One step of a scrub pass. */
 export async function scrubStep(c: Coffer, step: ScrubStep): Promise<ScrubResult> {
   const result: ScrubResult = { objects: { scanned: 0, bytes: 0 }, uploads: { scanned: 0, parts: 0 }, problems: [], unverified: [], nextMarker: null };
-  const slash = step.marker?.indexOf('/') ?? -1;
-  const resume = slash > 0 ? { bucket: step.marker!.slice(0, slash), key: step.marker!.slice(slash + 1) } : undefined;
-  for await (const bucket of bucketsFrom(c.meta, resume?.bucket)) {
-    let afterKey = bucket === resume?.bucket ? resume.key : undefined;
+  result.nextMarker = await stepOverVersions(c.meta, {
+    marker: step.marker,
+    spent: () => result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes,
     // Entering a bucket (not resuming inside it): its unfinished uploads first.
-    if (afterKey === undefined) await checkUploads(c, bucket, step.caller, result);
-    for (;;) {
-      const page = await c.meta.listObjects(bucket, { after: afterKey, limit: PAGE });
-      for (const o of page) {
-        result.objects.scanned++;
-        result.objects.bytes += o.size;
-        await check(c, objectItem(c.meta, o), step.caller, result);
-        if (result.objects.scanned >= step.maxObjects || result.objects.bytes >= step.maxBytes) {
-          result.nextMarker = `${bucket}/${o.key}`;
-          return result;
-        }
-      }
-      if (page.length < PAGE) break;
-      afterKey = page.at(-1)!.key;
-    }
-  }
+    enterBucket: (bucket) => checkUploads(c, bucket, step.caller, result),
+    visit: async (o) => {
+      result.objects.scanned++;
+      result.objects.bytes += o.size;
+      await check(c, objectItem(c.meta, o), step.caller, result);
+    },
+  });
   return result;
 }

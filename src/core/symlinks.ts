@@ -50,8 +50,7 @@ export async function putSymlink(c: Coffer, req: PutSymlinkRequest): Promise<Obj
     segments: [],
     symlinkTarget: req.target,
   };
-  await commitObject(c, record, [], req.forbidOverwrite ? forbidOverwrite(req.key) : undefined);
-  return record;
+  return commitObject(c, record, [], req.forbidOverwrite ? forbidOverwrite(req.key) : undefined);
 }
 
 /** The object a link names; throws SymlinkTargetNotExist or InvalidTargetType. */

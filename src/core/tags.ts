@@ -4,10 +4,11 @@
  * touches neither its data nor its Last-Modified time.
  */
 import { CofferError } from '../common/errors';
-import type { ObjectRecord, ObjectTag } from '../store/types';
+import type { ObjectTag } from '../store/types';
 import { statTransaction } from './bucket-stats';
 import { requireBucket } from './buckets';
 import type { Coffer } from './coffer';
+import { updateVersion } from './versions';
 
 export const TAG_LIMITS = { maxTags: 10, maxKeyChars: 128, maxValueChars: 256 } as const;
 
@@ -39,15 +40,15 @@ export function checkTags(tags: readonly ObjectTag[]): void {
 /** The record's `tags` field: left out when there are none. */
 export const tagsField = (tags: readonly ObjectTag[] | undefined): { tags?: ObjectTag[] } => (tags?.length ? { tags: [...tags] } : {});
 
-/** Replaces an object's tags (an empty list removes them); its data, ETag and Last-Modified stay. */
-export async function setObjectTags(c: Coffer, bucket: string, key: string, tags: readonly ObjectTag[]): Promise<void> {
+/**
+ * Replaces the tags of an object (of one version of it with `versionId`; an empty list removes
+ * them); its data, ETag and Last-Modified stay.
+ */
+export async function setObjectTags(c: Coffer, bucket: string, key: string, tags: readonly ObjectTag[], versionId?: string): Promise<void> {
   checkTags(tags);
   await requireBucket(c, bucket);
-  await statTransaction(c.meta, async (tx) => {
-    const obj = await tx.getObject(bucket, key);
-    if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: key });
+  await statTransaction(c.meta, (tx) => updateVersion(tx, bucket, key, versionId, (obj) => {
     const { tags: _old, ...rest } = obj;
-    const next: ObjectRecord = { ...rest, ...tagsField(tags) };
-    await tx.putObject(next);
-  });
+    return { ...rest, ...tagsField(tags) };
+  }));
 }

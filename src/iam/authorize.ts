@@ -10,10 +10,10 @@ import type { Caller } from './caller';
 import { normalizeIp, type ConditionValues, type Decision } from './policy';
 
 /** RAM action names of OSS operations that only need read access under an ACL. */
-const READ_ACTIONS = new Set(['oss:GetObject', 'oss:ListObjects']);
+const READ_ACTIONS = new Set(['oss:GetObject', 'oss:GetObjectVersion', 'oss:ListObjects', 'oss:ListObjectVersions']);
 /** Actions a public-read-write ACL grants to anyone. */
 const WRITE_ACTIONS = new Set([
-  'oss:PutObject', 'oss:DeleteObject', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListMultipartUploads',
+  'oss:PutObject', 'oss:DeleteObject', 'oss:DeleteObjectVersion', 'oss:AbortMultipartUpload', 'oss:ListParts', 'oss:ListMultipartUploads',
 ]);
 
 export function aclAllows(acl: ObjectAcl, action: string): boolean {

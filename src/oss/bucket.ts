@@ -79,6 +79,7 @@ export async function GetBucketInfo(c: Coffer, req: OssRequest): Promise<OssResp
         TransferAcceleration: 'Disabled',
         Owner: { DisplayName: b.owner, ID: b.owner },
         AccessControlList: { Grant: b.acl },
+        Versioning: b.versioning,
         ServerSideEncryptionRule: encryptionSummary(b.encryption),
         BucketPolicy: { LogBucket: '', LogPrefix: '' },
         Comment: '',

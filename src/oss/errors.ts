@@ -10,6 +10,9 @@ interface Entry {
   headers?: Record<string, string>;
 }
 
+/** A delete marker in the way (a read of a deleted key, an operation on a marker's version) says so in headers. */
+const VERSION_HEADERS = { DeleteMarker: 'x-oss-delete-marker', VersionId: 'x-oss-version-id' };
+
 const CATALOGUE: Record<string, Entry> = {
   AccessDenied: { status: 403, message: 'You have no right to access this object because of bucket acl.', ec: '0003-00000001' },
   // A preflight no CORS rule allows (the 403 page of the OSS docs names the code and message).
@@ -37,10 +40,11 @@ const CATALOGUE: Record<string, Entry> = {
   InvalidTargetBucketForLogging: { status: 400, message: 'Invalid target bucket.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   NotImplemented: { status: 400, message: 'This operation is not implemented.' },
-  MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.', headers: { ...VERSION_HEADERS, LastModified: 'Last-Modified' } },
   InvalidRange: { status: 416, message: 'The requested range cannot be satisfied.' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101' },
-  NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001' },
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001', headers: VERSION_HEADERS },
+  NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchUpload: { status: 404, message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', ec: '0042-00000002' },
   NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '0034-00000001' },
   NoSuchServerSideEncryptionRule: { status: 404, message: 'The server side encryption configuration was not found', ec: '0005-00000004' },

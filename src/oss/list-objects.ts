@@ -12,13 +12,14 @@ import { param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
 import { xmlDoc, type XmlObject } from './xml';
 
-interface ListParams { prefix: string; delimiter: string; encodingType?: string; maxKeys: number }
+export interface ListParams { prefix: string; delimiter: string; encodingType?: string; maxKeys: number }
 
-async function listParams(c: Coffer, req: OssRequest): Promise<ListParams> {
+/** A listing's parameters (ListObjects, ListObjectVersions), after `action` on the bucket is authorized. */
+export async function listParams(c: Coffer, req: OssRequest, action = 'oss:ListObjects'): Promise<ListParams> {
   const prefix = param(req, 'prefix') ?? '';
   const delimiter = param(req, 'delimiter') ?? '';
   // A listing without prefix is one of the prefix "", as RAM conditions on oss:Prefix see it.
-  authorizeBucket(c, req, 'oss:ListObjects', await requireBucket(c, req.bucket!), { 'oss:prefix': prefix, 'oss:delimiter': delimiter });
+  authorizeBucket(c, req, action, await requireBucket(c, req.bucket!), { 'oss:prefix': prefix, 'oss:delimiter': delimiter });
   const encodingType = param(req, 'encoding-type');
   if (encodingType !== undefined && encodingType !== 'url') {
     throw new CofferError('InvalidArgument', 'encoding-type must be url.', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });

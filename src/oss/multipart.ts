@@ -13,6 +13,7 @@ import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-
 import { isoTime, keyEncoding, quoteEtag, urlEncodeKey, type KeyEncoding } from './format';
 import { objectAclFrom, objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
+import { versionIdHeader } from './object-versions';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, param, type OssRequest, type OssResponse } from './request';
 import { maxKeysParam } from './service';
@@ -113,7 +114,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req, await uploadTags(c, req));
+  const bucket = await authorizeObjectWrite(c, req, await uploadTags(c, req));
   rejectSseHeaders(req);
   const body = await readSmallBody(req);
   const all = (header(req, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes';
@@ -142,7 +143,10 @@ export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promi
   const { encodingType, encode } = encoder(req, [object.key]);
   return {
     status: 200,
-    headers: { ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption), ...checksumHeaders(object.checksum) },
+    headers: {
+      ETag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64, ...sseResponseHeaders(object.encryption), ...checksumHeaders(object.checksum),
+      ...versionIdHeader(object, bucket),
+    },
     body: xmlDoc('CompleteMultipartUploadResult', {
       EncodingType: encodingType,
       Location: `${'encrypted' in req.raw.socket ? 'https' : 'http'}://${req.endpoint}/${object.bucket}/${urlEncodeKey(object.key).replace(/%2F/g, '/')}`,

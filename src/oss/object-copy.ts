@@ -7,6 +7,7 @@ import { authorizeCopySource, copySourceConditions, copySourceOf } from './copy-
 import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
+import { versionIdHeader } from './object-versions';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedEncryption, sseResponseHeaders } from './sse-headers';
 import { xmlDoc } from './xml';
@@ -27,7 +28,7 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const src = await authorizeCopySource(c, req, source);
   const attributes = objectAttributesFrom(req);
   // oss:RequestObjectTag sees the tags the copy will carry, so Copy cannot launder a tag a policy requires.
-  await authorizeObjectWrite(c, req, src ? copiedTags(src, { taggingDirective, attributes }) : attributes.tags);
+  const bucket = await authorizeObjectWrite(c, req, src ? copiedTags(src, { taggingDirective, attributes }) : attributes.tags);
   const result = await copyObject(c, {
     source,
     target: { bucket: req.bucket!, key: req.key! },
@@ -44,7 +45,11 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const obj = result.object;
   return {
     status: 200,
-    headers: { ETag: quoteEtag(obj.etag), 'x-oss-hash-crc64ecma': obj.crc64, ...sseResponseHeaders(obj.encryption) },
+    headers: {
+      ETag: quoteEtag(obj.etag), 'x-oss-hash-crc64ecma': obj.crc64, ...sseResponseHeaders(obj.encryption),
+      ...versionIdHeader(obj, bucket),
+      'x-oss-copy-source-version-id': source.versionId ?? src?.versionId,
+    },
     body: xmlDoc('CopyObjectResult', { ETag: quoteEtag(obj.etag), LastModified: isoTime(obj.lastModified), ...checksumElements(obj.checksum) }),
   };
 }

@@ -6,7 +6,9 @@ import { asObjectEncryption, checkCustomerKey } from '../core/encryption';
 import { CofferError } from '../common/errors';
 import { objectCipher, objectData } from '../core/objects';
 import { requireReadable } from '../core/storage-class';
-import type { ObjectRecord } from '../store/types';
+import { currentDeleteMarker, requireObjectVersion } from '../core/versions';
+import { isDeleteMarker, versionIdOf, type BucketRecord, type ObjectRecord } from '../store/types';
+import { requestedVersionId, versionAction, versionIdHeader } from './object-versions';
 import { authorizeObject } from './access';
 import { existingTagValues } from './object-tagging';
 import { httpDate, quoteEtag } from './format';
@@ -21,18 +23,32 @@ import { header, isHeaderValue, param, type OssRequest, type OssResponse } from 
  * `follow` is false. An SSE-C object (written through the S3 dialect) needs its customer key,
  * which OSS has no way to send: GetObject, HeadObject and GetObjectMeta of one are 400
  * InvalidRequest, before any condition is evaluated, as S3 answers a read without the key.
+ * Answers the object with its bucket (whose versioning decides what x-oss-version-id says).
  */
-export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<ObjectRecord> {
+export async function readableObject(c: Coffer, req: OssRequest, opts = { follow: true }): Promise<{ obj: ObjectRecord; bucket: BucketRecord }> {
   const bucket = await requireBucket(c, req.bucket!);
-  let obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorizeObject(c, req, 'oss:GetObject', bucket, req.key!, obj?.acl, existingTagValues(obj));
-  if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
+  const versionId = requestedVersionId(req);
+  // With a versionId, that version (oss:GetObjectVersion); a delete marker has no ACL or tags.
+  const named = versionId === undefined ? null : await c.meta.getVersion(req.bucket!, req.key!, versionId);
+  let obj = versionId === undefined ? await c.meta.getObject(req.bucket!, req.key!)
+    : named && !isDeleteMarker(named.record) ? named.record : null;
+  authorizeObject(c, req, versionAction('oss:GetObject', versionId), bucket, req.key!, obj?.acl, existingTagValues(obj));
+  if (versionId !== undefined && !obj) await requireObjectVersion(c, req.bucket!, req.key!, versionId);
+  if (!obj) throw await noSuchKey(c, bucket, req.key!);
   if (obj.type === 'Symlink' && opts.follow) obj = await readThroughLink(c, req, bucket, obj);
   if (req.caller.principal.kind === 'anonymous' && asObjectEncryption(obj.encryption)?.algorithm === 'KMS') {
     throw new CofferError('AccessDenied', 'Anonymous requests cannot use SSE-KMS encrypted objects.');
   }
   checkCustomerKey(obj.encryption, req.customerKey);
-  return obj;
+  return { obj, bucket };
+}
+
+/** NoSuchKey, saying so when the key's newest version is a delete marker (only a versioned bucket has any). */
+async function noSuchKey(c: Coffer, bucket: BucketRecord, key: string): Promise<CofferError> {
+  const marker = bucket.versioning ? await currentDeleteMarker(c, bucket.name, key) : null;
+  return new CofferError('NoSuchKey', 'The specified key does not exist.', {
+    Key: key, ...(marker && { DeleteMarker: 'true', VersionId: versionIdOf(marker) }),
+  });
 }
 
 /** Evaluates If-* headers: a 304 response, or null to go on (412 is thrown). */
@@ -107,7 +123,7 @@ function requestedOverrides(req: OssRequest): Record<string, string> {
 
 export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const overrides = requestedOverrides(req);
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   requireReadable(c, obj);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
@@ -116,21 +132,26 @@ export async function GetObject(c: Coffer, req: OssRequest): Promise<OssResponse
   const end = range?.end ?? obj.size - 1;
   // Unseal the key before any header is sent, so a key problem becomes a clean error response.
   const cipher = await objectCipher(c, obj, req.caller, req.customerKey);
-  const headers = { ...objectHeaders(obj, c.now()), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)) };
+  const headers = {
+    ...objectHeaders(obj, c.now()), ...versionIdHeader(obj, bucket), ...overrides, ...(req.checksumMode && !range && checksumHeaders(obj.checksum)),
+  };
   headers['Content-Length'] = end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${obj.size}`;
   return { status: range ? 206 : 200, headers, body: objectData(c, obj, cipher, start, end) };
 }
 
 export async function HeadObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   const notModified = preconditions(req, obj);
   if (notModified) return notModified;
-  return { status: 200, headers: { ...objectHeaders(obj, c.now()), ...(req.checksumMode && checksumHeaders(obj.checksum)), 'Content-Length': obj.size } };
+  return {
+    status: 200,
+    headers: { ...objectHeaders(obj, c.now()), ...versionIdHeader(obj, bucket), ...(req.checksumMode && checksumHeaders(obj.checksum)), 'Content-Length': obj.size },
+  };
 }
 
 export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const obj = await readableObject(c, req);
+  const { obj, bucket } = await readableObject(c, req);
   return {
     status: 200,
     headers: {
@@ -139,6 +160,7 @@ export async function GetObjectMeta(c: Coffer, req: OssRequest): Promise<OssResp
       'Last-Modified': httpDate(obj.lastModified),
       'x-oss-last-access-time': httpDate(obj.lastModified),
       'x-oss-hash-crc64ecma': obj.crc64,
+      ...versionIdHeader(obj, bucket),
     },
   };
 }

@@ -19,6 +19,7 @@ import { malformedForm, readForm, formBoundary, type Form } from './form-data';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
+import { versionIdHeader } from './object-versions';
 import { checkPolicy, parsePolicy } from './post-policy';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
@@ -60,7 +61,7 @@ async function upload(c: Coffer, req: OssRequest, form: Form): Promise<OssRespon
     checkPolicy(policy, (field) => (field === 'bucket' ? req.bucket : field === 'key' ? key : text(field)), new Date());
   }
   const asPut: OssRequest = { ...req, key, caller: caller ?? req.caller, headers: formAsHeaders(form, file.contentType) };
-  await authorizeObjectWrite(c, asPut);
+  const bucket = await authorizeObjectWrite(c, asPut);
   const obj = await putObject(c, {
     bucket: req.bucket!,
     key,
@@ -76,6 +77,7 @@ async function upload(c: Coffer, req: OssRequest, form: Form): Promise<OssRespon
     'x-oss-hash-crc64ecma': obj.crc64,
     'Content-MD5': obj.contentMd5,
     ...sseResponseHeaders(obj.encryption),
+    ...versionIdHeader(obj, bucket),
   };
   return successResponse(req, form, key, headers);
 }

@@ -2,12 +2,13 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
-import type { ObjectTag } from '../store/types';
+import type { BucketRecord, ObjectTag } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
 import { checksumHeaders } from './checksum-headers';
 import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
+import { versionIdHeader } from './object-versions';
 import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedEncryption, sseResponseHeaders } from './sse-headers';
@@ -19,12 +20,14 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
  * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
  * `tags` are the tags the object will carry: oss:RequestObjectTag/<key> conditions see them.
  */
-export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: readonly ObjectTag[]): Promise<void> {
-  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!, requestTagValues(tags));
+export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: readonly ObjectTag[]): Promise<BucketRecord> {
+  const bucket = await requireBucket(c, req.bucket!);
+  await authorizeStoredObject(c, req, 'oss:PutObject', bucket, req.key!, requestTagValues(tags));
+  return bucket;
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req, taggingHeaderTags(req));
+  const bucket = await authorizeObjectWrite(c, req, taggingHeaderTags(req));
   const sse = requestedEncryption(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,
@@ -46,6 +49,7 @@ export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse
       'Content-MD5': obj.contentMd5,
       ...sseResponseHeaders(obj.encryption),
       ...checksumHeaders(obj.checksum),
+      ...versionIdHeader(obj, bucket),
     },
   };
 }

@@ -9,9 +9,11 @@ import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { setObjectTags } from '../core/tags';
 import { CofferError } from '../common/errors';
-import type { BucketRecord, ObjectRecord, ObjectTag } from '../store/types';
+import { requireObjectVersion } from '../core/versions';
+import { isDeleteMarker, type BucketRecord, type ObjectRecord, type ObjectTag } from '../store/types';
 import { authorizeObject } from './access';
 import { readSmallBody } from './body';
+import { requestedVersionId, versionAction } from './object-versions';
 import { header, type OssRequest, type OssResponse } from './request';
 import { malformedXml, parseXml, textOf, xmlDoc } from './xml';
 
@@ -81,32 +83,40 @@ function tagsOfDocument(doc: Record<string, unknown>): ObjectTag[] {
   });
 }
 
-/** Loads the object a tagging operation names and checks access with its tags as condition values. */
-async function taggedObject(c: Coffer, req: OssRequest, action: string, extra?: Record<string, string>): Promise<{ bucket: BucketRecord; obj: ObjectRecord }> {
+/**
+ * Loads the object (or with versionId, the version) a tagging operation names and checks access,
+ * with its tags as condition values (oss:…ObjectVersionTagging for a version).
+ */
+async function taggedObject(c: Coffer, req: OssRequest, action: string, extra?: Record<string, string>): Promise<{ bucket: BucketRecord; obj: ObjectRecord; versionId?: string }> {
   const bucket = await requireBucket(c, req.bucket!);
-  const obj = await c.meta.getObject(req.bucket!, req.key!);
-  authorizeObject(c, req, action, bucket, req.key!, obj?.acl, { ...existingTagValues(obj), ...extra });
+  const versionId = requestedVersionId(req);
+  const found = versionId === undefined ? null : await c.meta.getVersion(req.bucket!, req.key!, versionId);
+  const obj = versionId === undefined ? await c.meta.getObject(req.bucket!, req.key!)
+    : found && !isDeleteMarker(found.record) ? found.record : null;
+  authorizeObject(c, req, versionAction(action, versionId), bucket, req.key!, obj?.acl, { ...existingTagValues(obj), ...extra });
+  if (versionId !== undefined) return { bucket, obj: await requireObjectVersion(c, req.bucket!, req.key!, versionId), versionId };
   if (!obj) throw new CofferError('NoSuchKey', 'The specified key does not exist.', { Key: req.key! });
   return { bucket, obj };
 }
 
 export async function PutObjectTagging(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const tags = parseTagging(await readSmallBody(req));
-  await taggedObject(c, req, 'oss:PutObjectTagging', requestTagValues(tags));
-  await setObjectTags(c, req.bucket!, req.key!, tags);
-  return { status: 200 };
+  const { versionId } = await taggedObject(c, req, 'oss:PutObjectTagging', requestTagValues(tags));
+  await setObjectTags(c, req.bucket!, req.key!, tags, versionId);
+  return { status: 200, headers: { 'x-oss-version-id': versionId } };
 }
 
 export async function GetObjectTagging(c: Coffer, req: OssRequest): Promise<OssResponse> {
   const { obj } = await taggedObject(c, req, 'oss:GetObjectTagging');
   return {
     status: 200,
+    headers: { 'x-oss-version-id': obj.versionId },
     body: xmlDoc('Tagging', { TagSet: { Tag: (obj.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })) } }),
   };
 }
 
 export async function DeleteObjectTagging(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await taggedObject(c, req, 'oss:DeleteObjectTagging');
-  await setObjectTags(c, req.bucket!, req.key!, []);
-  return { status: 204 };
+  const { versionId } = await taggedObject(c, req, 'oss:DeleteObjectTagging');
+  await setObjectTags(c, req.bucket!, req.key!, [], versionId);
+  return { status: 204, headers: { 'x-oss-version-id': versionId } };
 }

@@ -4,7 +4,9 @@ import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './buc
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
 import { GetBucketStat } from './bucket-stat';
+import { GetBucketVersioning, PutBucketVersioning } from './bucket-versioning';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
+import { ListObjectVersions } from './list-object-versions';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
   AbortMultipartUpload, CompleteMultipartUpload, InitiateMultipartUpload, ListMultipartUploads, ListParts, UploadPart, UploadPartCopy,
@@ -31,6 +33,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketAcl, GetBucketAcl,
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   PutBucketCors, GetBucketCors, DeleteBucketCors,
+  PutBucketVersioning, GetBucketVersioning, ListObjectVersions,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

@@ -78,6 +78,7 @@ export type Operation =
   | 'PutBucketAcl' | 'GetBucketAcl'
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
+  | 'PutBucketVersioning' | 'GetBucketVersioning' | 'ListObjectVersions'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -87,10 +88,14 @@ export type Operation =
   | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
-  'versions', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
+const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
-const UNSUPPORTED_OBJECT = ['x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
+const UNSUPPORTED_OBJECT = ['x-oss-process', 'selectObject', 'x-oss-async-process'];
+/** Object operations that act on one version when the request names a versionId. */
+const VERSIONED: ReadonlySet<Operation> = new Set<Operation>([
+  'GetObject', 'HeadObject', 'GetObjectMeta', 'DeleteObject', 'PutObjectAcl', 'GetObjectAcl',
+  'PutObjectTagging', 'GetObjectTagging', 'DeleteObjectTagging',
+]);
 
 export function operationOf(method: string, t: Target, q: Map<string, string>, copySource: boolean): Operation {
   const has = (n: string): boolean => q.has(n);
@@ -112,11 +117,14 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('acl')) return 'PutBucketAcl';
         if (has('encryption')) return 'PutBucketEncryption';
         if (has('cors')) return 'PutBucketCors';
+        if (has('versioning')) return 'PutBucketVersioning';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('cors')) return 'GetBucketCors';
+        if (has('versioning')) return 'GetBucketVersioning';
+        if (has('versions')) return 'ListObjectVersions';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
@@ -136,6 +144,16 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
   }
   const unsupported = UNSUPPORTED_OBJECT.find(has);
   if (unsupported) return notImplemented(`The object sub-resource "${unsupported}"`);
+  const op = objectOperation(method, q, copySource, notAllowed);
+  // OSS refuses a versionId where an operation has no use for one (AppendObject: EC 0016-00000504).
+  if (has('versionId') && !VERSIONED.has(op)) {
+    throw new CofferError('InvalidArgument', `${op} does not take a versionId.`, { ArgumentName: 'versionId', ArgumentValue: q.get('versionId')! });
+  }
+  return op;
+}
+
+function objectOperation(method: string, q: Map<string, string>, copySource: boolean, notAllowed: () => never): Operation {
+  const has = (n: string): boolean => q.has(n);
   switch (method) {
     case 'PUT':
       if (has('acl')) return 'PutObjectAcl';

@@ -7,6 +7,7 @@ import { authorizeObject } from './access';
 import { httpDate, quoteEtag, urlEncodeKey } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
+import { versionIdHeader } from './object-versions';
 import { readableObject } from './object-get';
 import { header, type OssRequest, type OssResponse } from './request';
 import { rejectSseHeaders } from './sse-headers';
@@ -28,7 +29,7 @@ function symlinkTargetOf(req: OssRequest): string {
 }
 
 export async function PutSymlink(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req);
+  const bucket = await authorizeObjectWrite(c, req);
   rejectSseHeaders(req);
   const link = await putSymlink(c, {
     bucket: req.bucket!,
@@ -38,12 +39,12 @@ export async function PutSymlink(c: Coffer, req: OssRequest): Promise<OssRespons
     forbidOverwrite: forbidOverwriteFrom(req),
   });
   req.body.resume();
-  return { status: 200, headers: { ETag: quoteEtag(link.etag) } };
+  return { status: 200, headers: { ETag: quoteEtag(link.etag), ...versionIdHeader(link, bucket) } };
 }
 
 /** GetSymlink needs read access to the link only. Anything but a link is "no such symlink". */
 export async function GetSymlink(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const link = await readableObject(c, req, { follow: false });
+  const { obj: link } = await readableObject(c, req, { follow: false });
   if (link.type !== 'Symlink') throw new CofferError('NoSuchKey', 'The specified key is not a symlink.', { Key: req.key! });
   return {
     status: 200,

@@ -16,7 +16,7 @@ const STATUS: Record<string, number> = {
   MissingSecurityHeader: 400, XAmzContentSHA256Mismatch: 400, TooManyBuckets: 400, InvalidLocationConstraint: 400,
   IllegalLocationConstraintException: 400, InvalidPolicyDocument: 400, MalformedPOSTRequest: 400, BadRequest: 400, UnexpectedContent: 400,
   MethodNotAllowed: 405,
-  NoSuchBucket: 404, NoSuchKey: 404, NoSuchUpload: 404, NoSuchCORSConfiguration: 404, NoSuchTagSet: 404,
+  NoSuchBucket: 404, NoSuchKey: 404, NoSuchVersion: 404, NoSuchUpload: 404, NoSuchCORSConfiguration: 404, NoSuchTagSet: 404,
   ServerSideEncryptionConfigurationNotFoundError: 404, NoSuchLifecycleConfiguration: 404, NoSuchBucketPolicy: 404,
   NoSuchWebsiteConfiguration: 404, ObjectLockConfigurationNotFoundError: 404, OwnershipControlsNotFoundError: 404,
   NoSuchPublicAccessBlockConfiguration: 404, ReplicationConfigurationNotFoundError: 404,
@@ -59,5 +59,14 @@ export function renderS3Error(err: unknown, requestId: string, resource: string)
       : new CofferError('InternalError', 'We encountered an internal error. Please try again.');
   const { code, message, extras } = asS3(e);
   const body = toXml('Error', { Code: code, Message: message, ...extras, Resource: resource, RequestId: requestId, HostId: requestId });
-  return { status: STATUS[code] ?? 500, code, body, headers: {} };
+  return { status: STATUS[code] ?? 500, code, body, headers: versionHeaders(extras) };
+}
+
+/** A delete marker in the way of a read says so, as S3 does, in x-amz-delete-marker and x-amz-version-id. */
+function versionHeaders(extras: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (extras.DeleteMarker !== undefined) headers['x-amz-delete-marker'] = extras.DeleteMarker;
+  if (extras.DeleteMarker !== undefined && extras.VersionId !== undefined) headers['x-amz-version-id'] = extras.VersionId;
+  if (extras.LastModified !== undefined) headers['Last-Modified'] = extras.LastModified;
+  return headers;
 }

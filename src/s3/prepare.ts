@@ -10,7 +10,7 @@ import type { Coffer } from '../core/coffer';
 import { readSmallBody } from '../oss/body';
 import { header, type OssRequest, type OssResponse } from '../oss/request';
 import { isXmlDoc, xmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
-import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument } from './request-documents';
+import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument, versioningDocument } from './request-documents';
 import { completeChecksum, smallBodyChecksum, uploadChecksum, writeChecksum } from './checksums';
 import type { DecodedPayload } from './payload';
 import type { MappedOperation } from './router';
@@ -32,7 +32,10 @@ function listLimit(req: OssRequest, name: string): Reshape | undefined {
 }
 
 function emptyPage(value: XmlValue): XmlValue {
-  const { Contents: _c, CommonPrefixes: _p, NextMarker: _m, NextContinuationToken: _t, ...rest } = value as XmlObject;
+  const {
+    Contents: _c, Version: _v, DeleteMarker: _d, CommonPrefixes: _p, NextMarker: _m, NextContinuationToken: _t,
+    NextKeyMarker: _k, NextVersionIdMarker: _i, ...rest
+  } = value as XmlObject;
   return { ...rest, MaxKeys: 0, IsTruncated: false, ...(rest.KeyCount !== undefined && { KeyCount: 0 }) };
 }
 
@@ -82,7 +85,7 @@ function checkSelfCopy(req: OssRequest): void {
 
 /** Adjusts the request for the operation; answers how to reshape its answer, if S3 needs that. */
 export async function prepare(c: Coffer, op: MappedOperation, req: OssRequest, payload: DecodedPayload): Promise<Reshape | undefined> {
-  if (op === 'ListObjects' || op === 'ListObjectsV2') return listLimit(req, 'max-keys');
+  if (op === 'ListObjects' || op === 'ListObjectsV2' || op === 'ListObjectVersions') return listLimit(req, 'max-keys');
   await adjust(c, op, req, payload);
   return undefined;
 }
@@ -102,6 +105,8 @@ async function adjust(c: Coffer, op: MappedOperation, req: OssRequest, payload: 
       return replaceBody(req, '');
     case 'PutBucketEncryption':
       return replaceBody(req, encryptionRuleDocument(await readSmallBody(req)));
+    case 'PutBucketVersioning':
+      return replaceBody(req, versioningDocument(await readSmallBody(req)));
     case 'PutBucketAcl':
     case 'PutObjectAcl': {
       // OSS's PutBucketAcl creates a missing bucket; S3's does not.

@@ -42,6 +42,19 @@ export function encryptionRuleDocument(body: string): string {
   });
 }
 
+/**
+ * S3's VersioningConfiguration → OSS's: MfaDelete Disabled is what Coffer does anyway; Enabled
+ * (deletes of versions only with an MFA code) is NotImplemented rather than ignored.
+ */
+export function versioningDocument(body: string): string {
+  const conf = parseXml(body, 'VersioningConfiguration');
+  const mfa = tokenOf(conf, 'MfaDelete');
+  if (mfa === 'Enabled') throw new CofferError('NotImplemented', 'MFA delete is not implemented by Coffer.');
+  if (mfa !== undefined && mfa !== 'Disabled') throw malformedXml('<MfaDelete> must be Enabled or Disabled');
+  const status = tokenOf(conf, 'Status');
+  return toXml('VersioningConfiguration', { Status: status });
+}
+
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
 /**

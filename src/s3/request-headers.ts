@@ -56,16 +56,13 @@ export function cannedAcl(value: string): string {
   throw new CofferError('InvalidArgument', `${value} is not a canned ACL.`, { ArgumentName: 'x-amz-acl', ArgumentValue: value });
 }
 
-/** x-amz-copy-source: [/]bucket/key[?versionId=…], percent-encoded; to OSS's /bucket/key. */
+/** x-amz-copy-source: [/]bucket/key[?versionId=…], percent-encoded; to OSS's /bucket/key[?versionId=…]. */
 function copySource(value: string): string {
   const q = value.indexOf('?');
   const path = q < 0 ? value : value.slice(0, q);
   const version = q < 0 ? null : new URLSearchParams(value.slice(q + 1)).get('versionId');
-  // Without versioning every object is the "null" version; any other id names nothing.
-  if (version !== null && version !== 'null') {
-    throw new CofferError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
-  }
-  return `/${path.replace(/^\//, '')}`;
+  // The operation validates the id (InvalidArgument for one that cannot be a version id).
+  return `/${path.replace(/^\//, '')}${version === null ? '' : `?versionId=${version}`}`;
 }
 
 /**

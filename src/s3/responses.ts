@@ -22,6 +22,9 @@ const HEADER_NAMES: Record<string, string> = {
   'x-oss-tagging-count': 'x-amz-tagging-count',
   'x-oss-restore': 'x-amz-restore',
   'x-oss-checksum-type': 'x-amz-checksum-type',
+  'x-oss-version-id': 'x-amz-version-id',
+  'x-oss-delete-marker': 'x-amz-delete-marker',
+  'x-oss-copy-source-version-id': 'x-amz-copy-source-version-id',
 };
 
 type Headers = Record<string, string | number | undefined>;
@@ -80,6 +83,8 @@ function s3Document(doc: XmlDoc): XmlDoc {
       }));
     case 'ListBucketResult':
       return xmlDoc(doc.root, ns({ ...v, Contents: entries(v.Contents, ['Type', 'RestoreInfo']) }));
+    case 'ListVersionsResult':
+      return xmlDoc(doc.root, ns({ ...v, Version: entries(v.Version, ['Type', 'RestoreInfo']) }));
     case 'ListMultipartUploadsResult':
       return xmlDoc(doc.root, ns({ ...v, Upload: entries(v.Upload, []) }));
     case 'ListPartsResult':

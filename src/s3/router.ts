@@ -22,6 +22,9 @@ export const S3_TO_OSS = {
   GetBucketEncryption: 'GetBucketEncryption',
   PutBucketEncryption: 'PutBucketEncryption',
   DeleteBucketEncryption: 'DeleteBucketEncryption',
+  PutBucketVersioning: 'PutBucketVersioning',
+  GetBucketVersioning: 'GetBucketVersioning',
+  ListObjectVersions: 'ListObjectVersions',
   ListObjects: 'ListObjects',
   ListObjectsV2: 'ListObjectsV2',
   DeleteObjects: 'DeleteMultipleObjects',
@@ -48,12 +51,10 @@ export const S3_TO_OSS = {
 export type MappedOperation = keyof typeof S3_TO_OSS;
 
 /**
- * Bucket configurations Coffer does not keep: reading one answers S3's "not configured" error (or,
- * for versioning, the empty configuration of a bucket that never had it), which is the truth; writing
- * one is NotImplemented. Value: [RAM action of the read, S3 error code of "none"].
+ * Bucket configurations Coffer does not keep: reading one answers S3's "not configured" error,
+ * which is the truth; writing one is NotImplemented. Value: [RAM action of the read, S3 error code of "none"].
  */
 export const UNCONFIGURED = {
-  versioning: ['oss:GetBucketVersioning', null],
   policy: ['oss:GetBucketPolicy', 'NoSuchBucketPolicy'],
   lifecycle: ['oss:GetBucketLifecycle', 'NoSuchLifecycleConfiguration'],
   tagging: ['oss:GetBucketTagging', 'NoSuchTagSet'],
@@ -62,13 +63,13 @@ export const UNCONFIGURED = {
   ownershipControls: ['oss:GetBucketInfo', 'OwnershipControlsNotFoundError'],
   publicAccessBlock: ['oss:GetBucketInfo', 'NoSuchPublicAccessBlockConfiguration'],
   replication: ['oss:GetBucketReplication', 'ReplicationConfigurationNotFoundError'],
-} as const satisfies Record<string, readonly [string, string | null]>;
+} as const satisfies Record<string, readonly [string, string]>;
 
 export type Unconfigured = keyof typeof UNCONFIGURED;
 
 /** Bucket sub-resources S3 has and Coffer does not: refused whatever the method (reads of UNCONFIGURED excepted). */
 const UNSUPPORTED_BUCKET = ['logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
-  'inventory', 'intelligent-tiering', 'versions', 'metadataTable', 'metadataConfiguration', 'session', ...Object.keys(UNCONFIGURED)];
+  'inventory', 'intelligent-tiering', 'metadataTable', 'metadataConfiguration', 'session', ...Object.keys(UNCONFIGURED)];
 const UNSUPPORTED_OBJECT = ['retention', 'legal-hold', 'torrent', 'select', 'attributes', 'renameObject'];
 
 export type S3Route = { op: MappedOperation } | { op: 'GetBucketConfiguration'; resource: Unconfigured };
@@ -93,12 +94,15 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('acl')) return route('PutBucketAcl');
         if (has('cors')) return route('PutBucketCors');
         if (has('encryption')) return route('PutBucketEncryption');
+        if (has('versioning')) return route('PutBucketVersioning');
         return route('CreateBucket');
       case 'GET':
         if (has('acl')) return route('GetBucketAcl');
         if (has('cors')) return route('GetBucketCors');
         if (has('encryption')) return route('GetBucketEncryption');
         if (has('location')) return route('GetBucketLocation');
+        if (has('versioning')) return route('GetBucketVersioning');
+        if (has('versions')) return route('ListObjectVersions');
         if (has('uploads')) return route('ListMultipartUploads');
         return route(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
       case 'HEAD':

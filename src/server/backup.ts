@@ -180,6 +180,7 @@ export class EmbeddedBackups implements StoreBackups {
       // The first read starts the transaction and pins its state; the leases are taken in the same synchronous run.
       ids = db.prepare(`
         SELECT json_extract(s.value, '$.blobId') FROM objects, json_each(objects.data, '$.segments') AS s
+        UNION SELECT json_extract(s.value, '$.blobId') FROM versions, json_each(versions.data, '$.segments') AS s
         UNION SELECT blob_id FROM parts`).pluck().all() as string[];
       release = collector.lease(ids);
       status.snapshotAt = Date.now();

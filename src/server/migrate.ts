@@ -16,7 +16,7 @@ import { RootKeyMismatchError, verifyRootKey } from '../core/keys/root-key-check
 import { loadRootKey } from '../crypto/root-key';
 import { loadRootCredentials, ROOT_CREDENTIALS_FILE } from '../iam/root-credentials';
 import { METADATA_FILE, openBlobStore, openMetadataStore } from '../store/open';
-import type { BlobStore, MetadataReader, MetadataStore, Segment } from '../store/types';
+import { CURRENT_SEQ, isDeleteMarker, versionIdOf, type BlobStore, type MetadataReader, type MetadataStore, type Segment, type VersionRecord } from '../store/types';
 
 export interface MigrateOptions {
   dataDir: string;
@@ -31,6 +31,8 @@ export interface MigrateOptions {
 export interface MigrationReport {
   buckets: number;
   objects: number;
+  /** Noncurrent object versions and delete markers. */
+  versions: number;
   uploads: number;
   parts: number;
   documents: number;
@@ -46,18 +48,38 @@ const LOCAL_SETTINGS = new Set(['blob-orphan-scan']);
 /** Documents of the same kind: leases name processes of the source. */
 const LOCAL_DOC_KINDS = new Set(['job-lease']);
 
-/** Every object and part of the store, bucket by bucket, page by page. */
-async function* everything(meta: MetadataReader): AsyncGenerator<{ kind: 'bucket' | 'object' | 'upload' | 'part'; value: any }> {
+type Item = { kind: 'bucket' | 'object' | 'version' | 'upload' | 'part'; value: any };
+
+/**
+ * A bucket's objects and their noncurrent versions and delete markers. A key's noncurrent ones come
+ * oldest first: the target's putVersion makes each the newest it has, so their order carries over.
+ */
+async function* versionsOf(meta: MetadataReader, bucket: string): AsyncGenerator<Item> {
+  let older: VersionRecord[] = [];
+  const flush = function* (): Generator<Item> {
+    for (const v of older.reverse()) yield { kind: 'version', value: v };
+    older = [];
+  };
+  for (let after: { key: string; seq: number } | undefined; ;) {
+    const page = await meta.listVersions(bucket, { after, limit: PAGE });
+    for (const e of page) {
+      if (older.length && older[0].key !== e.record.key) yield* flush();
+      if (e.seq === CURRENT_SEQ) yield { kind: 'object', value: e.record };
+      else older.push(e.record);
+    }
+    if (page.length < PAGE) break;
+    after = { key: page.at(-1)!.record.key, seq: page.at(-1)!.seq };
+  }
+  yield* flush();
+}
+
+/** Every object, version and part of the store, bucket by bucket, page by page. */
+async function* everything(meta: MetadataReader): AsyncGenerator<Item> {
   for (let after: string | undefined; ;) {
     const buckets = await meta.listBuckets({ after, limit: PAGE });
     for (const b of buckets) {
       yield { kind: 'bucket', value: b };
-      for (let last: string | undefined; ;) {
-        const page = await meta.listObjects(b.name, { after: last, limit: PAGE });
-        for (const o of page) yield { kind: 'object', value: o };
-        if (page.length < PAGE) break;
-        last = page.at(-1)!.key;
-      }
+      yield* versionsOf(meta, b.name);
       for (let keyMarker: string | undefined, uploadIdMarker: string | undefined; ;) {
         const page = await meta.listUploads(b.name, { keyMarker, uploadIdMarker, limit: PAGE });
         for (const u of page) {
@@ -134,7 +156,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     // 1. Blobs first: a record copied later never names a blob the target lacks.
     const blobs = { total: 0, copied: 0, skipped: 0, bytes: 0 };
     const segmentsOf = (item: { kind: string; value: any }): Segment[] =>
-      item.kind === 'object' ? item.value.segments : item.kind === 'part' ? [item.value.segment] : [];
+      item.kind === 'object' ? item.value.segments : item.kind === 'version' ? (isDeleteMarker(item.value) ? [] : item.value.segments)
+        : item.kind === 'part' ? [item.value.segment] : [];
     for await (const item of everything(src)) {
       for (const seg of segmentsOf(item)) {
         const r = await copyBlob(srcBlobs, dstBlobs, seg.blobId);
@@ -168,7 +191,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     say(`settings: ${settings.length}, documents: ${documents}`);
 
     // 3. Buckets, objects, uploads and parts, in batches.
-    const counts = { buckets: 0, objects: 0, uploads: 0, parts: 0 };
+    const counts = { buckets: 0, objects: 0, versions: 0, uploads: 0, parts: 0 };
     let batch: Array<{ kind: string; value: any }> = [];
     const flush = async (): Promise<void> => {
       const items = batch;
@@ -177,6 +200,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
         for (const { kind, value } of items) {
           if (kind === 'bucket') await tx.putBucket(value);
           else if (kind === 'object') await tx.putObject(value);
+          else if (kind === 'version') await tx.putVersion(value);
           else if (kind === 'upload') await tx.putUpload(value);
           else await tx.putPart(value);
         }
@@ -188,7 +212,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       if (batch.length >= 200) await flush();
     }
     await flush();
-    say(`records: ${counts.buckets} buckets, ${counts.objects} objects, ${counts.uploads} uploads, ${counts.parts} parts`);
+    say(`records: ${counts.buckets} buckets, ${counts.objects} objects, ${counts.versions} older versions, ${counts.uploads} uploads, ${counts.parts} parts`);
 
     // 4. The audit trail, continuing after what the target already holds.
     const already = (await dst.listAudit({ limit: Number.MAX_SAFE_INTEGER })).length;
@@ -210,6 +234,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       const v = item.value;
       const got = item.kind === 'bucket' ? await dst.getBucket(v.name)
         : item.kind === 'object' ? await dst.getObject(v.bucket, v.key)
+          : item.kind === 'version' ? (await dst.getVersion(v.bucket, v.key, versionIdOf(v)))?.record
           : item.kind === 'upload' ? await dst.getUpload(v.uploadId)
             : await dst.getPart(v.uploadId, v.partNumber);
       if (JSON.stringify(got) !== JSON.stringify(v)) throw new Error(`verification failed: the ${item.kind} ${JSON.stringify(v.key ?? v.name ?? v.uploadId)} differs in the target`);

@@ -4,7 +4,7 @@
  * index — from a lower bound (prefix, marker, or past a rolled-up common prefix) to the end of
  * the prefix.
  */
-import type { ListObjectsQuery, ListUploadsQuery } from './types';
+import { CURRENT_SEQ, type ListObjectsQuery, type ListUploadsQuery, type ListVersionsQuery, type ObjectRecord, type VersionEntry } from './types';
 
 export const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -64,4 +64,32 @@ export function uploadKeyRange(q: ListUploadsQuery): UploadRange | null {
     }
   }
   return { lo, loOp, hi, idAfter };
+}
+
+/**
+ * Where a version listing starts: past `after`, as a range of whole keys (`after` as an object
+ * listing's marker) and, when `after` names one version, the older versions of its key before it.
+ */
+export function versionRanges(q: ListVersionsQuery): { within?: { key: Buffer; seqBelow: number }; keys: ListObjectsQuery } {
+  const keys: ListObjectsQuery = { prefix: q.prefix, after: q.after?.key, skipPrefix: q.skipPrefix, limit: q.limit };
+  const a = q.after;
+  if (!a || a.seq === undefined || !a.key.startsWith(q.prefix ?? '')) return { keys };
+  if (q.skipPrefix !== undefined && a.key.startsWith(q.skipPrefix)) return { keys };
+  return { within: { key: utf8(a.key), seqBelow: a.seq }, keys };
+}
+
+/**
+ * Interleaves a key range's current objects (key order) with its noncurrent versions (key order,
+ * newest first): a key's current object comes before its other versions. At most `limit`.
+ */
+export function mergeVersions(current: ObjectRecord[], noncurrent: VersionEntry[], limit: number): VersionEntry[] {
+  const out: VersionEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < current.length || j < noncurrent.length)) {
+    const takeCurrent = j === noncurrent.length
+      || (i < current.length && Buffer.compare(utf8(current[i].key), utf8(noncurrent[j].record.key)) <= 0);
+    out.push(takeCurrent ? { seq: CURRENT_SEQ, record: current[i++] } : noncurrent[j++]);
+  }
+  return out;
 }

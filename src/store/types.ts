@@ -43,7 +43,14 @@ export interface BucketRecord {
   encryption: EncryptionRule | null;
   /** Absent on records written before CORS existed: same as null. */
   cors?: CorsConfiguration | null;
+  /** PutBucketVersioning; absent while the bucket has never been versioned (it can never return to that). */
+  versioning?: VersioningStatus;
 }
+
+export type VersioningStatus = 'Enabled' | 'Suspended';
+
+/** The version id of objects written while a bucket was unversioned or suspended, and of their delete markers. */
+export const NULL_VERSION = 'null';
 
 /** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
 export interface Segment {
@@ -122,7 +129,32 @@ export interface ObjectRecord {
   symlinkTarget?: string;
   /** Absent unless a client asked for one (S3's x-amz-checksum-*). */
   checksum?: StoredChecksum;
+  /** Absent for the null version (every object of a bucket never versioned). */
+  versionId?: string;
 }
+
+/** What DeleteObject leaves in a versioned bucket: a version that says the key is gone. */
+export interface DeleteMarkerRecord {
+  bucket: string;
+  key: string;
+  deleteMarker: true;
+  /** Absent for the null version (a delete while versioning is suspended). */
+  versionId?: string;
+  lastModified: number;
+}
+
+/** One version of a key: an object or a delete marker. */
+export type VersionRecord = ObjectRecord | DeleteMarkerRecord;
+
+export const isDeleteMarker = (v: VersionRecord): v is DeleteMarkerRecord => (v as DeleteMarkerRecord).deleteMarker === true;
+export const versionIdOf = (v: VersionRecord): string => v.versionId ?? NULL_VERSION;
+
+/**
+ * A version in listing order, which is by key, then newest first. `seq` orders a key's versions:
+ * CURRENT_SEQ for the current object, smaller numbers for older versions and delete markers.
+ */
+export interface VersionEntry { seq: number; record: VersionRecord }
+export const CURRENT_SEQ = Number.MAX_SAFE_INTEGER;
 
 export interface UploadRecord {
   uploadId: string;
@@ -185,6 +217,14 @@ export interface ListObjectsQuery {
   limit: number;
 }
 
+export interface ListVersionsQuery {
+  prefix?: string;
+  /** Exclusive: after every version of `key`, or, with `seq`, after that version of it. */
+  after?: { key: string; seq?: number };
+  skipPrefix?: string;
+  limit: number;
+}
+
 export interface ListUploadsQuery {
   prefix?: string;
   keyMarker?: string;
@@ -198,10 +238,20 @@ export interface MetadataReader {
   getBucket(name: string): Promise<BucketRecord | null>;
   listBuckets(query: { prefix?: string; after?: string; limit: number }): Promise<BucketRecord[]>;
   countBuckets(): Promise<number>;
-  /** True when the bucket holds no object and no unfinished multipart upload. */
+  /** True when the bucket holds no object, no version or delete marker and no unfinished multipart upload. */
   bucketIsEmpty(name: string): Promise<boolean>;
+  /** The current version of a key (never a delete marker). */
   getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
   listObjects(bucket: string, query: ListObjectsQuery): Promise<ObjectRecord[]>;
+  // Versioning. A key's versions are its current object (getObject), if any, and its noncurrent
+  // versions and delete markers. When a key has no current object, its newest version, if any, is
+  // a delete marker (the core keeps this so; the store does not check it).
+  /** A version by id, the current object included; versionId 'null' is the null version. */
+  getVersion(bucket: string, key: string, versionId: string): Promise<VersionEntry | null>;
+  /** The newest noncurrent version or delete marker of a key. */
+  newestNoncurrent(bucket: string, key: string): Promise<VersionEntry | null>;
+  /** Every version (current ones too) in listing order: by key, then newest first. */
+  listVersions(bucket: string, query: ListVersionsQuery): Promise<VersionEntry[]>;
   getUpload(uploadId: string): Promise<UploadRecord | null>;
   listUploads(bucket: string, query: ListUploadsQuery): Promise<UploadRecord[]>;
   getPart(uploadId: string, partNumber: number): Promise<PartRecord | null>;
@@ -244,6 +294,14 @@ export interface MetadataTx extends MetadataReader {
   /** Inserts or replaces; returns the replaced record. */
   putObject(object: ObjectRecord): Promise<ObjectRecord | null>;
   deleteObject(bucket: string, key: string): Promise<ObjectRecord | null>;
+  /**
+   * Stores a noncurrent version or delete marker: it replaces the one of the same id (keeping its
+   * place), or else becomes the key's newest noncurrent version. Its blobs are live, the replaced
+   * one's retired; returns the replaced one.
+   */
+  putVersion(version: VersionRecord): Promise<VersionRecord | null>;
+  /** Removes a noncurrent version or delete marker, retiring its blobs. */
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | null>;
   /** Inserts or replaces (a rewrap re-seals an unfinished upload's key). */
   putUpload(upload: UploadRecord): Promise<void>;
   /**

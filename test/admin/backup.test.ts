@@ -18,7 +18,7 @@ import type { BackupStatus } from '../../src/admin/service';
 import { createLogger } from '../../src/common/log';
 import { EmbeddedBackups, MANIFEST_FILE } from '../../src/server/backup';
 import { openMetadataStore } from '../../src/store/open';
-import type { MetadataReader } from '../../src/store/types';
+import { isDeleteMarker, type MetadataReader } from '../../src/store/types';
 import { runCoffer } from '../cli/helpers';
 import { freshDatabase } from '../helpers/backends';
 import { listFiles } from '../helpers/data-dir';
@@ -50,11 +50,13 @@ const content = (key: string, version: number, size = 3000): Buffer => {
   return Buffer.concat([head, Buffer.alloc(Math.max(0, size - head.length), version & 0xff)]);
 };
 
-/** Every blob id the metadata names: the segments of every object and of every part of every unfinished upload. */
+/** Every blob id the metadata names: the segments of every object version and of every part of every unfinished upload. */
 async function namedBlobs(meta: MetadataReader): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const b of await meta.listBuckets({ limit: 1000 })) {
-    for (const o of await meta.listObjects(b.name, { limit: 1_000_000 })) for (const s of o.segments) ids.add(s.blobId);
+    for (const { record: v } of await meta.listVersions(b.name, { limit: 1_000_000 })) {
+      if (!isDeleteMarker(v)) for (const s of v.segments) ids.add(s.blobId);
+    }
     for (const u of await meta.listUploads(b.name, { limit: 10_000 })) {
       for (const p of await meta.listParts(u.uploadId, { limit: 10_000 })) ids.add(p.segment.blobId);
     }
@@ -149,6 +151,29 @@ test('writes between the snapshot and the copy: their retired blobs are collecte
   const [part] = [(await r.listParts('pending', pending.uploadId)).parts].flat();
   await r.completeMultipartUpload('pending', pending.uploadId, [{ number: 1, etag: part.ETag }]);
   assert.ok(Buffer.from((await r.get('pending')).content).equals(pendingPart));
+});
+
+test('a versioned bucket: the copy has every version and delete marker, each readable by its id', async () => {
+  const srv = await server();
+  const oss = srv.client({ bucket: 'hist' });
+  await oss.putBucket('hist');
+  await oss.putBucketVersioning('hist', 'Enabled');
+  const bodies = [content('doc', 1, 90_000), content('doc', 2, 4000)];
+  const ids = [
+    (await oss.put('doc', bodies[0], { headers: { [SSE]: 'AES256' } })).res.headers['x-oss-version-id'],
+    (await oss.put('doc', bodies[1])).res.headers['x-oss-version-id'],
+  ];
+  await oss.delete('doc');
+  const backups = new EmbeddedBackups({ dataDir: srv.dataDir, meta: srv.running.coffer.meta, collector: srv.running.coffer.collector, logger: createLogger('error') });
+  const copy = path.join(dir('coffer-backup-'), 'copy');
+  const done = await waitDone(backups, (await backups.start(copy)).id);
+  assert.equal(done.state, 'Done', done.error);
+  assert.deepEqual(done.blobs, { total: 2, copied: 2 });
+  await assertSelfContained(copy);
+  const r = (await server({ dataDir: copy })).client({ bucket: 'hist' });
+  await assert.rejects(r.head('doc'), { status: 404 });
+  for (const [i, id] of ids.entries()) assert.ok(Buffer.from((await r.get('doc', { versionId: id })).content).equals(bodies[i]), id);
+  assert.equal((await r.getBucketVersions({})).deleteMarker.length, 1);
 });
 
 test('coffer admin backup while a writer overwrites and deletes: the copy serves everything committed before, and one instant of the writer', async () => {

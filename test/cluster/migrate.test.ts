@@ -40,6 +40,16 @@ test('an embedded store migrates to PostgreSQL + S3 unchanged, resumably, and a 
   const open = await c.initMultipartUpload('open', { headers: { [SSE]: 'AES256' } });
   const part1 = await c.uploadPart('open', open.uploadId, 1, part, 0, part.length);
   const user = await newRamUser(srv, 'mover', ['AliyunOSSReadOnlyAccess']);
+  // A versioned bucket: two noncurrent versions under a delete marker come along in their order.
+  const h = srv.client({ bucket: 'history' });
+  await h.putBucket('history');
+  await h.putBucketVersioning('history', 'Enabled');
+  const history = [bytes(2000, 6), bytes(3000, 7)];
+  const historyIds = [
+    (await h.put('doc', history[0], { headers: { [SSE]: 'AES256' } })).res.headers['x-oss-version-id'],
+    (await h.put('doc', history[1])).res.headers['x-oss-version-id'],
+  ];
+  const markerId = (await h.delete('doc')).res.headers['x-oss-version-id'];
   await srv.close();
   // As a store that generated its root pair keeps it (this test server had it from the environment).
   writeFileSync(path.join(dataDir, ROOT_CREDENTIALS_FILE), JSON.stringify({ accessKeyId: ACCESS_KEY_ID, secret: ACCESS_KEY_SECRET }), { mode: 0o600 });
@@ -61,13 +71,13 @@ test('an embedded store migrates to PostgreSQL + S3 unchanged, resumably, and a 
   const first = await migrate();
   assert.equal(first.code, 0, first.stderr);
   const report = JSON.parse(first.stdout);
-  assert.deepEqual([report.buckets, report.objects, report.uploads, report.parts, report.verified], [1, 4, 1, 1, true]);
-  assert.equal(report.blobs.total, 5);
-  assert.equal(report.blobs.copied, 5);
+  assert.deepEqual([report.buckets, report.objects, report.versions, report.uploads, report.parts, report.verified], [2, 4, 3, 1, 1, true]);
+  assert.equal(report.blobs.total, 7);
+  assert.equal(report.blobs.copied, 7);
   assert.ok(report.auditRecords > 0, 'the audit trail came along');
 
   const again = JSON.parse((await migrate()).stdout);
-  assert.deepEqual([again.blobs.copied, again.blobs.skipped], [0, 5], 'a second run copies no blob again');
+  assert.deepEqual([again.blobs.copied, again.blobs.skipped], [0, 7], 'a second run copies no blob again');
 
   // A blob lost in the target is copied again by the next run.
   const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true });
@@ -95,6 +105,11 @@ test('an embedded store migrates to PostgreSQL + S3 unchanged, resumably, and a 
   const done = await n.completeMultipartUpload('open', open.uploadId, [{ number: 1, etag: part1.etag }]);
   assert.equal(done.res.status, 200);
   assert.ok((await n.get('open')).content.equals(part));
+  const nh = node.client({ bucket: 'history', accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
+  const listed2 = await nh.getBucketVersions({});
+  assert.deepEqual(listed2.objects.map((o: any) => o.versionId), [...historyIds].reverse());
+  assert.deepEqual(listed2.deleteMarker.map((o: any) => o.versionId), [markerId]);
+  for (const [i, id] of historyIds.entries()) assert.ok((await nh.get('doc', { versionId: id })).content.equals(history[i]));
   const asUser = node.client({ bucket: 'moving', ...user });
   assert.ok((await asUser.get('plain')).content.equals(objects.get('plain')!.data), 'the RAM user and its key came along');
 });

@@ -311,6 +311,34 @@ test('buckets, uploads (single and multipart), object detail, download and re-en
   await assert.rejects(oss.head('dir/small.bin'), { status: 404 });
 });
 
+test("an object's versions: listed newest first, one downloaded, one deleted for good", async () => {
+  const c = await loggedIn();
+  const v = srv.client({ bucket: 'console-versions' });
+  await v.putBucket('console-versions');
+  await v.putBucketVersioning('console-versions', 'Enabled');
+  const first = randomBytes(500);
+  const ids = [
+    (await v.put('doc', first, { headers: { 'x-oss-server-side-encryption': 'AES256' } })).res.headers['x-oss-version-id'],
+    (await v.put('doc', randomBytes(700))).res.headers['x-oss-version-id'],
+  ];
+  const markerId = (await v.delete('doc')).res.headers['x-oss-version-id'];
+  await v.put('doc2', randomBytes(10));
+  const listed = await c.request('GET', '/api/buckets/console-versions/object/versions?key=doc');
+  assert.equal(listed.status, 200, listed.text);
+  assert.deepEqual(listed.json.versions.map((x: any) => [x.versionId, x.latest, x.deleteMarker, x.size]), [
+    [ids[1], false, false, 700], [ids[0], false, false, 500], [markerId, true, true, undefined],
+  ]);
+  const readable = await c.request('GET', `/api/buckets/console-versions/object/readable?key=doc&versionId=${ids[0]}`);
+  assert.equal(readable.status, 200, readable.text);
+  const download = await fetch(`${srv.consoleUrl}/api/buckets/console-versions/object/content?key=doc&versionId=${ids[0]}`, { headers: { cookie: c.cookie } });
+  assert.equal(download.status, 200);
+  assert.ok(Buffer.from(await download.arrayBuffer()).equals(first));
+  assert.equal((await c.request('DELETE', `/api/buckets/console-versions/object?key=doc&versionId=${markerId}`)).status, 200);
+  assert.equal((await v.get('doc')).res.headers['x-oss-version-id'], ids[1]);
+  const after = await c.request('GET', '/api/buckets/console-versions/object/versions?key=doc');
+  assert.deepEqual(after.json.versions.map((x: any) => [x.versionId, x.latest]), [[ids[1], true], [ids[0], false]]);
+});
+
 test('KMS keys: create with an alias, list, detail with versions, disable, BYOK parameters', async () => {
   const c = await loggedIn();
   const created = await c.request('POST', '/api/kms/keys', {

@@ -170,6 +170,32 @@ test('log in, create a CMK and a KMS-encrypted bucket with it, upload, read the 
   });
 });
 
+test("an object's page lists its versions; one is downloaded, another deleted for good", async (t) => {
+  const oss = srv.client({ bucket: 'console-history' });
+  await oss.putBucket('console-history');
+  await oss.putBucketVersioning('console-history', 'Enabled');
+  const v1 = (await oss.put('notes.txt', Buffer.from('first draft'), { headers: { 'x-oss-server-side-encryption': 'AES256' } })).res.headers['x-oss-version-id'];
+  const v2 = (await oss.put('notes.txt', Buffer.from('second draft'))).res.headers['x-oss-version-id'];
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.goto(`${srv.consoleUrl}/buckets/console-history/object?key=notes.txt`);
+    const versions = page.getByRole('table', { name: 'Versions' });
+    await versions.waitFor();
+    assert.equal(await versions.locator('tbody tr').count(), 2);
+    assert.equal(await versions.locator(`tr[data-version-id="${v2}"] td`).nth(2).textContent(), 'Latest');
+    await shot(page, '09b-object-versions');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'), versions.locator(`tr[data-version-id="${v1}"]`).getByRole('button', { name: 'Download' }).click(),
+    ]);
+    assert.equal(readFileSync((await download.path())!, 'utf8'), 'first draft');
+    await versions.locator(`tr[data-version-id="${v2}"]`).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete version' }).getByRole('button', { name: 'Delete' }).click();
+    await versions.locator(`tr[data-version-id="${v2}"]`).waitFor({ state: 'detached' });
+    assert.equal(await versions.locator(`tr[data-version-id="${v1}"] td`).nth(2).textContent(), 'Latest');
+  });
+  assert.equal((await oss.get('notes.txt')).content.toString(), 'first draft');
+});
+
 test('create an External key and import material wrapped in the page; the KMS API then reports it Enabled', async (t) => {
   await inBrowser(t, async (page) => {
     // What the page sends while importing: only wrapped material may leave it.

@@ -104,8 +104,8 @@ describe('unsupported and malformed requests', () => {
   test('unimplemented sub-resources → 400 NotImplemented, never mistaken for a write', async () => {
     const before = storedFiles(srv);
     const cases: Array<[string, string | undefined, string]> = [
-      ['GET', 'kept.txt', 'x-oss-process'], ['PUT', undefined, 'referer'], ['GET', undefined, 'lifecycle'], ['GET', undefined, 'versioning'],
-      ['DELETE', undefined, 'website'], ['PUT', undefined, 'versioning'],
+      ['GET', 'kept.txt', 'x-oss-process'], ['PUT', undefined, 'referer'], ['GET', undefined, 'lifecycle'], ['GET', undefined, 'replication'],
+      ['DELETE', undefined, 'website'], ['PUT', undefined, 'inventory'],
     ];
     for (const [method, key, sub] of cases) {
       const res = await signedHttp(srv, { method, bucket: BUCKET, key, query: [[sub, '']], body: method === 'PUT' ? '<Tagging/>' : undefined });

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { PostgresMetadataStore } from '../../src/store/postgres/metadata-store';
 import { SqliteMetadataStore } from '../../src/store/sqlite/metadata-store';
-import type { AuditRecord, MetadataStore, ObjectRecord } from '../../src/store/types';
+import { CURRENT_SEQ, versionIdOf, type AuditRecord, type MetadataStore, type ObjectRecord, type VersionEntry } from '../../src/store/types';
 
 const dirs: string[] = [];
 /** Not test/helpers/server's tempDir: this suite loads the store modules only, not the server. */
@@ -491,6 +491,83 @@ for (const [name, place] of Object.entries(BACKENDS)) {
       assert.deepEqual(await m.listBuckets({ prefix: 'c', limit: 10 }), []);
       await m.close();
     });
+
+    const ids = (entries: VersionEntry[]): string[] => entries.map((e) => `${e.record.key}@${versionIdOf(e.record)}`);
+
+    test('versions: archived objects and delete markers list newest first per key, after the current object', async () => {
+      const m = await open();
+      const v1 = obj('k', { versionId: 'v1' });
+      const v2 = obj('k', { versionId: 'v2' });
+      await m.transaction(async (tx) => {
+        await tx.putObject(obj('a'));
+        await tx.putVersion(v1);
+        await tx.putVersion({ bucket: 'b', key: 'k', versionId: 'm1', deleteMarker: true, lastModified: 1 });
+        await tx.putVersion(v2);
+        await tx.putObject(obj('k', { versionId: 'v3' }));
+        await tx.putVersion({ bucket: 'b', key: 'only-marker', deleteMarker: true, lastModified: 2 });
+        await tx.putVersion(obj('z\u00e9', { versionId: 'old' }));
+      });
+      const all = await m.listVersions('b', { limit: 100 });
+      assert.deepEqual(ids(all), ['a@null', 'k@v3', 'k@v2', 'k@m1', 'k@v1', 'only-marker@null', 'z\u00e9@old']);
+      assert.equal(all[1].seq, CURRENT_SEQ);
+      assert.ok(all[2].seq > all[3].seq && all[3].seq > all[4].seq);
+      // Paging: inside a key by seq, after a whole key, with a prefix and a skipped prefix.
+      assert.deepEqual(ids(await m.listVersions('b', { after: { key: 'k', seq: all[2].seq }, limit: 2 })), ['k@m1', 'k@v1']);
+      assert.deepEqual(ids(await m.listVersions('b', { after: { key: 'k', seq: CURRENT_SEQ }, limit: 1 })), ['k@v2']);
+      assert.deepEqual(ids(await m.listVersions('b', { after: { key: 'k' }, limit: 100 })), ['only-marker@null', 'z\u00e9@old']);
+      assert.deepEqual(ids(await m.listVersions('b', { prefix: 'k', limit: 100 })), ['k@v3', 'k@v2', 'k@m1', 'k@v1']);
+      assert.deepEqual(ids(await m.listVersions('b', { skipPrefix: 'k', after: { key: 'a' }, limit: 100 })), ['only-marker@null', 'z\u00e9@old']);
+      // Lookups by id, the current object's included.
+      assert.equal((await m.getVersion('b', 'k', 'v3'))?.seq, CURRENT_SEQ);
+      assert.equal((await m.getVersion('b', 'k', 'v1'))?.record.versionId, 'v1');
+      assert.equal(await m.getVersion('b', 'k', 'nope'), null);
+      assert.equal(versionIdOf((await m.newestNoncurrent('b', 'k'))!.record), 'v2');
+      assert.equal(await m.bucketIsEmpty('b'), false);
+      await m.close();
+    });
+
+    test('versions: blobs of noncurrent versions stay live until their version is deleted; replacing keeps the place', async () => {
+      const m = await open();
+      const current = obj('k', { versionId: 'v2' });
+      const old = obj('k', { versionId: 'v1', size: 7 });
+      await m.transaction(async (tx) => {
+        await tx.putObject(current);
+        await tx.putVersion(old);
+        await tx.putVersion({ bucket: 'b', key: 'k', versionId: 'm', deleteMarker: true, lastModified: 1 });
+      });
+      const before = await m.getVersion('b', 'k', 'v1');
+      // Archiving the current object: delete then putVersion in one transaction leaves its blob live.
+      await m.transaction(async (tx) => {
+        const cur = await tx.deleteObject('b', 'k');
+        await tx.putVersion(cur!);
+      });
+      assert.equal(await m.blobState(current.segments[0].blobId), 'live');
+      assert.equal(await m.getObject('b', 'k'), null);
+      assert.equal(versionIdOf((await m.newestNoncurrent('b', 'k'))!.record), 'v2');
+      assert.equal((await m.stats()).bytes, 8);
+      // A re-sealed version (rewrap) keeps its place; its replaced blob (none shared) is retired.
+      const resealed = { ...old, segments: [{ blobId: newBlob(), size: 7 }] };
+      await m.transaction(async (tx) => { assert.equal((await tx.putVersion(resealed))?.versionId, 'v1'); });
+      assert.equal((await m.getVersion('b', 'k', 'v1'))?.seq, before?.seq);
+      assert.equal(await m.blobState(old.segments[0].blobId), 'retired');
+      // A failed transaction changes nothing.
+      await assert.rejects(m.transaction(async (tx) => {
+        await tx.deleteVersion('b', 'k', 'v1');
+        throw new Error('crash');
+      }), /crash/);
+      assert.equal(await m.blobState(resealed.segments[0].blobId), 'live');
+      await m.transaction(async (tx) => {
+        assert.equal((await tx.deleteVersion('b', 'k', 'v1'))?.versionId, 'v1');
+        assert.equal(await tx.deleteVersion('b', 'k', 'v1'), null);
+        await tx.deleteVersion('b', 'k', 'v2');
+        await tx.deleteVersion('b', 'k', 'm');
+      });
+      assert.equal(await m.blobState(resealed.segments[0].blobId), 'retired');
+      assert.equal(await m.blobState(current.segments[0].blobId), 'retired');
+      assert.equal(await m.bucketIsEmpty('b'), true);
+      assert.deepEqual(await m.listVersions('b', { limit: 10 }), []);
+      await m.close();
+    });
   });
 }
 
@@ -546,7 +623,7 @@ describe('SQLite store: files and schema migration', () => {
     assert.deepEqual((await m.retiredBlobs(10)).sort(), ['a'.repeat(32), 'f'.repeat(32)]);
     await m.close();
     const db = new Database(file, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.equal(db.pragma('user_version', { simple: true }), 3);
     db.close();
     // Opening again finds nothing to do.
     const again = SqliteMetadataStore.open(file);

@@ -1,6 +1,7 @@
 /**
- * Objects: list by prefix, detail (what `ossutil stat` shows), download and upload streamed through
- * (a single PUT, or multipart: the page slices the file and sends each part), delete.
+ * Objects: list by prefix, detail (what `ossutil stat` shows), its versions, download (of a
+ * version too) and upload streamed through (a single PUT, or multipart: the page slices the file
+ * and sends each part), delete (of one version, for good, with versionId).
  */
 import { finished, pipeline } from 'node:stream/promises';
 import { ApiError, badRequest, readJson, str } from '../http';
@@ -19,6 +20,12 @@ function key(c: RouteContext): string {
   if (!k) throw badRequest('key is required.');
   return k;
 }
+
+/** The versionId query parameter: which version a download or delete means (absent: the current object). */
+const versionOf = (c: RouteContext): { versionId?: string } => {
+  const v = c.query.get('versionId');
+  return v ? { versionId: v } : {};
+};
 
 /** A streamed body's size: Content-Length is required, so the API call can declare it. */
 function bodySize(c: RouteContext): number {
@@ -79,10 +86,36 @@ export const objectRoutes: Route[] = [
     },
   },
   {
+    method: 'GET', path: '/api/buckets/:bucket/object/versions',
+    // Every version and delete marker of one key, newest first (ListObjectVersions with the key as
+    // prefix, keeping that key only); ali-oss gives the markers apart, so a key none of whose
+    // versions is the latest has its newest marker as the latest.
+    handle: async (c) => {
+      const k = key(c);
+      const versions: Array<Record<string, unknown>> = [];
+      const markers: Array<Record<string, unknown>> = [];
+      let marker: Record<string, string> | null = {};
+      while (marker) {
+        const page: Awaited<ReturnType<OssClient['getBucketVersions']>> = await call('oss', () => oss(c).getBucketVersions({ prefix: k, maxKeys: 1000, ...marker }));
+        for (const v of page.objects) {
+          if (v.name === k) versions.push({ versionId: v.versionId, latest: v.isLatest, deleteMarker: false, size: v.size, lastModified: v.lastModified, etag: v.etag });
+        }
+        for (const m of page.deleteMarker) {
+          if (m.name === k) markers.push({ versionId: m.versionId, latest: false, deleteMarker: true, lastModified: m.lastModified });
+        }
+        // Listings go by key: once a longer key under the prefix shows, nothing more of this one can come.
+        const past = [...page.objects, ...page.deleteMarker].some((v) => v.name !== k);
+        marker = page.isTruncated && !past ? { keyMarker: page.nextKeyMarker!, ...(page.nextVersionIdMarker ? { versionIdMarker: page.nextVersionIdMarker } : {}) } : null;
+      }
+      if (markers.length && !versions.some((v) => v.latest)) markers[0].latest = true;
+      return { versions: [...versions, ...markers] };
+    },
+  },
+  {
     method: 'GET', path: '/api/buckets/:bucket/object/content',
     handle: async (c) => {
       const k = key(c);
-      const got = await getObjectStream(() => oss(c), k);
+      const got = await getObjectStream(() => oss(c), k, undefined, versionOf(c).versionId);
       const h = got.headers;
       const name = k.slice(k.lastIndexOf('/') + 1) || 'download';
       c.res.statusCode = 200;
@@ -100,7 +133,7 @@ export const objectRoutes: Route[] = [
     // of a failed browser download. A GET of the first byte needs exactly what the download needs
     // (oss:GetObject, and kms:Decrypt and a usable key for SSE-KMS); the byte is discarded.
     handle: async (c) => {
-      const got = await getObjectStream(() => oss(c), key(c), 'bytes=0-0');
+      const got = await getObjectStream(() => oss(c), key(c), 'bytes=0-0', versionOf(c).versionId);
       got.stream.resume();
       await finished(got.stream);
       return {};
@@ -109,7 +142,7 @@ export const objectRoutes: Route[] = [
   {
     method: 'DELETE', path: '/api/buckets/:bucket/object',
     handle: async (c) => {
-      await call('oss', () => oss(c).delete(key(c)));
+      await call('oss', () => oss(c).delete(key(c), versionOf(c)));
       return {};
     },
   },

@@ -101,8 +101,9 @@ export function qs(params: Record<string, string | number | undefined | null>): 
  * Downloads an object: first asks the backend whether the session may read it (a refusal throws
  * the API's error, for the page to show), then lets the browser fetch it as a file, streamed.
  */
-export async function downloadObject(bucket: string, key: string): Promise<void> {
-  const query = qs({ key });
+/** Downloads the object (or with `versionId` that version of it) through the browser. */
+export async function downloadObject(bucket: string, key: string, versionId?: string): Promise<void> {
+  const query = qs({ key, versionId });
   await api('GET', `/api/buckets/${seg(bucket)}/object/readable${query}`);
   const a = document.createElement('a');
   a.href = `/api/buckets/${seg(bucket)}/object/content${query}`;

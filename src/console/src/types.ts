@@ -13,6 +13,16 @@ export type BucketRow = BucketView | { name: string; error: ErrorInfo };
 
 export interface ObjectSummary { key: string; size: number; lastModified: string; etag: string; type: string; storageClass: string }
 
+/** One version of an object, or a delete marker (ListObjectVersions). */
+export interface ObjectVersion {
+  versionId: string;
+  latest: boolean;
+  deleteMarker: boolean;
+  lastModified: string;
+  size?: number;
+  etag?: string;
+}
+
 export interface ObjectDetail {
   key: string;
   size: number;

@@ -7,15 +7,19 @@
  * After a complete pass nothing depends on the older versions, so one of them leaking opens
  * nothing written before the rotation either.
  *
- * A pass goes in bounded steps: each looks at up to maxObjects objects and returns the last one
- * as a marker (bucket/key; bucket names have no '/') to resume from, so no request runs long and
- * an interrupted pass continues where it stopped.
+ * Every version of an object counts (a noncurrent one sealed under an old master key depends on it
+ * as much as the current one).
+ *
+ * A pass goes in bounded steps: each looks at about maxObjects object versions, stopping between
+ * keys, and returns the last key as a marker (bucket/key; bucket names have no '/') to resume
+ * after, so no request runs long and an interrupted pass continues where it stopped.
  */
-import type { EncryptionInfo, MetadataStore } from '../../store/types';
+import { versionIdOf, isDeleteMarker, type EncryptionInfo, type MetadataStore } from '../../store/types';
 import { statTransaction } from '../bucket-stats';
 import { asObjectEncryption, resealUnderMasterKey } from '../encryption';
+import { rewriteVersion } from '../versions';
 import type { MasterKeys } from './master-keys';
-import { bucketsFrom } from '../walk';
+import { stepOverVersions } from '../walk';
 
 export interface RewrapStep {
   /** Resume after this object (bucket/key), from a previous step's nextMarker; absent: from the start. */
@@ -64,38 +68,26 @@ export async function rewrapObjectKeys(meta: MetadataStore, masterKeys: MasterKe
   };
 
   const result: RewrapResult = { currentVersion: current.version, objects: { scanned: 0, rewrapped: 0 }, uploads: { scanned: 0, rewrapped: 0 }, nextMarker: null };
-  const slash = step.marker ? step.marker.indexOf('/') : -1;
-  const resumeBucket = slash > 0 ? step.marker!.slice(0, slash) : undefined;
-  const resumeKey = slash > 0 ? step.marker!.slice(slash + 1) : undefined;
-
-  for await (const bucket of bucketsFrom(meta, resumeBucket)) {
-    let afterKey = bucket === resumeBucket ? resumeKey : undefined;
+  result.nextMarker = await stepOverVersions(meta, {
+    marker: step.marker,
+    spent: () => result.objects.scanned >= step.maxObjects,
     // Uploads are few; a bucket's are handled when its objects are started, not on resuming inside it.
-    if (afterKey === undefined) await rewrapUploads(meta, bucket, rewrap, result);
-    for (;;) {
-      const page = await meta.listObjects(bucket, { after: afterKey, limit: Math.min(PAGE, step.maxObjects - result.objects.scanned) });
-      for (const o of page) {
-        result.objects.scanned++;
-        if (rewrap.stale(o.encryption)) {
-          // Re-read inside the transaction: a writer may have replaced the object since it was listed.
-          const done = await statTransaction(meta, async (tx) => {
-            const fresh = await tx.getObject(bucket, o.key);
-            const encryption = fresh && rewrap.resealed(fresh.encryption, bucket, o.key);
-            if (!encryption) return false;
-            await tx.putObject({ ...fresh, encryption });
-            return true;
-          });
-          if (done) result.objects.rewrapped++;
-        }
-      }
-      if (result.objects.scanned >= step.maxObjects && page.length > 0) {
-        result.nextMarker = `${bucket}/${page.at(-1)!.key}`;
-        return result;
-      }
-      if (page.length === 0) break;
-      afterKey = page.at(-1)!.key;
-    }
-  }
+    enterBucket: (bucket) => rewrapUploads(meta, bucket, rewrap, result),
+    visit: async (o) => {
+      result.objects.scanned++;
+      if (!rewrap.stale(o.encryption)) return;
+      // Re-read inside the transaction: a writer may have replaced or removed the version since it was listed.
+      const done = await statTransaction(meta, async (tx) => {
+        const fresh = await tx.getVersion(o.bucket, o.key, versionIdOf(o));
+        if (!fresh || isDeleteMarker(fresh.record)) return false;
+        const encryption = rewrap.resealed(fresh.record.encryption, o.bucket, o.key);
+        if (!encryption) return false;
+        await rewriteVersion(tx, fresh.seq, { ...fresh.record, encryption });
+        return true;
+      });
+      if (done) result.objects.rewrapped++;
+    },
+  });
   return result;
 }
 

@@ -20,14 +20,18 @@ import type {
   BucketRecord,
   ListObjectsQuery,
   ListUploadsQuery,
+  ListVersionsQuery,
   MetadataReader,
   MetadataStore,
   MetadataTx,
   ObjectRecord,
   PartRecord,
   UploadRecord,
+  VersionEntry,
+  VersionRecord,
 } from '../types';
-import { objectKeyRange, uploadKeyRange, utf8 } from '../key-range';
+import { CURRENT_SEQ, isDeleteMarker, versionIdOf } from '../types';
+import { mergeVersions, objectKeyRange, uploadKeyRange, utf8, versionRanges } from '../key-range';
 import { MIGRATIONS } from './migrations';
 
 /** pg_advisory_lock key held while migrating ("coffer-m" as a big-endian int64). */
@@ -59,6 +63,9 @@ function named(text: string, values: unknown[] | undefined): pg.QueryConfig {
 }
 
 type DataRow = { data: string };
+type SeqRow = { seq: string; data: string };
+const entry = (r: SeqRow): VersionEntry => ({ seq: Number(r.seq), record: JSON.parse(r.data) as VersionRecord });
+const blobsOf = (v: VersionRecord): string[] => (isDeleteMarker(v) ? [] : v.segments.map((s) => s.blobId));
 
 class Reader implements MetadataReader {
   constructor(protected readonly query: Query) {}
@@ -91,7 +98,8 @@ class Reader implements MetadataReader {
 
   async bucketIsEmpty(name: string): Promise<boolean> {
     const { rows } = await this.query<{ used: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = $1) OR EXISTS (SELECT 1 FROM uploads WHERE bucket = $1) AS used',
+      `SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = $1) OR EXISTS (SELECT 1 FROM uploads WHERE bucket = $1)
+         OR EXISTS (SELECT 1 FROM versions WHERE bucket = $1) AS used`,
       [name],
     );
     return !rows[0].used;
@@ -115,6 +123,53 @@ class Reader implements MetadataReader {
       `SELECT data FROM objects WHERE bucket = $1 AND key ${r.loOp} $2 ORDER BY key LIMIT $3`,
       bucket, r.lo, q.limit,
     );
+  }
+
+  protected async noncurrent(bucket: string, key: string, versionId: string): Promise<VersionEntry | null> {
+    const { rows } = await this.query<SeqRow>(
+      'SELECT seq, data FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3',
+      [bucket, utf8(key), versionId],
+    );
+    return rows.length ? entry(rows[0]) : null;
+  }
+
+  async getVersion(bucket: string, key: string, versionId: string): Promise<VersionEntry | null> {
+    const current = await this.getObject(bucket, key);
+    if (current && versionIdOf(current) === versionId) return { seq: CURRENT_SEQ, record: current };
+    return this.noncurrent(bucket, key, versionId);
+  }
+
+  async newestNoncurrent(bucket: string, key: string): Promise<VersionEntry | null> {
+    const { rows } = await this.query<SeqRow>(
+      'SELECT seq, data FROM versions WHERE bucket = $1 AND key = $2 ORDER BY seq DESC LIMIT 1',
+      [bucket, utf8(key)],
+    );
+    return rows.length ? entry(rows[0]) : null;
+  }
+
+  /** The rest of `after`'s key, then current objects and noncurrent versions of the key range, merged. */
+  async listVersions(bucket: string, q: ListVersionsQuery): Promise<VersionEntry[]> {
+    const { within, keys } = versionRanges(q);
+    const out = within
+      ? (await this.query<SeqRow>(
+        'SELECT seq, data FROM versions WHERE bucket = $1 AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4',
+        [bucket, within.key, within.seqBelow, q.limit],
+      )).rows.map(entry)
+      : [];
+    const limit = q.limit - out.length;
+    const r = objectKeyRange(keys);
+    if (!limit || !r) return out;
+    const current = await this.listObjects(bucket, { ...keys, limit });
+    const { rows } = r.hi
+      ? await this.query<SeqRow>(
+        `SELECT seq, data FROM versions WHERE bucket = $1 AND key ${r.loOp} $2 AND key < $3 ORDER BY key, seq DESC LIMIT $4`,
+        [bucket, r.lo, r.hi, limit],
+      )
+      : await this.query<SeqRow>(
+        `SELECT seq, data FROM versions WHERE bucket = $1 AND key ${r.loOp} $2 ORDER BY key, seq DESC LIMIT $3`,
+        [bucket, r.lo, limit],
+      );
+    return out.concat(mergeVersions(current, rows.map(entry), limit));
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | null> {
@@ -217,7 +272,8 @@ class Reader implements MetadataReader {
   async stats(): Promise<{ buckets: number; objects: number; bytes: number; uploads: number }> {
     const { rows } = await this.query<{ b: string; o: string; s: string; u: string }>(
       `SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM objects) AS o,
-              (SELECT coalesce(sum(size), 0) FROM objects) AS s, (SELECT count(*) FROM uploads) AS u`,
+              (SELECT coalesce(sum(size), 0) FROM objects) + (SELECT coalesce(sum(size), 0) FROM versions) AS s,
+              (SELECT count(*) FROM uploads) AS u`,
     );
     const r = rows[0];
     return { buckets: Number(r.b), objects: Number(r.o), bytes: Number(r.s), uploads: Number(r.u) };
@@ -237,6 +293,14 @@ const PUT_OBJECT = `WITH up AS (
   ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, data = excluded.data),
 ${LIVE_CTE.replace('$LIVE', '$5')},
 ${RETIRE_CTE.replace('$RETIRED', '$6').replace('$NOW', '$7')}
+SELECT 1`;
+
+/** $8: the seq a new version takes; a replaced one keeps its own (the upsert leaves seq alone). */
+const PUT_VERSION = `WITH up AS (
+  INSERT INTO versions (bucket, key, seq, version_id, size, data) VALUES ($1, $2, $8, $3, $4, $5)
+  ON CONFLICT (bucket, key, version_id) DO UPDATE SET size = excluded.size, data = excluded.data),
+${LIVE_CTE.replace('$LIVE', '$6')},
+${RETIRE_CTE.replace('$RETIRED', '$7').replace('$NOW', '$9')}
 SELECT 1`;
 
 const PUT_PART = `WITH old AS (SELECT blob_id FROM parts WHERE upload_id = $1 AND part_number = $2),
@@ -292,6 +356,31 @@ class Tx extends Reader implements MetadataTx {
     if (!rows.length) return null;
     const old = JSON.parse(rows[0].data) as ObjectRecord;
     await this.retireBlobs(old.segments.map((s) => s.blobId));
+    return old;
+  }
+
+  async putVersion(v: VersionRecord): Promise<VersionRecord | null> {
+    const old = await this.noncurrent(v.bucket, v.key, versionIdOf(v));
+    const keep = [...new Set(blobsOf(v))];
+    const retire = old ? blobsOf(old.record).filter((id) => !keep.includes(id)) : [];
+    const seq = old?.seq ?? Number((await this.query<{ n: string }>(
+      'SELECT coalesce(max(seq), 0) + 1 AS n FROM versions WHERE bucket = $1 AND key = $2',
+      [v.bucket, utf8(v.key)],
+    )).rows[0].n);
+    await this.query(PUT_VERSION, [
+      v.bucket, utf8(v.key), versionIdOf(v), isDeleteMarker(v) ? 0 : v.size, JSON.stringify(v), keep, retire, seq, Date.now(),
+    ]);
+    return old?.record ?? null;
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | null> {
+    const { rows } = await this.query<DataRow>(
+      'DELETE FROM versions WHERE bucket = $1 AND key = $2 AND version_id = $3 RETURNING data',
+      [bucket, utf8(key), versionId],
+    );
+    if (!rows.length) return null;
+    const old = JSON.parse(rows[0].data) as VersionRecord;
+    await this.retireBlobs(blobsOf(old));
     return old;
   }
 

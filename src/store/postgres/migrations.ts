@@ -46,4 +46,16 @@ CREATE TABLE docs (
 CREATE TABLE audit (seq bigserial PRIMARY KEY, data text NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'versions: noncurrent object versions and delete markers',
+    // The current object stays in objects; a key's other versions are ordered newest first by seq.
+    sql: `
+CREATE TABLE versions (
+  bucket text COLLATE "C" NOT NULL, key bytea NOT NULL, seq bigint NOT NULL, version_id text COLLATE "C" NOT NULL,
+  size bigint NOT NULL, data text NOT NULL, PRIMARY KEY (bucket, key, seq));
+CREATE INDEX versions_newest_first ON versions (bucket, key, seq DESC);
+CREATE UNIQUE INDEX versions_by_id ON versions (bucket, key, version_id);
+`,
+  },
 ];

@@ -18,14 +18,18 @@ import type {
   BucketRecord,
   ListObjectsQuery,
   ListUploadsQuery,
+  ListVersionsQuery,
   MetadataStore,
   MetadataTx,
   ObjectRecord,
   PartRecord,
   TransactionOptions,
   UploadRecord,
+  VersionEntry,
+  VersionRecord,
 } from '../types';
-import { objectKeyRange, uploadKeyRange, utf8 } from '../key-range';
+import { CURRENT_SEQ, isDeleteMarker, versionIdOf } from '../types';
+import { mergeVersions, objectKeyRange, uploadKeyRange, utf8, versionRanges } from '../key-range';
 import { DiskReserve } from './disk-reserve';
 
 /**
@@ -66,6 +70,15 @@ CREATE TABLE changes (
     // Blobs retired before times were kept count as retired now: their grace delay starts here.
     db.prepare('UPDATE blobs SET retired_at = ? WHERE live = 0').run(now);
   },
+  // 3: object versioning. The current object stays in `objects` (unversioned reads and writes do
+  // not change); noncurrent versions and delete markers live here, newest first within a key.
+  (db) => db.exec(`
+CREATE TABLE versions (
+  bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,
+  size INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY (bucket, key, seq DESC)) WITHOUT ROWID;
+CREATE UNIQUE INDEX versions_by_id ON versions (bucket, key, version_id);
+`),
 ];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -77,6 +90,9 @@ const PRUNE_EVERY_MS = 10_000;
 const LOCK_WAIT_MS = 30_000;
 
 type Row = { data: string };
+type SeqRow = { seq: number; data: string };
+const entry = (r: SeqRow): VersionEntry => ({ seq: r.seq, record: JSON.parse(r.data) as VersionRecord });
+const blobsOf = (v: VersionRecord): string[] => (isDeleteMarker(v) ? [] : v.segments.map((s) => s.blobId));
 type Handle = Database.Database;
 
 class Reader {
@@ -120,7 +136,8 @@ class Reader {
   async bucketIsEmpty(name: string): Promise<boolean> {
     const o = this.stmt('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name);
     const u = this.stmt('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
-    return !o && !u;
+    const v = this.stmt('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').get(name);
+    return !o && !u && !v;
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
@@ -141,6 +158,43 @@ class Reader {
       `SELECT data FROM objects WHERE bucket = ? AND key ${r.loOp} ? ORDER BY key LIMIT ?`,
       bucket, r.lo, q.limit,
     );
+  }
+
+  protected noncurrent(bucket: string, key: string, versionId: string): VersionEntry | null {
+    const row = this.stmt('SELECT seq, data FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
+      .get(bucket, utf8(key), versionId) as SeqRow | undefined;
+    return row ? entry(row) : null;
+  }
+
+  async getVersion(bucket: string, key: string, versionId: string): Promise<VersionEntry | null> {
+    const current = await this.getObject(bucket, key);
+    if (current && versionIdOf(current) === versionId) return { seq: CURRENT_SEQ, record: current };
+    return this.noncurrent(bucket, key, versionId);
+  }
+
+  async newestNoncurrent(bucket: string, key: string): Promise<VersionEntry | null> {
+    const row = this.stmt('SELECT seq, data FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1')
+      .get(bucket, utf8(key)) as SeqRow | undefined;
+    return row ? entry(row) : null;
+  }
+
+  /** The rest of `after`'s key, then current objects and noncurrent versions of the key range, merged. */
+  async listVersions(bucket: string, q: ListVersionsQuery): Promise<VersionEntry[]> {
+    const { within, keys } = versionRanges(q);
+    const out = within
+      ? (this.stmt('SELECT seq, data FROM versions WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(bucket, within.key, within.seqBelow, q.limit) as SeqRow[]).map(entry)
+      : [];
+    const limit = q.limit - out.length;
+    const r = objectKeyRange(keys);
+    if (!limit || !r) return out;
+    const current = await this.listObjects(bucket, { ...keys, limit });
+    const rows = (r.hi
+      ? this.stmt(`SELECT seq, data FROM versions WHERE bucket = ? AND key ${r.loOp} ? AND key < ? ORDER BY key, seq DESC LIMIT ?`)
+        .all(bucket, r.lo, r.hi, limit)
+      : this.stmt(`SELECT seq, data FROM versions WHERE bucket = ? AND key ${r.loOp} ? ORDER BY key, seq DESC LIMIT ?`)
+        .all(bucket, r.lo, limit)) as SeqRow[];
+    return out.concat(mergeVersions(current, rows.map(entry), limit));
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | null> {
@@ -229,8 +283,9 @@ class Reader {
 
   async stats(): Promise<{ buckets: number; objects: number; bytes: number; uploads: number }> {
     const o = this.stmt('SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM objects').get() as { n: number; b: number };
+    const v = this.stmt('SELECT coalesce(sum(size), 0) AS b FROM versions').get() as { b: number };
     const u = this.stmt('SELECT count(*) AS n FROM uploads').get() as { n: number };
-    return { buckets: await this.countBuckets(), objects: o.n, bytes: o.b, uploads: u.n };
+    return { buckets: await this.countBuckets(), objects: o.n, bytes: o.b + v.b, uploads: u.n };
   }
 }
 
@@ -302,6 +357,26 @@ class Tx extends Reader implements MetadataTx {
     await this.retireBlobs(old.segments.map((s) => s.blobId));
     this.stmt('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, utf8(key));
     return old;
+  }
+
+  async putVersion(v: VersionRecord): Promise<VersionRecord | null> {
+    const old = this.noncurrent(v.bucket, v.key, versionIdOf(v));
+    const seq = old?.seq ?? (this.stmt('SELECT coalesce(max(seq), 0) + 1 AS n FROM versions WHERE bucket = ? AND key = ?')
+      .get(v.bucket, utf8(v.key)) as { n: number }).n;
+    const keep = new Set(blobsOf(v));
+    this.live(keep);
+    if (old) await this.retireBlobs(blobsOf(old.record).filter((id) => !keep.has(id)));
+    this.stmt('INSERT OR REPLACE INTO versions (bucket, key, seq, version_id, size, data) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(v.bucket, utf8(v.key), seq, versionIdOf(v), isDeleteMarker(v) ? 0 : v.size, JSON.stringify(v));
+    return old?.record ?? null;
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRecord | null> {
+    const old = this.noncurrent(bucket, key, versionId);
+    if (!old) return null;
+    await this.retireBlobs(blobsOf(old.record));
+    this.stmt('DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?').run(bucket, utf8(key), old.seq);
+    return old.record;
   }
 
   async putUpload(u: UploadRecord): Promise<void> {

@@ -1,8 +1,9 @@
-/** One object: what `ossutil stat` shows, with the encryption fields spelled out; download, delete. */
+/** One object: what `ossutil stat` shows, with the encryption fields spelled out; download, delete; its versions. */
 import { useState } from 'react';
 import { api, downloadObject, qs, seg } from '../api';
 import { useKeys } from '../components/EncryptionFields';
 import { ConfirmDialog } from '../components/Modal';
+import { ObjectVersions } from '../components/ObjectVersions';
 import { ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { ALGORITHM_LABEL, METHOD_LABEL, bytes, cmkLabel } from '../format';
 import { navigate } from '../router';
@@ -68,6 +69,7 @@ export function ObjectDetailPage({ bucket, objectKey }: { bucket: string; object
           </div>
         </div>
       )}
+      <ObjectVersions bucket={bucket} objectKey={objectKey} onChange={detail.reload} />
       {deleting && (
         <ConfirmDialog
           title="Delete object" confirmLabel="Delete" busy={del.busy}
@@ -78,7 +80,7 @@ export function ObjectDetailPage({ bucket, objectKey }: { bucket: string; object
             navigate(back);
           })}
         >
-          <p>Delete <strong>{objectKey}</strong> from {bucket}? This cannot be undone.</p>
+          <p>Delete <strong>{objectKey}</strong> from {bucket}? In a versioned bucket a delete marker hides it and its versions stay; otherwise this cannot be undone.</p>
         </ConfirmDialog>
       )}
     </section>

@@ -90,7 +90,7 @@ export function ObjectsPage({ bucket, prefix }: { bucket: string; prefix: string
             page.reload();
           })}
         >
-          <p>Delete <strong>{deleting}</strong> from {bucket}? This cannot be undone.</p>
+          <p>Delete <strong>{deleting}</strong> from {bucket}? In a versioned bucket a delete marker hides it and its versions stay (see the object's page); otherwise this cannot be undone.</p>
         </ConfirmDialog>
       )}
     </section>
