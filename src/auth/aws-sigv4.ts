@@ -3,6 +3,7 @@
  * the chained signatures of aws-chunked bodies. Pure functions; aws-authenticate.ts decides what
  * a request claims and which readings of it to try.
  */
+import * as crypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { v4CanonicalQuery } from './canonical-resource';
@@ -117,8 +118,11 @@ export function awsCanonicalQuery(query: Array<[string, string]>): string {
  * \s and trim() would also take the byte 0xA0 (the tail of à, for one) for a space.
  */
 function trimAll(value: string): string {
+  // Most values have nothing to trim: one test instead of two replacements.
+  if (!NEEDS_TRIM.test(value)) return value;
   return value.replace(/^[ \t]+|[ \t]+$/g, '').replace(/[ \t]+/g, ' ');
 }
+const NEEDS_TRIM = /^[ \t]|[ \t]$|[ \t][ \t]|\t/;
 
 /**
  * `name:value\n` for each signed header, in the order SignedHeaders lists them (sorted, by every
@@ -147,8 +151,11 @@ export function awsCanonicalRequest(
   return [method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n');
 }
 
+/** Node's one-shot crypto.hash (Node ≥ 20.12): a third of createHash's cost on the short inputs signing hashes. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 /** `timestamp` is the request's time in ISO basic form (YYYYMMDDTHHMMSSZ), as the signer used it. */
