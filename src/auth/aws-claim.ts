@@ -50,14 +50,7 @@ const NO_DATE = 'AWS authentication requires a valid Date or x-amz-date header';
 
 /** `Authorization: AWS4-HMAC-SHA256 Credential=AKID/day/region/s3/aws4_request, SignedHeaders=a;b, Signature=hex` */
 export function awsHeaderClaim(req: Signed, authorization: string, now: Date): AwsClaim {
-  const fields = authorizationFields(authorization.slice(AWS4_ALGORITHM.length + 1));
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
-  if (credential === undefined || signedHeaders === undefined || signature === undefined) {
-    throw authorizationHeaderMalformed('the authorization header requires three components: Credential, SignedHeaders, and Signature.');
-  }
-  const { accessKeyId, scope } = parseCredential(credential, authorizationHeaderMalformed);
+  const { accessKeyId, scope, signedHeaders, signedNames, signature } = authorizationClaim(authorization);
 
   const { timestamp, requestMs, requestTime } = headerTime(req.headers);
   if (timestamp.slice(0, 8) !== scope.day) {
@@ -68,7 +61,6 @@ export function awsHeaderClaim(req: Signed, authorization: string, now: Date): A
   // S3 refuses a header-signed request that does not say what its body is.
   const payloadHash = headerValue(req.headers, CONTENT_SHA256);
   if (payloadHash === undefined) throw awsInvalidRequest(`Missing required header for this request: ${CONTENT_SHA256}`);
-  const signedNames = parseSignedHeaders(signedHeaders, authorizationHeaderMalformed);
   checkAllSigned(req.headers, signedNames);
   return {
     accessKeyId,
@@ -157,6 +149,29 @@ export function awsPresignClaim(req: Signed, now: Date): AwsClaim {
   };
 }
 
+/**
+ * The Authorization header as every SDK writes it, read by one regex on each request: lower-case
+ * signed header names, a hex signature. Anything else takes the field-by-field reading below,
+ * which accepts what S3 accepts and names what is wrong; both give the same claim.
+ */
+const USUAL_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/s3\/aws4_request, ?SignedHeaders=([a-z0-9-]+(?:;[a-z0-9-]+)*), ?Signature=([0-9a-f]{64})$/;
+
+interface AuthorizationClaim { accessKeyId: string; scope: AwsScope; signedHeaders: string; signedNames: string[]; signature: string }
+
+function authorizationClaim(authorization: string): AuthorizationClaim {
+  const m = USUAL_AUTHORIZATION.exec(authorization);
+  if (m) return { accessKeyId: m[1], scope: { day: m[2], region: m[3] }, signedHeaders: m[4], signedNames: m[4].split(';'), signature: m[5] };
+  const fields = authorizationFields(authorization.slice(AWS4_ALGORITHM.length + 1));
+  const credential = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (credential === undefined || signedHeaders === undefined || signature === undefined) {
+    throw authorizationHeaderMalformed('the authorization header requires three components: Credential, SignedHeaders, and Signature.');
+  }
+  const { accessKeyId, scope } = parseCredential(credential, authorizationHeaderMalformed);
+  return { accessKeyId, scope, signedHeaders, signedNames: parseSignedHeaders(signedHeaders, authorizationHeaderMalformed), signature };
+}
+
 const AUTHORIZATION_FIELDS: ReadonlySet<string> = new Set(['Credential', 'SignedHeaders', 'Signature']);
 
 /** `Credential=…, SignedHeaders=…, Signature=…`: each exactly once, in any order, blanks around commas allowed. */
@@ -238,8 +253,19 @@ function digits(value: string, from: number, to: number): number {
   return n;
 }
 
+/** The last time read: requests of the same second carry the same x-amz-date. */
+let lastIso = '';
+let lastIsoMs = NaN;
+
 /** Milliseconds of YYYYMMDDTHHMMSSZ, NaN when it is not one (or not a real date). Read on every request: no regex. */
 function parseIsoBasic(value: string): number {
+  if (value === lastIso) return lastIsoMs;
+  lastIsoMs = readIsoBasic(value);
+  lastIso = value;
+  return lastIsoMs;
+}
+
+function readIsoBasic(value: string): number {
   if (value.length !== 16 || value[8] !== 'T' || value[15] !== 'Z') return NaN;
   const year = digits(value, 0, 4);
   const month = digits(value, 4, 6);
