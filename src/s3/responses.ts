@@ -6,6 +6,7 @@
  */
 import type { OssResponse } from '../oss/request';
 import { isXmlDoc, xmlDoc, type XmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
+import { s3LifecycleRules } from './lifecycle';
 import { s3SseAlgorithm, s3StorageClass } from './names';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -105,6 +106,8 @@ function s3Document(doc: XmlDoc): XmlDoc {
         },
       }));
     }
+    case 'LifecycleConfiguration':
+      return xmlDoc(doc.root, ns({ Rule: s3LifecycleRules(v) }));
     case 'CORSConfiguration':
       return xmlDoc(doc.root, ns({ CORSRule: v.CORSRule }));
     default:
