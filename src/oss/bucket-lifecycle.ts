@@ -24,6 +24,18 @@ function fields(v: unknown, name: string): Fields {
   return v as Fields;
 }
 
+/** OSS rule elements Coffer does not implement: refused, never ignored (a rule would act otherwise than asked). */
+const UNIMPLEMENTED = new Set(['IsAccessTime', 'ReturnToStdWhenVisit', 'AllowSmallFile', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan', 'AtimeBase']);
+
+/** Throws unless every child of `f` is one of `known`: NotImplemented for OSS's that Coffer lacks, MalformedXML for the rest. */
+function only(f: Fields, name: string, known: readonly string[]): void {
+  for (const child of Object.keys(f)) {
+    if (known.includes(child)) continue;
+    if (UNIMPLEMENTED.has(child)) throw new CofferError('NotImplemented', `${child} in lifecycle rules is not implemented by Coffer.`);
+    throw malformedXml(`<${name}> cannot contain <${child}>`);
+  }
+}
+
 const many = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** A single child element: repeating it is a schema fault. */
@@ -71,10 +83,13 @@ function expiration(f: Fields): RuleInput['expiration'] {
 
 function parseRule(raw: unknown): RuleInput {
   const r = fields(raw, 'Rule');
+  only(r, 'Rule', ['ID', 'Prefix', 'Status', 'Filter', 'Tag', 'Expiration', 'Transition', 'AbortMultipartUpload', 'NoncurrentVersionExpiration', 'NoncurrentVersionTransition']);
   const status = tokenOf(r, 'Status');
   if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml('<Status> must be Enabled or Disabled');
   const filter = one(r, 'Filter');
+  if (filter) only(filter, 'Filter', ['Not']);
   const not = filter ? one(filter, 'Not') : undefined;
+  if (not) only(not, 'Not', ['Prefix', 'Tag']);
   const notTags = not ? many(not.Tag) : [];
   if (notTags.length > 1) throw malformedXml('<Not> may name one <Tag>');
   const exp = one(r, 'Expiration');
@@ -89,12 +104,14 @@ function parseRule(raw: unknown): RuleInput {
     ...(exp && { expiration: expiration(exp) }),
     transitions: many(r.Transition).map((t) => {
       const f = fields(t, 'Transition');
+      only(f, 'Transition', ['Days', 'CreatedBeforeDate', 'StorageClass']);
       return { ...due(f, 'Transition'), storageClass: storageClass(f, 'Transition') };
     }),
     ...(abort && { abortMultipartUpload: due(abort, 'AbortMultipartUpload') }),
     ...(nce && { noncurrentVersionExpiration: { noncurrentDays: noncurrentDays(nce, 'NoncurrentVersionExpiration') } }),
     noncurrentVersionTransitions: many(r.NoncurrentVersionTransition).map((t) => {
       const f = fields(t, 'NoncurrentVersionTransition');
+      only(f, 'NoncurrentVersionTransition', ['NoncurrentDays', 'StorageClass']);
       return { noncurrentDays: noncurrentDays(f, 'NoncurrentVersionTransition'), storageClass: storageClass(f, 'NoncurrentVersionTransition') };
     }),
   };

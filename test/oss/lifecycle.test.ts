@@ -133,6 +133,11 @@ describe('Put/Get/DeleteBucketLifecycle', () => {
     await refused(lifecycleXml(rule(`<Filter><Not><Prefix>q/</Prefix></Not></Filter>${expireDays(1)}`)), 'InvalidArgument');
     await refused(lifecycleXml(rule('<Tag><Key>bad*key</Key><Value>v</Value></Tag>' + expireDays(1))), 'InvalidTag');
     await refused(lifecycleXml(rule('<Expiration><Days>1</Days><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>')), 'InvalidArgument');
+    // Access-time rules and size filters are refused, never read as rules by modification time.
+    const notImplemented = async (body: string): Promise<void> => { assertOssError(await put(body), 400, 'NotImplemented'); };
+    await notImplemented(lifecycleXml(rule('<Transition><Days>1</Days><StorageClass>IA</StorageClass><IsAccessTime>true</IsAccessTime></Transition>')));
+    await notImplemented(lifecycleXml(rule(`<Filter><ObjectSizeGreaterThan>10</ObjectSizeGreaterThan></Filter>${expireDays(1)}`)));
+    await refused(lifecycleXml(rule(`<Expire>1</Expire>${expireDays(1)}`)), 'MalformedXML');
     const [kept] = (await c.getBucketLifecycle('lc-invalid')).rules;
     assert.equal(kept.id, 'kept');
     // Overlapping prefixes that do different things, and rules told apart by tags, are accepted.
