@@ -13,16 +13,9 @@ import type { ObjectTag } from '../store/types';
 import { authorizeBucket } from './access';
 import { readSmallBody } from './body';
 import type { OssRequest, OssResponse } from './request';
-import { malformedXml, parseXml, textOf, tokenOf, xmlDoc, type XmlObject } from './xml';
+import { elementOf, listOf, malformedXml, parseXml, textOf, tokenOf, xmlDoc, type XmlObject } from './xml';
 
 type Fields = Record<string, unknown>;
-
-/** An element with children (<X/> parses as '': an element with none). */
-function fields(v: unknown, name: string): Fields {
-  if (v === '') return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw malformedXml(`<${name}> must contain elements`);
-  return v as Fields;
-}
 
 /** OSS rule elements Coffer does not implement: refused, never ignored (a rule would act otherwise than asked). */
 const UNIMPLEMENTED = new Set(['IsAccessTime', 'ReturnToStdWhenVisit', 'AllowSmallFile', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan', 'AtimeBase']);
@@ -36,18 +29,16 @@ function only(f: Fields, name: string, known: readonly string[]): void {
   }
 }
 
-const many = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 /** A single child element: repeating it is a schema fault. */
 function one(content: Fields, name: string): Fields | undefined {
   const v = content[name];
   if (v === undefined) return undefined;
   if (Array.isArray(v)) throw malformedXml(`<${name}> may appear only once`);
-  return fields(v, name);
+  return elementOf(v, name);
 }
 
 function tag(v: unknown): ObjectTag {
-  const f = fields(v, 'Tag');
+  const f = elementOf(v, 'Tag');
   return { key: textOf(f, 'Key') ?? '', value: textOf(f, 'Value') ?? '' };
 }
 
@@ -82,7 +73,7 @@ function expiration(f: Fields): RuleInput['expiration'] {
 }
 
 function parseRule(raw: unknown): RuleInput {
-  const r = fields(raw, 'Rule');
+  const r = elementOf(raw, 'Rule');
   only(r, 'Rule', ['ID', 'Prefix', 'Status', 'Filter', 'Tag', 'Expiration', 'Transition', 'AbortMultipartUpload', 'NoncurrentVersionExpiration', 'NoncurrentVersionTransition']);
   const status = tokenOf(r, 'Status');
   if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml('<Status> must be Enabled or Disabled');
@@ -90,7 +81,7 @@ function parseRule(raw: unknown): RuleInput {
   if (filter) only(filter, 'Filter', ['Not']);
   const not = filter ? one(filter, 'Not') : undefined;
   if (not) only(not, 'Not', ['Prefix', 'Tag']);
-  const notTags = not ? many(not.Tag) : [];
+  const notTags = not ? listOf(not.Tag) : [];
   if (notTags.length > 1) throw malformedXml('<Not> may name one <Tag>');
   const exp = one(r, 'Expiration');
   const abort = one(r, 'AbortMultipartUpload');
@@ -99,18 +90,18 @@ function parseRule(raw: unknown): RuleInput {
     ...(textOf(r, 'ID') !== undefined && { id: textOf(r, 'ID') }),
     status,
     prefix: textOf(r, 'Prefix') ?? '',
-    tags: many(r.Tag).map(tag),
+    tags: listOf(r.Tag).map(tag),
     ...(not && { not: { prefix: textOf(not, 'Prefix') ?? '', ...(notTags.length && { tag: tag(notTags[0]) }) } }),
     ...(exp && { expiration: expiration(exp) }),
-    transitions: many(r.Transition).map((t) => {
-      const f = fields(t, 'Transition');
+    transitions: listOf(r.Transition).map((t) => {
+      const f = elementOf(t, 'Transition');
       only(f, 'Transition', ['Days', 'CreatedBeforeDate', 'StorageClass']);
       return { ...due(f, 'Transition'), storageClass: storageClass(f, 'Transition') };
     }),
     ...(abort && { abortMultipartUpload: due(abort, 'AbortMultipartUpload') }),
     ...(nce && { noncurrentVersionExpiration: { noncurrentDays: noncurrentDays(nce, 'NoncurrentVersionExpiration') } }),
-    noncurrentVersionTransitions: many(r.NoncurrentVersionTransition).map((t) => {
-      const f = fields(t, 'NoncurrentVersionTransition');
+    noncurrentVersionTransitions: listOf(r.NoncurrentVersionTransition).map((t) => {
+      const f = elementOf(t, 'NoncurrentVersionTransition');
       only(f, 'NoncurrentVersionTransition', ['NoncurrentDays', 'StorageClass']);
       return { noncurrentDays: noncurrentDays(f, 'NoncurrentVersionTransition'), storageClass: storageClass(f, 'NoncurrentVersionTransition') };
     }),

@@ -8,13 +8,14 @@
  * after a restart, one node of two on PostgreSQL doing the work, metrics, and RAM.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freshDatabase } from '../helpers/backends';
 import { blobFile } from '../helpers/data-dir';
 import { createKey, Kms, kmsClient } from '../helpers/kms';
 import { assertOssError, rejectsWith, signedHttp, xml } from '../helpers/oss-http';
+import { spawnServer } from '../helpers/process-server';
 import { newRamUser, ossArn, statement, userOss } from '../helpers/ram';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { SSE, SSE_KEY_ID, marker, newBucket, record } from '../helpers/sse';
@@ -284,7 +285,45 @@ describe('the lifecycle job (a day is one second)', () => {
   });
 });
 
+describe('noncurrent age', () => {
+  test('a noncurrent version ages from when its successor was written, not from its own Last-Modified; its ciphertext is collected', async () => {
+    const B = 'lc-age';
+    const c = await newBucket(srv, B);
+    await c.putBucketVersioning(B, 'Enabled');
+    const v1 = (await c.put('k', marker(30_000).data, { headers: { [SSE]: 'AES256' } })).res.headers['x-oss-version-id'];
+    const files = (await srv.running.coffer.meta.getVersion(B, 'k', v1))!.record as { segments: Array<{ blobId: string }> };
+    const blobs = files.segments.map((seg) => blobFile(srv.dataDir, seg.blobId));
+    await c.putBucketLifecycle(B, [{ prefix: '', status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 4 } }]);
+    await sleep(3000);
+    await c.put('k', Buffer.from('v2'));
+    const successorAt = Date.now();
+    // Two whole passes later v1 is older than 4 days, but noncurrent for less than 4: it stays.
+    await passes(srv, 2);
+    assert.ok(Date.now() - successorAt < 4 * DAY_MS, 'the machine is too slow for this timing');
+    assert.equal((await c.get('k', { versionId: v1 })).res.status, 200);
+    await waitFor('v1 to expire', async () => c.get('k', { versionId: v1 }).then(() => false, (e: any) => e.status === 404));
+    assert.ok(Date.now() - successorAt >= 4 * DAY_MS);
+    await waitFor('its ciphertext to be collected', async () => blobs.every((f) => !existsSync(f)));
+    assert.equal((await c.get('k')).content.toString(), 'v2');
+  });
+});
+
 describe('the job across restarts and nodes', () => {
+  test('coffer server --day-seconds and --lifecycle-interval-seconds', async (t) => {
+    const dataDir = tempDir();
+    const node = await spawnServer({ dataDir, args: ['--day-seconds', '1', '--lifecycle-interval-seconds', '0.2'] });
+    t.after(async () => {
+      node.kill('SIGKILL');
+      await node.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const c = node.client({ bucket: 'lc-cli' });
+    await c.putBucket('lc-cli');
+    await c.put('a', Buffer.from('a'));
+    await c.putBucketLifecycle('lc-cli', [{ prefix: '', status: 'Enabled', expiration: { days: 1 } }]);
+    await waitFor('a to expire', async () => !(await exists(c, 'a')));
+  });
+
   test('a pass interrupted by a restart resumes from its stored marker', async () => {
     const dataDir = tempDir();
     const opts = { ...FAST, dataDir, lifecycleIntervalMs: 300, lifecycleBatch: 5 };
