@@ -248,6 +248,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const step = await lifecycleStep(coffer, lifecycle);
       if (!step) return;
       for (const [action, n] of Object.entries(step.actions)) metrics.inc(LIFECYCLE_ACTIONS_TOTAL, { action }, n);
+      for (const r of step.refused) logger.log('warn', 'lifecycle action refused', { ...r });
       if (step.started) logger.log('info', 'lifecycle pass started', { day: step.day });
       if (step.finished) logger.log('info', 'lifecycle pass finished', { day: step.day, ms: step.finished.ms, ...step.finished.done });
     });

@@ -236,6 +236,9 @@ describe('the lifecycle job (a day is one second)', () => {
     assert.equal((await c.head('warm/a')).res.headers['x-oss-storage-class'], 'Standard');
     const now = await record(srv, B, 'cold/a');
     assert.deepEqual({ ...now, storageClass: stored.storageClass }, stored);
+    const stat = (await c.getBucketStat(B)).stat;
+    assert.equal(stat.ArchiveObjectCount, '1');
+    assert.equal(stat.StandardObjectCount, '1');
     await rejectsWith(c.get('cold/a'), 403, 'InvalidObjectState');
     await c.restore('cold/a');
     await waitFor('the restore', async () => c.get('cold/a').then((r: any) => Buffer.compare(r.content, data) === 0, () => false));

@@ -45,11 +45,15 @@ export interface LifecycleOptions {
   batch: number;
 }
 
+/** An action the API refused (the object stays until the next pass). */
+export interface Refusal { bucket: string; key: string; action: LifecycleAction; code: string }
+
 /** What one step did; `finished` when it ended the day's pass (with the pass's totals). */
 export interface StepReport {
   day: number;
   started: boolean;
   actions: ActionCounts;
+  refused: Refusal[];
   finished?: { done: ActionCounts; ms: number };
 }
 
@@ -87,7 +91,7 @@ export async function lifecycleStep(c: Coffer, opts: LifecycleOptions): Promise<
   const next = state.at ? state : { day: state.day, done: state.done, startedAt: state.startedAt };
   await c.meta.transaction((tx) => tx.putDoc(KIND, STATE, next));
   return {
-    day: state.day, started, actions: step.actions,
+    day: state.day, started, actions: step.actions, refused: step.refused,
     ...(!state.at && { finished: { done: state.done, ms: c.now() - state.startedAt } }),
   };
 }
@@ -135,6 +139,7 @@ function transitionTarget(obj: ObjectRecord, targets: Array<{ storageClass: stri
 
 class Step {
   readonly actions: ActionCounts = {};
+  readonly refused: Refusal[] = [];
   private visited = 0;
 
   constructor(private readonly c: Coffer, private readonly opts: LifecycleOptions, private readonly now: number) {}
@@ -162,7 +167,7 @@ class Step {
       for (const u of page) {
         this.visited++;
         if (aborting.some((r) => ruleSelects(r, u.key, undefined) && isDue(r.abortMultipartUpload!, u.initiated, this.now, this.opts.dayMs))) {
-          await this.tolerate(abortUpload(this.c, bucket, u.key, u.uploadId), 'abort-upload');
+          await this.tolerate(abortUpload(this.c, bucket, u.key, u.uploadId), { bucket, key: u.key, action: 'abort-upload' });
         }
         from = { key: u.key, uploadId: u.uploadId };
         if (this.spent()) return from;
@@ -214,21 +219,23 @@ class Step {
 
   /** A delete as DeleteObject (or DeleteObject with a versionId) does it; false when the object changed meanwhile. */
   private async delete(bucket: string, target: { key: string; versionId?: string; ifLastModified: number }, action: LifecycleAction): Promise<boolean> {
-    return this.tolerate(deleteObjects(this.c, bucket, [target]).then(([o]) => !o.skipped), action);
+    return this.tolerate(deleteObjects(this.c, bucket, [target]).then(([o]) => !o.skipped), { bucket, key: target.key, action });
   }
 
   /**
    * Counts an action that was done. A refusal (the bucket went meanwhile, an upload was completed,
-   * a retention rule forbids the delete) leaves the object as it is until the next pass.
+   * a retention rule forbids the delete) leaves the object as it is until the next pass, and is
+   * reported; anything else fails the step, which the next one repeats.
    */
-  private async tolerate(p: Promise<unknown>, action: LifecycleAction): Promise<boolean> {
+  private async tolerate(p: Promise<unknown>, what: Omit<Refusal, 'code'>): Promise<boolean> {
     try {
       if ((await p) === false) return false;
-      add(this.actions, action);
+      add(this.actions, what.action);
       return true;
     } catch (err) {
-      if (isCofferError(err)) return false;
-      throw err;
+      if (!isCofferError(err)) throw err;
+      this.refused.push({ ...what, code: err.code });
+      return false;
     }
   }
 }
