@@ -296,16 +296,16 @@ describe('noncurrent age', () => {
     const v1 = (await c.put('k', marker(30_000).data, { headers: { [SSE]: 'AES256' } })).res.headers['x-oss-version-id'];
     const files = (await srv.running.coffer.meta.getVersion(B, 'k', v1))!.record as { segments: Array<{ blobId: string }> };
     const blobs = files.segments.map((seg) => blobFile(srv.dataDir, seg.blobId));
-    await c.putBucketLifecycle(B, [{ prefix: '', status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 4 } }]);
-    await sleep(3000);
+    await c.putBucketLifecycle(B, [{ prefix: '', status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 5 } }]);
+    await sleep(4000);
     await c.put('k', Buffer.from('v2'));
     const successorAt = Date.now();
-    // Two whole passes later v1 is older than 4 days, but noncurrent for less than 4: it stays.
+    // Two whole passes later v1 is older than 5 days, but noncurrent for less than 5: it stays.
     await passes(srv, 2);
-    assert.ok(Date.now() - successorAt < 4 * DAY_MS, 'the machine is too slow for this timing');
+    assert.ok(Date.now() - successorAt < 5 * DAY_MS, 'the machine is too slow for this timing');
     assert.equal((await c.get('k', { versionId: v1 })).res.status, 200);
     await waitFor('v1 to expire', async () => c.get('k', { versionId: v1 }).then(() => false, (e: any) => e.status === 404));
-    assert.ok(Date.now() - successorAt >= 4 * DAY_MS);
+    assert.ok(Date.now() - successorAt >= 5 * DAY_MS);
     await waitFor('its ciphertext to be collected', async () => blobs.every((f) => !existsSync(f)));
     assert.equal((await c.get('k')).content.toString(), 'v2');
   });
@@ -353,6 +353,7 @@ describe('the job across restarts and nodes', () => {
       assert.deepEqual((await b.client({ bucket: 'lc-resume' }).list({ 'max-keys': 100 })).objects, []);
     } finally {
       await b?.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
