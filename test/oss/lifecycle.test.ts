@@ -123,6 +123,9 @@ describe('Put/Get/DeleteBucketLifecycle', () => {
     await refused(lifecycleXml(rule('<Transition><Days>1</Days><StorageClass>Archive</StorageClass></Transition><Transition><Days>2</Days><StorageClass>IA</StorageClass></Transition>')), 'InvalidArgument', '0014-00000082');
     await refused(lifecycleXml(rule('<Transition><Days>5</Days><StorageClass>IA</StorageClass></Transition><Transition><Days>5</Days><StorageClass>Archive</StorageClass></Transition>')), 'InvalidArgument', '0014-00000082');
     await refused(lifecycleXml(rule(`<Transition><Days>5</Days><StorageClass>IA</StorageClass></Transition>${expireDays(5)}`)), 'InvalidArgument', '0014-00000082');
+    await refused(lifecycleXml(rule('<Transition><Days>5</Days><StorageClass>IA</StorageClass></Transition><Transition><CreatedBeforeDate>2020-01-01T00:00:00.000Z</CreatedBeforeDate><StorageClass>Archive</StorageClass></Transition>')), 'InvalidArgument');
+    // By date, a colder class is for objects created earlier.
+    await refused(lifecycleXml(rule('<Transition><CreatedBeforeDate>2020-01-01T00:00:00.000Z</CreatedBeforeDate><StorageClass>IA</StorageClass></Transition><Transition><CreatedBeforeDate>2021-01-01T00:00:00.000Z</CreatedBeforeDate><StorageClass>Archive</StorageClass></Transition>')), 'InvalidArgument', '0014-00000082');
     // Overlapping prefixes: the same prefix, two expirations, two transitions to one class, out of order across rules.
     await refused(lifecycleXml(rule(expireDays(2), 'a/') + rule('<Transition><Days>1</Days><StorageClass>IA</StorageClass></Transition>', 'a/')), 'InvalidArgument', '0014-00000085');
     await refused(lifecycleXml(rule(expireDays(200), 'test') + rule(expireDays(100), 'test/log')), 'InvalidArgument', '0014-00000084');

@@ -70,7 +70,11 @@ function checkRule(r: RuleInput): void {
   if (e?.expiredObjectDeleteMarker !== undefined && r.tags.length) {
     throw invalid('ExpiredObjectDeleteMarker cannot be used in a rule with tags: delete markers have none.', 'ExpiredObjectDeleteMarker', 'true');
   }
-  checkTransitionOrder(r.transitions.map((t) => ({ ...t, when: t.days ?? t.createdBefore! })), 'Transition', !!r.transitions[0]?.createdBefore);
+  const byDate = r.transitions.filter((t) => t.days === undefined).length;
+  if (byDate > 0 && byDate < r.transitions.length) {
+    throw invalid('The transitions of a rule must all use Days or all use CreatedBeforeDate.', 'Transition', r.transitions.map((t) => t.storageClass).join(','));
+  }
+  checkTransitionOrder(r.transitions.map((t) => ({ ...t, when: t.days ?? t.createdBefore! })), 'Transition', byDate > 0);
   checkTransitionOrder(r.noncurrentVersionTransitions.map((t) => ({ ...t, when: t.noncurrentDays })), 'NoncurrentVersionTransition', false);
   const lastDays = r.transitions.at(-1)?.days;
   if (e?.days !== undefined && lastDays !== undefined && e.days <= lastDays) {
@@ -85,14 +89,11 @@ function checkRule(r: RuleInput): void {
 
 /**
  * A rule's transitions, in the order given: each to a colder class than the one before, and later
- * (more days; or, by date, for objects created earlier); all by days or all by date.
+ * (more days; or, by date, for objects created earlier).
  */
-function checkTransitionOrder(ts: Array<{ storageClass: TransitionClass; when: number; days?: number }>, name: string, byDate: boolean): void {
+function checkTransitionOrder(ts: Array<{ storageClass: TransitionClass; when: number }>, name: string, byDate: boolean): void {
   for (let i = 1; i < ts.length; i++) {
     const [a, b] = [ts[i - 1], ts[i]];
-    if ((a.days === undefined) !== (b.days === undefined) && name === 'Transition') {
-      throw invalid('The transitions of a rule must all use Days or all use CreatedBeforeDate.', name, b.storageClass);
-    }
     const later = byDate ? b.when < a.when : b.when > a.when;
     if (rank(b.storageClass) <= rank(a.storageClass) || !later) {
       throw invalid(`${name}s must go from IA to Archive to ColdArchive to DeepColdArchive, each later than the one before.`, `${name}.StorageClass`, b.storageClass, '0014-00000082');
