@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { crc64Check, VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import { isDeleteMarker, versionIdOf, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders } from '../store/types';
+import { isDeleteMarker, versionIdOf, type MetadataTx, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -177,14 +177,17 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
   return commitObject(c, record, [w], check);
 }
 
-/** One object (or one version of it) to delete. */
-export interface DeleteTarget { key: string; versionId?: string }
+/**
+ * One object (or one version of it) to delete. `ifLastModified` (lifecycle): only while the
+ * object or version still has this Last-Modified, i.e. is the one judged due; otherwise `skipped`.
+ */
+export interface DeleteTarget { key: string; versionId?: string; ifLastModified?: number }
 
 /**
  * What a delete did, for x-oss-version-id / x-oss-delete-marker: the delete marker it made, or the
  * version it removed (reported also when there was none, as OSS does); nothing when unversioned.
  */
-export interface DeleteOutcome { key: string; versionId?: string; deleteMarker: boolean; markerVersionId?: string }
+export interface DeleteOutcome { key: string; versionId?: string; deleteMarker: boolean; markerVersionId?: string; skipped?: boolean }
 
 /** DeleteObject: the object (unversioned), a new delete marker (versioned), or with `versionId` that version, permanently. */
 export async function deleteObject(c: Coffer, bucket: string, target: DeleteTarget): Promise<DeleteOutcome> {
@@ -200,7 +203,11 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
     const done: DeleteOutcome[] = [];
     const status = await versioningIn(tx, bucket);
     let n = 0;
-    for (const { key, versionId } of targets) {
+    for (const { key, versionId, ifLastModified } of targets) {
+      if (ifLastModified !== undefined && (await lastModifiedIn(tx, bucket, key, versionId)) !== ifLastModified) {
+        done.push({ key, versionId, deleteMarker: false, skipped: true });
+        continue;
+      }
       if (versionId !== undefined) {
         const gone = await deleteVersionById(tx, bucket, key, versionId);
         if (gone && !isDeleteMarker(gone)) n++;
@@ -215,6 +222,12 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
   }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
   return outcomes;
+}
+
+/** The Last-Modified of the current object, or of the version named, as the transaction sees it. */
+async function lastModifiedIn(tx: MetadataTx, bucket: string, key: string, versionId: string | undefined): Promise<number | undefined> {
+  if (versionId === undefined) return (await tx.getObject(bucket, key))?.lastModified;
+  return (await tx.getVersion(bucket, key, versionId))?.record.lastModified;
 }
 
 /** PutObjectACL, of the current object or of one version. */

@@ -6,10 +6,11 @@
  * computed from the object's record and the clock whenever it is needed.
  */
 import { CofferError } from '../common/errors';
-import type { ObjectRecord } from '../store/types';
+import { CURRENT_SEQ, isDeleteMarker, type ObjectRecord } from '../store/types';
 import { requireBucket } from './buckets';
 import type { Coffer } from './coffer';
 import { statTransaction } from './bucket-stats';
+import { rewriteVersion } from './versions';
 
 export const STORAGE_CLASSES: readonly string[] = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'];
 const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
@@ -19,6 +20,29 @@ const TIERS = new Set(['Expedited', 'Standard', 'Bulk']);
 const DAY_MS = 86_400_000;
 
 export const isStorageClass = (value: string): boolean => STORAGE_CLASSES.includes(value);
+
+/** Whether an object of this type may be stored in this class (appendable objects never cold; symlinks hold no data to move). */
+export const classAllows = (obj: Pick<ObjectRecord, 'type'>, storageClass: string): boolean =>
+  obj.type !== 'Symlink' && !(obj.type === 'Appendable' && COLD_CLASSES.has(storageClass));
+
+/**
+ * Moves one object version (the current object when `versionId` is absent) to another class in
+ * place, as a lifecycle transition: metadata only, so its data, encryption and Last-Modified stay;
+ * an archive class starts frozen. False when the version is gone or changed since it was judged
+ * due (its Last-Modified differs).
+ */
+export async function transitionVersion(
+  c: Coffer, bucket: string, key: string, versionId: string | undefined, lastModified: number, storageClass: string,
+): Promise<boolean> {
+  return statTransaction(c.meta, async (tx) => {
+    const current = versionId === undefined ? await tx.getObject(bucket, key) : null;
+    const found = current ? { seq: CURRENT_SEQ, record: current } : versionId === undefined ? null : await tx.getVersion(bucket, key, versionId);
+    if (!found || isDeleteMarker(found.record) || found.record.lastModified !== lastModified) return false;
+    const { restore: _restore, ...rest } = found.record;
+    await rewriteVersion(tx, found.seq, { ...rest, storageClass });
+    return true;
+  });
+}
 
 export function checkAppendableClass(storageClass: string): void {
   if (COLD_CLASSES.has(storageClass)) {

@@ -47,6 +47,7 @@ const CATALOGUE: Record<string, Entry> = {
   NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchUpload: { status: 404, message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', ec: '0042-00000002' },
   NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '0034-00000001' },
+  NoSuchLifecycle: { status: 404, message: 'No Row found in Lifecycle Table.' },
   NoSuchServerSideEncryptionRule: { status: 404, message: 'The server side encryption configuration was not found', ec: '0005-00000004' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', ec: '0015-00000102' },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.', ec: '0015-00000301' },

@@ -3,6 +3,7 @@ import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
+import { DeleteBucketLifecycle, GetBucketLifecycle, PutBucketLifecycle } from './bucket-lifecycle';
 import { GetBucketStat } from './bucket-stat';
 import { GetBucketVersioning, PutBucketVersioning } from './bucket-versioning';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
@@ -34,6 +35,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   PutBucketCors, GetBucketCors, DeleteBucketCors,
   PutBucketVersioning, GetBucketVersioning, ListObjectVersions,
+  PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

@@ -79,6 +79,7 @@ export type Operation =
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
   | 'PutBucketVersioning' | 'GetBucketVersioning' | 'ListObjectVersions'
+  | 'PutBucketLifecycle' | 'GetBucketLifecycle' | 'DeleteBucketLifecycle'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -88,7 +89,7 @@ export type Operation =
   | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
+const UNSUPPORTED_BUCKET = ['logging', 'website', 'referer', 'policy', 'tagging', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['x-oss-process', 'selectObject', 'x-oss-async-process'];
 /** Object operations that act on one version when the request names a versionId. */
@@ -118,12 +119,14 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('encryption')) return 'PutBucketEncryption';
         if (has('cors')) return 'PutBucketCors';
         if (has('versioning')) return 'PutBucketVersioning';
+        if (has('lifecycle')) return 'PutBucketLifecycle';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('cors')) return 'GetBucketCors';
         if (has('versioning')) return 'GetBucketVersioning';
+        if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('versions')) return 'ListObjectVersions';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
@@ -133,6 +136,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       case 'DELETE':
         if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('lifecycle')) return 'DeleteBucketLifecycle';
         return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';

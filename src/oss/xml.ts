@@ -250,3 +250,13 @@ export function textOf(content: Record<string, unknown>, name: string): string |
 export function tokenOf(content: Record<string, unknown>, name: string): string | undefined {
   return textOf(content, name)?.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
+
+/** A parsed element that must have children (`<X/>` parses as '': an element with none). */
+export function elementOf(v: unknown, name: string): Record<string, unknown> {
+  if (v === '') return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw malformedXml(`<${name}> must contain elements`);
+  return v as Record<string, unknown>;
+}
+
+/** A child that may repeat, as a list (none, one, or several). */
+export const listOf = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

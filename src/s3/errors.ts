@@ -42,6 +42,7 @@ function asS3(e: CofferError): { code: string; message: string; extras: Record<s
     case 'BucketAlreadyExists': return { ...same, code: 'BucketAlreadyOwnedByYou', message: 'Your previous request to create the named bucket succeeded and you already own it.' };
     // x-oss-forbid-overwrite is how an S3 If-None-Match: * write reaches the operation.
     case 'FileAlreadyExists': return { code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', extras: { Condition: 'If-None-Match' } };
+    case 'NoSuchLifecycle': return { ...same, code: 'NoSuchLifecycleConfiguration', message: 'The lifecycle configuration does not exist' };
     case 'NoSuchServerSideEncryptionRule': return { ...same, code: 'ServerSideEncryptionConfigurationNotFoundError', message: 'The server side encryption configuration was not found' };
     case 'InvalidObjectName': return { ...same, code: 'KeyTooLongError', message: 'Your key is too long, empty, or starts with a slash.' };
     case 'SymlinkTargetNotExist': return { ...same, code: 'NoSuchKey', message: 'The specified key does not exist.' };

@@ -12,6 +12,7 @@ import { header, type OssRequest, type OssResponse } from '../oss/request';
 import { isXmlDoc, xmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
 import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument, versioningDocument } from './request-documents';
 import { completeChecksum, smallBodyChecksum, uploadChecksum, writeChecksum } from './checksums';
+import { ossLifecycleDocument } from './lifecycle';
 import type { DecodedPayload } from './payload';
 import type { MappedOperation } from './router';
 
@@ -107,6 +108,10 @@ async function adjust(c: Coffer, op: MappedOperation, req: OssRequest, payload: 
       return replaceBody(req, encryptionRuleDocument(await readSmallBody(req)));
     case 'PutBucketVersioning':
       return replaceBody(req, versioningDocument(await readSmallBody(req)));
+    case 'PutBucketLifecycleConfiguration':
+      // S3 requires Content-MD5 or a flexible checksum on this one.
+      await smallBodyChecksum(req);
+      return replaceBody(req, ossLifecycleDocument(await readSmallBody(req)));
     case 'PutBucketAcl':
     case 'PutObjectAcl': {
       // OSS's PutBucketAcl creates a missing bucket; S3's does not.

@@ -72,6 +72,27 @@ export function aclGrants(acl: string, owner: XmlObject): XmlObject[] {
   return grants;
 }
 
+/** OSS's Days or CreatedBeforeDate → S3's Days or Date. */
+const s3Due = (d: XmlObject): XmlObject => ({ Days: d.Days, Date: d.CreatedBeforeDate });
+
+/** One OSS rule (as lifecycleDocument writes it) in S3's shape. OSS's Not filter has no S3 form and is not shown. */
+function s3Rule(v: XmlValue): XmlObject {
+  const r = obj(v);
+  const tags = list(r.Tag);
+  const exp = r.Expiration && obj(r.Expiration);
+  const abortDays = r.AbortMultipartUpload && obj(r.AbortMultipartUpload).Days;
+  return {
+    ID: r.ID,
+    Filter: tags.length === 0 ? { Prefix: r.Prefix } : tags.length === 1 && r.Prefix === '' ? { Tag: tags[0] } : { And: { Prefix: r.Prefix, Tag: tags } },
+    Status: r.Status,
+    Transition: list(r.Transition).map((t) => ({ ...s3Due(obj(t)), StorageClass: s3StorageClass(String(obj(t).StorageClass)) })),
+    Expiration: exp && { ...s3Due(exp), ExpiredObjectDeleteMarker: exp.ExpiredObjectDeleteMarker },
+    NoncurrentVersionTransition: list(r.NoncurrentVersionTransition).map((t) => ({ NoncurrentDays: obj(t).NoncurrentDays, StorageClass: s3StorageClass(String(obj(t).StorageClass)) })),
+    NoncurrentVersionExpiration: r.NoncurrentVersionExpiration,
+    AbortIncompleteMultipartUpload: abortDays === undefined ? undefined : { DaysAfterInitiation: abortDays },
+  };
+}
+
 /** The S3 document for an OSS one. */
 function s3Document(doc: XmlDoc): XmlDoc {
   const v = obj(doc.value);
@@ -105,6 +126,8 @@ function s3Document(doc: XmlDoc): XmlDoc {
         },
       }));
     }
+    case 'LifecycleConfiguration':
+      return xmlDoc(doc.root, ns({ Rule: list(v.Rule).map(s3Rule) }));
     case 'CORSConfiguration':
       return xmlDoc(doc.root, ns({ CORSRule: v.CORSRule }));
     default:

@@ -25,6 +25,9 @@ export const S3_TO_OSS = {
   PutBucketVersioning: 'PutBucketVersioning',
   GetBucketVersioning: 'GetBucketVersioning',
   ListObjectVersions: 'ListObjectVersions',
+  GetBucketLifecycleConfiguration: 'GetBucketLifecycle',
+  PutBucketLifecycleConfiguration: 'PutBucketLifecycle',
+  DeleteBucketLifecycle: 'DeleteBucketLifecycle',
   ListObjects: 'ListObjects',
   ListObjectsV2: 'ListObjectsV2',
   DeleteObjects: 'DeleteMultipleObjects',
@@ -56,7 +59,6 @@ export type MappedOperation = keyof typeof S3_TO_OSS;
  */
 export const UNCONFIGURED = {
   policy: ['oss:GetBucketPolicy', 'NoSuchBucketPolicy'],
-  lifecycle: ['oss:GetBucketLifecycle', 'NoSuchLifecycleConfiguration'],
   tagging: ['oss:GetBucketTagging', 'NoSuchTagSet'],
   website: ['oss:GetBucketWebsite', 'NoSuchWebsiteConfiguration'],
   'object-lock': ['oss:GetBucketWorm', 'ObjectLockConfigurationNotFoundError'],
@@ -95,6 +97,7 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('cors')) return route('PutBucketCors');
         if (has('encryption')) return route('PutBucketEncryption');
         if (has('versioning')) return route('PutBucketVersioning');
+        if (has('lifecycle')) return route('PutBucketLifecycleConfiguration');
         return route('CreateBucket');
       case 'GET':
         if (has('acl')) return route('GetBucketAcl');
@@ -103,6 +106,7 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('location')) return route('GetBucketLocation');
         if (has('versioning')) return route('GetBucketVersioning');
         if (has('versions')) return route('ListObjectVersions');
+        if (has('lifecycle')) return route('GetBucketLifecycleConfiguration');
         if (has('uploads')) return route('ListMultipartUploads');
         return route(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
       case 'HEAD':
@@ -110,6 +114,7 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
       case 'DELETE':
         if (has('cors')) return route('DeleteBucketCors');
         if (has('encryption')) return route('DeleteBucketEncryption');
+        if (has('lifecycle')) return route('DeleteBucketLifecycle');
         return route('DeleteBucket');
       case 'POST':
         if (has('delete')) return route('DeleteObjects');

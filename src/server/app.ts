@@ -15,6 +15,7 @@ import { backfillBucketStats } from '../core/bucket-stats';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
 import { ClusterJobs, holderName } from '../core/jobs';
+import { lifecycleStep } from '../core/lifecycle/job';
 import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
 import { makeDataDirPrivate } from '../crypto/private-files';
@@ -74,6 +75,12 @@ export interface ServerOptions {
   allowSseCOverHttp?: boolean;
   /** How long a RestoreObject takes (ms); default DEFAULT_RESTORE_DELAY_MS. */
   restoreDelayMs?: number;
+  /** How long a "day" is for lifecycle rules (ms); default DAY_MS (--day-seconds; tests shorten it). */
+  dayMs?: number;
+  /** How often a lifecycle step runs (ms); default DEFAULT_LIFECYCLE_INTERVAL_MS. */
+  lifecycleIntervalMs?: number;
+  /** Versions and uploads per lifecycle step; default DEFAULT_LIFECYCLE_BATCH (tests lower it to see a pass resume). */
+  lifecycleBatch?: number;
   tls?: TlsFiles;
   rootKeyFile?: string;
   masterKeyRotationDays: number;
@@ -117,6 +124,7 @@ export interface RunningServer {
 }
 
 const DAY_MS = 86_400_000;
+export const LIFECYCLE_ACTIONS_TOTAL = 'coffer_lifecycle_actions_total';
 /** How often deletion windows, expired imported material and due KMS rotations are swept. */
 const KMS_SWEEP_MS = 60_000;
 /** How often expired console sessions are cleared out of the store. */
@@ -126,6 +134,8 @@ const BLOB_SWEEP_MS = 10_000;
 export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
 /** How often buckets without GetBucketStat counters (made by an older release) are looked for. */
 const STAT_BACKFILL_MS = 60_000;
+export const DEFAULT_LIFECYCLE_INTERVAL_MS = 10_000;
+export const DEFAULT_LIFECYCLE_BATCH = 1000;
 /** Seconds, not OSS's minutes to hours: CI waits for restores. */
 export const DEFAULT_RESTORE_DELAY_MS = 3_000;
 
@@ -232,6 +242,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
+    metrics.counter(LIFECYCLE_ACTIONS_TOTAL, 'Lifecycle rule actions done, by action', ['action']);
+    const lifecycle = { dayMs: opts.dayMs ?? DAY_MS, batch: opts.lifecycleBatch ?? DEFAULT_LIFECYCLE_BATCH };
+    jobs.every('lifecycle', opts.lifecycleIntervalMs ?? DEFAULT_LIFECYCLE_INTERVAL_MS, async () => {
+      const step = await lifecycleStep(coffer, lifecycle);
+      if (!step) return;
+      for (const [action, n] of Object.entries(step.actions)) metrics.inc(LIFECYCLE_ACTIONS_TOTAL, { action }, n);
+      for (const r of step.refused) logger.log('warn', 'lifecycle action refused', { ...r });
+      if (step.started) logger.log('info', 'lifecycle pass started', { day: step.day });
+      if (step.finished) logger.log('info', 'lifecycle pass finished', { day: step.day, ms: step.finished.ms, ...step.finished.done });
+    });
+
     const ram = new RamStore(meta, rootKey.key, account);
     const credentials = new CredentialStore(account, rootCredentials, ram);
     ram.onChange(() => credentials.invalidate());

@@ -32,6 +32,32 @@ export interface CorsConfiguration {
   responseVary: boolean;
 }
 
+/** A lifecycle rule's target classes (see core/lifecycle/rules.ts). */
+export type TransitionClass = 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
+
+/** When a lifecycle action is due: `days` after the object's last modification, or for objects created before `createdBefore` (Unix ms, midnight UTC). */
+export interface Due { days?: number; createdBefore?: number }
+
+/** One lifecycle rule (PutBucketLifecycle), checked by core/lifecycle/rules.ts. */
+export interface LifecycleRule {
+  id: string;
+  status: 'Enabled' | 'Disabled';
+  /** Keys the rule applies to start with this ('' for every key). */
+  prefix: string;
+  /** Objects must carry every one of these tags. */
+  tags: ObjectTag[];
+  /** Objects under this prefix (longer than `prefix`), with this tag if one is given, are left alone. */
+  not?: { prefix: string; tag?: ObjectTag };
+  /** Current objects expire when due; `expiredObjectDeleteMarker` removes delete markers that are the only version left. */
+  expiration?: Due & { expiredObjectDeleteMarker?: boolean };
+  transitions: Array<Due & { storageClass: TransitionClass }>;
+  abortMultipartUpload?: Due;
+  noncurrentVersionExpiration?: { noncurrentDays: number };
+  noncurrentVersionTransitions: Array<{ noncurrentDays: number; storageClass: TransitionClass }>;
+}
+
+export interface LifecycleConfiguration { rules: LifecycleRule[] }
+
 export interface BucketRecord {
   name: string;
   owner: string;
@@ -45,6 +71,8 @@ export interface BucketRecord {
   cors?: CorsConfiguration | null;
   /** PutBucketVersioning; absent while the bucket has never been versioned (it can never return to that). */
   versioning?: VersioningStatus;
+  /** PutBucketLifecycle; absent (or null once deleted) when the bucket has none. */
+  lifecycle?: LifecycleConfiguration | null;
 }
 
 export type VersioningStatus = 'Enabled' | 'Suspended';

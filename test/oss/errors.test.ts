@@ -104,7 +104,7 @@ describe('unsupported and malformed requests', () => {
   test('unimplemented sub-resources → 400 NotImplemented, never mistaken for a write', async () => {
     const before = storedFiles(srv);
     const cases: Array<[string, string | undefined, string]> = [
-      ['GET', 'kept.txt', 'x-oss-process'], ['PUT', undefined, 'referer'], ['GET', undefined, 'lifecycle'], ['GET', undefined, 'replication'],
+      ['GET', 'kept.txt', 'x-oss-process'], ['PUT', undefined, 'referer'], ['GET', undefined, 'logging'], ['GET', undefined, 'replication'],
       ['DELETE', undefined, 'website'], ['PUT', undefined, 'inventory'],
     ];
     for (const [method, key, sub] of cases) {

@@ -149,9 +149,9 @@ describe('S3 requests the dialect refuses', () => {
   });
 
   it('what Coffer does not implement is 501 NotImplemented, never silently ignored', async () => {
-    const lifecycle = await send({ method: 'PUT', path: `/${bucket}`, query: { lifecycle: '' }, body: '<LifecycleConfiguration/>' });
-    assert.equal(lifecycle.status, 501);
-    assert.equal(codeOf(await lifecycle.text()), 'NotImplemented');
+    const logging = await send({ method: 'PUT', path: `/${bucket}`, query: { logging: '' }, body: '<BucketLoggingStatus/>' });
+    assert.equal(logging.status, 501);
+    assert.equal(codeOf(await logging.text()), 'NotImplemented');
     const lock = await send({ method: 'PUT', path: `/${bucket}/locked`, body: 'x', headers: { 'x-amz-object-lock-mode': 'GOVERNANCE', 'x-amz-object-lock-retain-until-date': '2030-01-01T00:00:00Z' } });
     assert.equal(lock.status, 501);
     assert.equal(await stored('locked'), null);

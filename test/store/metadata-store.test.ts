@@ -17,7 +17,7 @@ import pg from 'pg';
 import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { PostgresMetadataStore } from '../../src/store/postgres/metadata-store';
 import { SqliteMetadataStore } from '../../src/store/sqlite/metadata-store';
-import { CURRENT_SEQ, versionIdOf, type AuditRecord, type MetadataStore, type ObjectRecord, type VersionEntry } from '../../src/store/types';
+import { CURRENT_SEQ, versionIdOf, type AuditRecord, type BucketRecord, type LifecycleConfiguration, type MetadataStore, type ObjectRecord, type VersionEntry } from '../../src/store/types';
 
 const dirs: string[] = [];
 /** Not test/helpers/server's tempDir: this suite loads the store modules only, not the server. */
@@ -145,6 +145,23 @@ for (const [name, place] of Object.entries(BACKENDS)) {
     test('names its backend', async () => {
       const m = await open();
       assert.equal(m.backend, name);
+      await m.close();
+    });
+
+    test('a bucket record keeps its optional configurations (lifecycle rules) as written, and drops them when cleared', async () => {
+      const m = await open();
+      const bucket: BucketRecord = { name: 'lc', owner: 'o', region: 'r', acl: 'private', storageClass: 'Standard', dataRedundancyType: 'LRS', createdAt: 0, encryption: null };
+      const lifecycle: LifecycleConfiguration = {
+        rules: [{
+          id: 'r1', status: 'Enabled', prefix: 'logs/', tags: [{ key: 'k', value: 'v' }], not: { prefix: 'logs/keep/' },
+          expiration: { days: 3 }, transitions: [{ createdBefore: Date.UTC(2030, 0, 1), storageClass: 'IA' }],
+          noncurrentVersionExpiration: { noncurrentDays: 2 }, noncurrentVersionTransitions: [],
+        }],
+      };
+      await m.transaction((tx) => tx.putBucket({ ...bucket, lifecycle }));
+      assert.deepEqual(await m.getBucket('lc'), { ...bucket, lifecycle });
+      await m.transaction((tx) => tx.putBucket({ ...bucket, lifecycle: null }));
+      assert.equal((await m.getBucket('lc'))!.lifecycle, null);
       await m.close();
     });
 
