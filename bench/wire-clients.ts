@@ -36,7 +36,18 @@ export class WireDriver implements Driver {
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope.day}/${scope.region}/s3/aws4_request, SignedHeaders=${names.join(';')}, Signature=${signature}`;
   }
 
-  private request(method: string, key: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; bytes: number }> {
+  private async request(method: string, key: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; bytes: number }> {
+    try {
+      return await this.send(method, key, { ...headers }, body);
+    } catch (err) {
+      // A kept-alive connection the server closed as it idled (its keep-alive timeout) just as this
+      // request went out on it: sent again on a new one, as the SDKs do (both requests are idempotent).
+      if ((err as { reusedSocket?: boolean }).reusedSocket) return this.send(method, key, { ...headers }, body);
+      throw err;
+    }
+  }
+
+  private send(method: string, key: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; bytes: number }> {
     const path = `/${this.bucket}/${encodeURIComponent(key)}`;
     headers.host = this.base.host;
     this.sign(method, path, headers);
@@ -47,7 +58,10 @@ export class WireDriver implements Driver {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+        if (req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) err.reusedSocket = true;
+        reject(err);
+      });
       req.end(body);
     });
   }
