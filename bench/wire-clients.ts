@@ -19,14 +19,27 @@ export class WireDriver implements Driver {
     this.base = new URL(url);
   }
 
+  /** The request time in both dialects' forms, made once a second (each signer would). */
+  private clock = { second: -1, http: '', iso: '' };
+
+  private now(): { http: string; iso: string } {
+    const ms = Date.now();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.clock.second) {
+      const d = new Date(second * 1000);
+      this.clock = { second, http: d.toUTCString(), iso: d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '') };
+    }
+    return this.clock;
+  }
+
   private sign(method: string, path: string, headers: Record<string, string>): void {
     if (this.dialect === 'oss') {
-      headers.date = new Date().toUTCString();
+      headers.date = this.now().http;
       const sts = [method, headers['content-md5'] ?? '', headers['content-type'] ?? '', headers.date, path].join('\n');
       headers.authorization = `OSS ${this.creds.accessKeyId}:${createHmac('sha1', this.creds.accessKeySecret).update(sts).digest('base64')}`;
       return;
     }
-    const timestamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const timestamp = this.now().iso;
     const scope = { day: timestamp.slice(0, 8), region: this.region };
     headers['x-amz-date'] = timestamp;
     headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
