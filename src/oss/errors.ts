@@ -42,6 +42,7 @@ const CATALOGUE: Record<string, Entry> = {
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001' },
   NoSuchUpload: { status: 404, message: 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', ec: '0042-00000002' },
+  NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.', ec: '0030-00000006' },
   NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '0034-00000001' },
   NoSuchServerSideEncryptionRule: { status: 404, message: 'The server side encryption configuration was not found', ec: '0005-00000004' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', ec: '0015-00000102' },

@@ -2,7 +2,6 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
-import type { ObjectTag } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
 import { checksumHeaders } from './checksum-headers';
@@ -17,14 +16,15 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
 /**
  * Write access to the request's key. An existing object's own ACL overrides the bucket's, for
  * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
- * `tags` are the tags the object will carry: oss:RequestObjectTag/<key> conditions see them.
+ * `values` are condition values the request does not carry itself, e.g. the tags the object
+ * will have (oss:RequestObjectTag/<key>, see requestTagValues).
  */
-export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: readonly ObjectTag[]): Promise<void> {
-  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!, requestTagValues(tags));
+export async function authorizeObjectWrite(c: Coffer, req: OssRequest, values?: Readonly<Record<string, string>>): Promise<void> {
+  await authorizeStoredObject(c, req, 'oss:PutObject', await requireBucket(c, req.bucket!), req.key!, values);
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeObjectWrite(c, req, taggingHeaderTags(req));
+  await authorizeObjectWrite(c, req, requestTagValues(taggingHeaderTags(req)));
   const sse = requestedEncryption(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,

@@ -3,6 +3,7 @@ import type { Coffer } from '../core/coffer';
 import { DeleteBucket, GetBucketInfo, GetBucketLocation, PutBucket } from './bucket';
 import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
+import { DeleteBucketPolicy, GetBucketPolicy, PutBucketPolicy } from './bucket-policy';
 import { GetBucketStat } from './bucket-stat';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
@@ -31,6 +32,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketAcl, GetBucketAcl,
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   PutBucketCors, GetBucketCors, DeleteBucketCors,
+  PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

@@ -78,6 +78,7 @@ export type Operation =
   | 'PutBucketAcl' | 'GetBucketAcl'
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
+  | 'PutBucketPolicy' | 'GetBucketPolicy' | 'DeleteBucketPolicy'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -87,7 +88,7 @@ export type Operation =
   | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'policy', 'tagging', 'versioning',
+const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'tagging', 'versioning',
   'versions', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
@@ -112,11 +113,13 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('acl')) return 'PutBucketAcl';
         if (has('encryption')) return 'PutBucketEncryption';
         if (has('cors')) return 'PutBucketCors';
+        if (has('policy')) return 'PutBucketPolicy';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('cors')) return 'GetBucketCors';
+        if (has('policy')) return 'GetBucketPolicy';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
@@ -125,6 +128,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
       case 'DELETE':
         if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('policy')) return 'DeleteBucketPolicy';
         return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';

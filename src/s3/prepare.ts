@@ -10,7 +10,7 @@ import type { Coffer } from '../core/coffer';
 import { readSmallBody } from '../oss/body';
 import { header, type OssRequest, type OssResponse } from '../oss/request';
 import { isXmlDoc, xmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
-import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument } from './request-documents';
+import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument, ossLanguagePolicy } from './request-documents';
 import { completeChecksum, smallBodyChecksum, uploadChecksum, writeChecksum } from './checksums';
 import type { DecodedPayload } from './payload';
 import type { MappedOperation } from './router';
@@ -102,6 +102,8 @@ async function adjust(c: Coffer, op: MappedOperation, req: OssRequest, payload: 
       return replaceBody(req, '');
     case 'PutBucketEncryption':
       return replaceBody(req, encryptionRuleDocument(await readSmallBody(req)));
+    case 'PutBucketPolicy':
+      return replaceBody(req, ossLanguagePolicy(await readSmallBody(req)));
     case 'PutBucketAcl':
     case 'PutObjectAcl': {
       // OSS's PutBucketAcl creates a missing bucket; S3's does not.

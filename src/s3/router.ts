@@ -22,6 +22,9 @@ export const S3_TO_OSS = {
   GetBucketEncryption: 'GetBucketEncryption',
   PutBucketEncryption: 'PutBucketEncryption',
   DeleteBucketEncryption: 'DeleteBucketEncryption',
+  GetBucketPolicy: 'GetBucketPolicy',
+  PutBucketPolicy: 'PutBucketPolicy',
+  DeleteBucketPolicy: 'DeleteBucketPolicy',
   ListObjects: 'ListObjects',
   ListObjectsV2: 'ListObjectsV2',
   DeleteObjects: 'DeleteMultipleObjects',
@@ -54,7 +57,6 @@ export type MappedOperation = keyof typeof S3_TO_OSS;
  */
 export const UNCONFIGURED = {
   versioning: ['oss:GetBucketVersioning', null],
-  policy: ['oss:GetBucketPolicy', 'NoSuchBucketPolicy'],
   lifecycle: ['oss:GetBucketLifecycle', 'NoSuchLifecycleConfiguration'],
   tagging: ['oss:GetBucketTagging', 'NoSuchTagSet'],
   website: ['oss:GetBucketWebsite', 'NoSuchWebsiteConfiguration'],
@@ -93,11 +95,13 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('acl')) return route('PutBucketAcl');
         if (has('cors')) return route('PutBucketCors');
         if (has('encryption')) return route('PutBucketEncryption');
+        if (has('policy')) return route('PutBucketPolicy');
         return route('CreateBucket');
       case 'GET':
         if (has('acl')) return route('GetBucketAcl');
         if (has('cors')) return route('GetBucketCors');
         if (has('encryption')) return route('GetBucketEncryption');
+        if (has('policy')) return route('GetBucketPolicy');
         if (has('location')) return route('GetBucketLocation');
         if (has('uploads')) return route('ListMultipartUploads');
         return route(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
@@ -106,6 +110,7 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
       case 'DELETE':
         if (has('cors')) return route('DeleteBucketCors');
         if (has('encryption')) return route('DeleteBucketEncryption');
+        if (has('policy')) return route('DeleteBucketPolicy');
         return route('DeleteBucket');
       case 'POST':
         if (has('delete')) return route('DeleteObjects');

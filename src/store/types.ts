@@ -43,6 +43,8 @@ export interface BucketRecord {
   encryption: EncryptionRule | null;
   /** Absent on records written before CORS existed: same as null. */
   cors?: CorsConfiguration | null;
+  /** The bucket policy document as put (JSON text, checked then); absent or null: none. */
+  policy?: string | null;
 }
 
 /** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
