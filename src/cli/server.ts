@@ -23,6 +23,7 @@ interface ServerFlags {
   nodeName?: string;
   blobGraceSeconds: string;
   restoreDelaySeconds: string;
+  daySeconds: string;
   host: string;
   ossPort: string;
   kmsPort: string;
@@ -73,6 +74,8 @@ function options(flags: ServerFlags): ServerOptions {
   if (!Number.isFinite(grace) || grace < 0) throw new Error('--blob-grace-seconds must be a number of seconds, 0 or more');
   const restoreDelay = Number(flags.restoreDelaySeconds);
   if (!/^\d+(\.\d+)?$/.test(flags.restoreDelaySeconds) || !Number.isFinite(restoreDelay)) throw new Error('--restore-delay-seconds must be a number of seconds, 0 or more');
+  const daySeconds = Number(flags.daySeconds);
+  if (!/^\d+(\.\d+)?$/.test(flags.daySeconds) || !(daySeconds > 0)) throw new Error('--day-seconds must be a positive number of seconds');
   return {
     dataDir: path.resolve(flags.dataDir),
     metadata: flags.metadata,
@@ -80,6 +83,7 @@ function options(flags: ServerFlags): ServerOptions {
     nodeName: flags.nodeName,
     blobGraceMs: grace * 1000,
     restoreDelayMs: restoreDelay * 1000,
+    daySeconds,
     host: flags.host,
     ossPort: port(flags.ossPort, '--oss-port'),
     kmsPort: port(flags.kmsPort, '--kms-port'),
@@ -247,6 +251,7 @@ export function registerServer(program: Command): void {
     .option('--allow-sse-c-over-http', 'accept S3 SSE-C customer keys over plain HTTP (local tests only; without it they need HTTPS)')
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
     .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
+    .option('--day-seconds <s>', 'how long "a day" is wherever the API counts in days: WORM retention periods (and the day an unlocked WORM configuration lasts), restored copies\' lifetime; shorten it only to test', '86400')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
     .option('--log-level <level>', 'debug | info | warn | error (each request\'s access line is at info)', 'info')
     .option('--log-format <format>', 'json (one JSON object per line) | pretty (a compact line for people)', 'json')

@@ -24,6 +24,7 @@ import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
+import { refuseIfRetained } from './retention';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
@@ -276,7 +277,9 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
         throw new CofferError('InvalidPart', 'A part changed while the upload was being completed; retry.', { PartNumber: String(p.partNumber) });
       }
     }
-    if (req.forbidOverwrite && (await tx.getObject(req.bucket, req.key))) {
+    const existing = await tx.getObject(req.bucket, req.key);
+    await refuseIfRetained(c, tx, existing);
+    if (req.forbidOverwrite && existing) {
       throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: req.key });
     }
     await tx.putObject(object);

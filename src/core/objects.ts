@@ -25,6 +25,7 @@ import { checkTags, tagsField } from './tags';
 import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
+import { refuseIfRetained } from './retention';
 
 export interface ObjectAttributes {
   headers: StoredHeaders;
@@ -101,7 +102,8 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
 
 /**
  * Makes `record` visible. `fresh` are the segments this request wrote: if the commit fails they
- * are deleted at once (nobody else can reference them). `check` runs inside the transaction.
+ * are deleted at once (nobody else can reference them). `check` runs inside the transaction, after
+ * the retention check every replacement of an object passes.
  */
 export async function commitObject(
   c: Coffer,
@@ -112,7 +114,9 @@ export async function commitObject(
   let committed = false;
   try {
     const replaced = await statTransaction(c.meta, async (tx) => {
-      check?.(await tx.getObject(record.bucket, record.key));
+      const current = await tx.getObject(record.bucket, record.key);
+      await refuseIfRetained(c, tx, current);
+      check?.(current);
       return tx.putObject(record);
     });
     committed = true;
@@ -165,21 +169,44 @@ export async function putObject(c: Coffer, req: PutObjectRequest): Promise<Objec
 
 export async function deleteObject(c: Coffer, bucket: string, key: string): Promise<void> {
   await requireBucket(c, bucket);
-  const removed = await statTransaction(c.meta, (tx) => tx.deleteObject(bucket, key), FREES_SPACE);
+  const removed = await statTransaction(c.meta, async (tx) => {
+    await refuseIfRetained(c, tx, await tx.getObject(bucket, key));
+    return tx.deleteObject(bucket, key);
+  }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
 }
 
-/** DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does). */
-export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): Promise<string[]> {
+export interface DeleteObjectsResult {
+  /** Every key not refused is reported deleted, existing or not (as OSS does). */
+  deleted: string[];
+  /** Keys kept by the bucket's retention policy, each with its refusal. */
+  refused: Array<{ key: string; error: CofferError }>;
+}
+
+/** DeleteMultipleObjects: each key deleted unless retention keeps it; the others still go. */
+export async function deleteObjects(c: Coffer, bucket: string, keys: string[]): Promise<DeleteObjectsResult> {
   await requireBucket(c, bucket);
   if (keys.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
+  const result: DeleteObjectsResult = { deleted: [], refused: [] };
   const removed = await statTransaction(c.meta, async (tx) => {
+    result.deleted = [];
+    result.refused = [];
     let n = 0;
-    for (const key of keys) if (await tx.deleteObject(bucket, key)) n++;
+    for (const key of keys) {
+      try {
+        await refuseIfRetained(c, tx, await tx.getObject(bucket, key));
+      } catch (err) {
+        if (!(err instanceof CofferError)) throw err;
+        result.refused.push({ key, error: err });
+        continue;
+      }
+      result.deleted.push(key);
+      if (await tx.deleteObject(bucket, key)) n++;
+    }
     return n;
   }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
-  return keys;
+  return result;
 }
 
 export async function setObjectAcl(c: Coffer, bucket: string, key: string, acl: ObjectAcl): Promise<void> {

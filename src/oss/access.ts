@@ -14,6 +14,7 @@ export const OSS_ACTIONS: ReadonlySet<string> = new Set([
   'oss:PutBucketAcl', 'oss:GetBucketAcl', 'oss:PutBucketEncryption', 'oss:GetBucketEncryption', 'oss:DeleteBucketEncryption',
   'oss:PutBucketCors', 'oss:GetBucketCors', 'oss:DeleteBucketCors',
   'oss:PutBucketPolicy', 'oss:GetBucketPolicy', 'oss:DeleteBucketPolicy',
+  'oss:InitiateBucketWorm', 'oss:AbortBucketWorm', 'oss:CompleteBucketWorm', 'oss:ExtendBucketWorm', 'oss:GetBucketWorm',
   'oss:ListObjects', 'oss:ListMultipartUploads', 'oss:ListParts', 'oss:AbortMultipartUpload',
   'oss:PutObject', 'oss:GetObject', 'oss:DeleteObject', 'oss:RestoreObject',
   'oss:PutObjectAcl', 'oss:GetObjectAcl', 'oss:PutObjectTagging', 'oss:GetObjectTagging', 'oss:DeleteObjectTagging',

@@ -30,13 +30,15 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
   // Every key is a resource of its own, decided exactly as DeleteObject decides it (its own ACL
   // included); one refused key refuses the whole request, before anything is deleted.
   for (const key of keys) await authorizeStoredObject(c, req, 'oss:DeleteObject', bucket, key);
-  const deleted = await deleteObjects(c, req.bucket!, keys);
-  const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), deleted);
+  const { deleted, refused } = await deleteObjects(c, req.bucket!, keys);
+  const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), keys);
   return {
     status: 200,
     body: xmlDoc('DeleteResult', {
       EncodingType: encodingType,
       Deleted: quiet ? undefined : deleted.map((k) => ({ Key: encode(k) })),
+      // Keys a retention policy keeps, reported in quiet mode too (S3's form: S3 clients read it).
+      Error: refused.length ? refused.map((r) => ({ Key: encode(r.key), Code: r.error.code, Message: r.error.message })) : undefined,
     }),
   };
 }

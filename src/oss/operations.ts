@@ -5,6 +5,7 @@ import { GetBucketAcl, PutBucketAcl } from './bucket-acl';
 import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
 import { DeleteBucketPolicy, GetBucketPolicy, PutBucketPolicy } from './bucket-policy';
 import { GetBucketStat } from './bucket-stat';
+import { AbortBucketWorm, CompleteBucketWorm, ExtendBucketWorm, GetBucketWorm, InitiateBucketWorm } from './bucket-worm';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjects, ListObjectsV2 } from './list-objects';
 import {
@@ -33,6 +34,7 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption,
   PutBucketCors, GetBucketCors, DeleteBucketCors,
   PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy,
+  InitiateBucketWorm, AbortBucketWorm, CompleteBucketWorm, ExtendBucketWorm, GetBucketWorm,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

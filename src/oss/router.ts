@@ -79,6 +79,7 @@ export type Operation =
   | 'PutBucketEncryption' | 'GetBucketEncryption' | 'DeleteBucketEncryption'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
   | 'PutBucketPolicy' | 'GetBucketPolicy' | 'DeleteBucketPolicy'
+  | 'InitiateBucketWorm' | 'AbortBucketWorm' | 'CompleteBucketWorm' | 'ExtendBucketWorm' | 'GetBucketWorm'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -89,7 +90,7 @@ export type Operation =
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
 const UNSUPPORTED_BUCKET = ['lifecycle', 'logging', 'website', 'referer', 'tagging', 'versioning',
-  'versions', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
+  'versions', 'replication', 'inventory', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['x-oss-process', 'versionId', 'selectObject', 'x-oss-async-process'];
 
@@ -120,6 +121,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('encryption')) return 'GetBucketEncryption';
         if (has('cors')) return 'GetBucketCors';
         if (has('policy')) return 'GetBucketPolicy';
+        if (has('worm')) return 'GetBucketWorm';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
@@ -129,9 +131,13 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('cors')) return 'DeleteBucketCors';
         if (has('policy')) return 'DeleteBucketPolicy';
+        if (has('worm')) return 'AbortBucketWorm';
         return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';
+        if (has('worm')) return 'InitiateBucketWorm';
+        if (has('wormExtend')) return 'ExtendBucketWorm';
+        if (has('wormId')) return 'CompleteBucketWorm';
         // A browser form upload; PostObject refuses anything that is not multipart/form-data.
         return 'PostObject';
       default:

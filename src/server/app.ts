@@ -74,6 +74,8 @@ export interface ServerOptions {
   allowSseCOverHttp?: boolean;
   /** How long a RestoreObject takes (ms); default DEFAULT_RESTORE_DELAY_MS. */
   restoreDelayMs?: number;
+  /** The length of a day (seconds) for day-counted periods (restores, WORM retention); default DAY_SECONDS, shorter in tests. */
+  daySeconds?: number;
   tls?: TlsFiles;
   rootKeyFile?: string;
   masterKeyRotationDays: number;
@@ -128,6 +130,7 @@ export const DEFAULT_BLOB_GRACE_MS = 3_600_000;
 const STAT_BACKFILL_MS = 60_000;
 /** Seconds, not OSS's minutes to hours: CI waits for restores. */
 export const DEFAULT_RESTORE_DELAY_MS = 3_000;
+export const DAY_SECONDS = 86_400;
 
 async function accountId(meta: MetadataStore): Promise<string> {
   const existing = await meta.getSetting('account-id');
@@ -229,7 +232,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const coffer: Coffer = {
       meta, blobs: blobStore, collector, region: opts.region, accountId: account,
-      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now,
+      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now, dayMs: (opts.daySeconds ?? DAY_SECONDS) * 1000,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     const ram = new RamStore(meta, rootKey.key, account);

@@ -45,6 +45,17 @@ export interface BucketRecord {
   cors?: CorsConfiguration | null;
   /** The bucket policy document as put (JSON text, checked then); absent or null: none. */
   policy?: string | null;
+  /** The bucket's WORM retention configuration (see src/core/retention.ts); absent or null: none. */
+  worm?: WormConfiguration | null;
+}
+
+/** A time-based retention policy: InitiateBucketWorm makes it InProgress, CompleteBucketWorm Locked. */
+export interface WormConfiguration {
+  wormId: string;
+  state: 'InProgress' | 'Locked';
+  retentionDays: number;
+  /** Unix ms; an InProgress configuration lapses one day after it. */
+  createdAt: number;
 }
 
 /** One stretch of an object's bytes, kept in one blob (a PUT body, a multipart part, an append). */
