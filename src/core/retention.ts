@@ -10,8 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { CofferError } from '../common/errors';
 import type { BucketRecord, MetadataTx, ObjectRecord, WormConfiguration } from '../store/types';
+import { bucketPosture } from './bucket-stats';
 import { updateBucket } from './buckets';
 import type { Coffer } from './coffer';
+import { parsePostureClass } from './posture-class';
 
 export const MIN_RETENTION_DAYS = 1;
 export const MAX_RETENTION_DAYS = 25_550;
@@ -114,4 +116,29 @@ export function getWorm(c: Coffer, b: BucketRecord): WormConfiguration {
   const w = wormInForce(c, b);
   if (!w) throw noWorm(b.name);
   return w;
+}
+
+const PAGE = 1000;
+
+/**
+ * Why the KMS key `keyId` must not be destroyed (crypto-shredding would delete retained objects
+ * in effect), or null. Answered from the encryption posture counters (bucket-stats.ts), which
+ * count objects by the key protecting them: a bucket with a retention policy in force that holds
+ * objects under the key blocks it. Counters do not know objects' ages, so an object already past
+ * its period still counts until it is deleted or re-encrypted; a bucket whose counters are still
+ * being backfilled blocks too. Both err on the side of keeping data.
+ */
+export async function retentionKeyBlocker(c: Pick<Coffer, 'meta' | 'now' | 'dayMs'>, keyId: string): Promise<string | null> {
+  for (let after: string | undefined; ;) {
+    const page = await c.meta.listBuckets({ after, limit: PAGE });
+    for (const b of page) {
+      if (!wormInForce(c, b)) continue;
+      const counts = await bucketPosture(c.meta, b.name);
+      if (!counts.complete) return `bucket ${b.name} has a retention policy (WORM) and its objects are still being counted`;
+      const held = Object.entries(counts.classes).some(([cls, n]) => n.objects > 0 && parsePostureClass(cls).kmsKeyId === keyId);
+      if (held) return `it protects objects in bucket ${b.name}, which has a retention policy (WORM) in force`;
+    }
+    if (page.length < PAGE) return null;
+    after = page.at(-1)!.name;
+  }
 }

@@ -17,6 +17,7 @@ import { Encryption, OssKeyProvider } from '../core/encryption';
 import { ClusterJobs, holderName } from '../core/jobs';
 import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
+import { retentionKeyBlocker } from '../core/retention';
 import { makeDataDirPrivate } from '../crypto/private-files';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
@@ -224,7 +225,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const audit = new AuditTrail(meta, node);
     const accounting = new KmsAccounting(metrics, audit, { keyIdsInMetrics: opts.metricsKeyIds });
-    const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now });
+    const clock = { meta, now: opts.now ?? Date.now, dayMs: (opts.daySeconds ?? DAY_SECONDS) * 1000 };
+    // The KMS asks the object side before destroying a key: retained objects must stay readable.
+    const dependents = { destructionBlocker: (keyId: string) => retentionKeyBlocker(clock, keyId) };
+    const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now, dependents });
     jobs.every('kms-housekeeping', KMS_SWEEP_MS, async () => {
       const [purged, rotated] = await Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]);
       if (purged || rotated) logger.log('info', 'KMS housekeeping', { destroyedKeys: purged, rotatedKeys: rotated });
@@ -232,7 +236,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const coffer: Coffer = {
       meta, blobs: blobStore, collector, region: opts.region, accountId: account,
-      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now, dayMs: (opts.daySeconds ?? DAY_SECONDS) * 1000,
+      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: clock.now, dayMs: clock.dayMs,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     const ram = new RamStore(meta, rootKey.key, account);

@@ -10,7 +10,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { ConsoleClient } from '../console/helpers';
+import { createKey, describeKey, Kms, kmsClient, kmsRejects } from '../helpers/kms';
+import { importMaterial, kmsHeaders } from '../sse-kms/helpers';
 import { bytes, rejectsWith, signedHttp } from '../helpers/oss-http';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server';
 
@@ -124,5 +127,34 @@ describe('retention', () => {
     await sleep(2 * DAY_SECONDS * 1000 + 300);
     for (const k of ['kept.txt', 'other.txt', 'app.txt', 'new.txt']) await c.delete(k);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('crypto-shredding', () => {
+  test('a CMK protecting retained objects cannot be scheduled for deletion nor lose its imported material; disabling stays allowed', async () => {
+    const kms = kmsClient(srv);
+    const keyId = await createKey(kms);
+    const external = await createKey(kms, { origin: 'EXTERNAL' });
+    await importMaterial(kms, external, randomBytes(32));
+    const spare = await createKey(kms);
+    const c = await newBucket('worm-kms');
+    await c.put('a.txt', data, { headers: kmsHeaders(keyId) });
+    await c.put('b.txt', data, { headers: kmsHeaders(external) });
+    const { wormId } = await c.initiateBucketWorm('worm-kms', 30);
+    await c.completeBucketWorm('worm-kms', wormId);
+
+    await kmsRejects(kms.scheduleKeyDeletion(new Kms.ScheduleKeyDeletionRequest({ keyId, pendingWindowInDays: 7 })), 'Rejected.KeyInUse');
+    await kmsRejects(kms.scheduleKeyDeletion(new Kms.ScheduleKeyDeletionRequest({ keyId: external, pendingWindowInDays: 7 })), 'Rejected.KeyInUse');
+    await kmsRejects(kms.deleteKeyMaterial(new Kms.DeleteKeyMaterialRequest({ keyId: external })), 'Rejected.KeyInUse');
+    assert.equal((await describeKey(kms, keyId)).keyState, 'Enabled');
+    assert.ok((await c.get('b.txt')).content.equals(data));
+    // Disabling is reversible: allowed (reads fail while disabled), then enabled again.
+    await kms.disableKey(new Kms.DisableKeyRequest({ keyId }));
+    await assert.rejects(c.get('a.txt'));
+    await kms.enableKey(new Kms.EnableKeyRequest({ keyId }));
+    assert.ok((await c.get('a.txt')).content.equals(data));
+    // A key no retained object depends on is free to go.
+    await kms.scheduleKeyDeletion(new Kms.ScheduleKeyDeletionRequest({ keyId: spare, pendingWindowInDays: 7 }));
+    assert.equal((await describeKey(kms, spare)).keyState, 'PendingDeletion');
   });
 });
