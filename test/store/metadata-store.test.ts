@@ -17,7 +17,7 @@ import pg from 'pg';
 import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { PostgresMetadataStore } from '../../src/store/postgres/metadata-store';
 import { SqliteMetadataStore } from '../../src/store/sqlite/metadata-store';
-import type { AuditRecord, MetadataStore, ObjectRecord } from '../../src/store/types';
+import type { AuditRecord, BucketRecord, MetadataStore, ObjectRecord } from '../../src/store/types';
 
 const dirs: string[] = [];
 /** Not test/helpers/server's tempDir: this suite loads the store modules only, not the server. */
@@ -489,6 +489,17 @@ for (const [name, place] of Object.entries(BACKENDS)) {
       assert.deepEqual(await m.stats(), { buckets: 1, objects: 2, bytes: 2 ** 33 + 5, uploads: 0 });
       assert.deepEqual((await m.listBuckets({ prefix: 'b', limit: 10 })).map((x) => x.name), ['b']);
       assert.deepEqual(await m.listBuckets({ prefix: 'c', limit: 10 }), []);
+      await m.close();
+    });
+
+    test('a bucket record keeps optional fields added later (policy, WORM) without a migration', async () => {
+      const m = await open();
+      const bucket: BucketRecord = {
+        name: 'later', owner: 'o', region: 'r', acl: 'private', storageClass: 'Standard', dataRedundancyType: 'LRS', createdAt: 0, encryption: null,
+        policy: '{"Version":"1","Statement":[]}', worm: { wormId: 'W1', state: 'Locked', retentionDays: 3, createdAt: 5 },
+      };
+      await m.transaction((tx) => tx.putBucket(bucket));
+      assert.deepEqual(await m.getBucket('later'), bucket);
       await m.close();
     });
   });
