@@ -77,7 +77,7 @@ function options(flags: ServerFlags): ServerOptions {
   const restoreDelay = Number(flags.restoreDelaySeconds);
   if (!/^\d+(\.\d+)?$/.test(flags.restoreDelaySeconds) || !Number.isFinite(restoreDelay)) throw new Error('--restore-delay-seconds must be a number of seconds, 0 or more');
   const daySeconds = Number(flags.daySeconds);
-  if (!(daySeconds > 0) || !Number.isFinite(daySeconds)) throw new Error('--day-seconds must be a positive number of seconds');
+  if (!/^\d+(\.\d+)?$/.test(flags.daySeconds) || !(daySeconds > 0)) throw new Error('--day-seconds must be a positive number of seconds');
   const lifecycleInterval = Number(flags.lifecycleIntervalSeconds);
   if (!(lifecycleInterval > 0) || !Number.isFinite(lifecycleInterval)) throw new Error('--lifecycle-interval-seconds must be a positive number of seconds');
   return {
@@ -258,7 +258,7 @@ export function registerServer(program: Command): void {
     .option('--allow-sse-c-over-http', 'accept S3 SSE-C customer keys over plain HTTP (local tests only; without it they need HTTPS)')
     .option('--root-key-file <file>', 'root key (64 hex chars); default: COFFER_ROOT_KEY, else <data-dir>/root.key (embedded store only)')
     .option('--restore-delay-seconds <s>', 'how long RestoreObject takes before an Archive, ColdArchive or DeepColdArchive object can be read (OSS: minutes to hours)', '3')
-    .option('--day-seconds <s>', 'how long a "day" is in lifecycle rules (Days, NoncurrentDays; one lifecycle pass per day); shorten it for tests only', '86400')
+    .option('--day-seconds <s>', 'how long "a day" is wherever the API counts in days: lifecycle rules (Days, NoncurrentDays; one lifecycle pass per day), WORM retention periods (and the day an unlocked WORM configuration lasts), restored copies\' lifetime; shorten it only to test', '86400')
     .option('--lifecycle-interval-seconds <s>', 'how often a step of the lifecycle pass runs (each handles up to 1000 versions or uploads)', '10')
     .option('--master-key-rotation-days <days>', 'rotate the SSE-OSS master key after this many days', '90')
     .option('--log-level <level>', 'debug | info | warn | error (each request\'s access line is at info)', 'info')

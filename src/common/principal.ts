@@ -2,6 +2,6 @@
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'root'; accountId: string; accessKeyId: string }
-  | { kind: 'user'; accountId: string; accessKeyId: string; userName: string };
+  | { kind: 'user'; accountId: string; accessKeyId: string; userName: string; userId: string };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };

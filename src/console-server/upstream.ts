@@ -48,6 +48,7 @@ export interface OssClient {
   getBucketStat(name: string): Promise<{ stat: Record<string, string> }>;
   getBucketEncryption(name: string): Promise<{ encryption: { SSEAlgorithm: string; KMSMasterKeyID?: string; KMSDataEncryption?: string } }>;
   deleteBucketEncryption(name: string): Promise<unknown>;
+  deleteBucketPolicy(name: string): Promise<unknown>;
   listV2(query: Record<string, string | number>): Promise<{
     objects: OssObjectSummary[]; prefixes: string[] | null; isTruncated: boolean; nextContinuationToken: string | null;
   }>;

@@ -15,6 +15,12 @@ export interface Coffer {
   restoreDelayMs: number;
   /** The clock of restores and their expiry (Unix ms); tests set it. */
   now: () => number;
+  /**
+   * How long "a day" is (ms) wherever the API counts in days: restored copies' lifetime, WORM
+   * retention periods and the one day an unlocked WORM configuration lasts. 86 400 000 but in
+   * tests (`--day-seconds`).
+   */
+  dayMs: number;
 }
 
 /** OSS limits (see the reference, section 7). */

@@ -24,6 +24,7 @@ import { checkTags, tagsField } from './tags';
 import { requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
+import { refuseIfRetained } from './retention';
 import { putCurrent } from './versions';
 
 const noSuchUpload = (): CofferError => new CofferError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
@@ -281,6 +282,8 @@ export async function completeUpload(c: Coffer, req: CompleteRequest): Promise<{
       throw new CofferError('FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: req.key });
     }
     const put = await putCurrent(tx, object);
+    // What the new object does away with (not a version it keeps) must not be retained.
+    await refuseIfRetained(c, tx, put.replaced);
     await tx.deleteUpload(req.uploadId, keep);
     return put.stored;
   });

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { crc64Check, VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
 import type { Caller } from '../iam/caller';
-import { isDeleteMarker, versionIdOf, type MetadataTx, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders } from '../store/types';
+import { isDeleteMarker, NULL_VERSION, versionIdOf, type MetadataTx, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders, type VersioningStatus } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
@@ -26,6 +26,7 @@ import { checkAppendableClass, requireReadable } from './storage-class';
 import { followLink } from './symlinks';
 import { statTransaction } from './bucket-stats';
 import { chain } from '../common/streams';
+import { refuseIfRetained } from './retention';
 import { checkVersionId, deleteCurrent, deleteVersionById, putCurrent, requireObjectVersion, updateVersion, versioningIn } from './versions';
 
 export interface ObjectAttributes {
@@ -110,8 +111,10 @@ async function newCipher(c: Coffer, choice: SseChoice | null, ctx: KeyContext): 
  * change of the current one that keeps its version (an append). `unversioned`: only while the
  * bucket is not versioned (a record that shares the current one's blobs: two versions must not
  * share one). `fresh` are the segments this request wrote: if the commit fails they are deleted at
- * once (nobody else can reference them). `check` runs inside the transaction. Answers the record
- * as stored (with its version id).
+ * once (nobody else can reference them). `check` runs inside the transaction; so does the
+ * retention check of whatever the write does away with (an unversioned overwrite, a suspended
+ * bucket's null version, an appended object's former state; a new version keeps the old one).
+ * Answers the record as stored (with its version id).
  */
 export async function commitObject(
   c: Coffer,
@@ -127,8 +130,10 @@ export async function commitObject(
       if (opts.unversioned && (await versioningIn(tx, record.bucket))) {
         throw new CofferError('PreconditionFailed', "The bucket's versioning changed during the copy; send it again.");
       }
-      if (opts.inPlace) return { stored: record, replaced: await tx.putObject(record) };
-      return putCurrent(tx, record);
+      const result = opts.inPlace ? { stored: record, replaced: await tx.putObject(record) } : await putCurrent(tx, record);
+      // Thrown here, the transaction rolls back: nothing retained is ever gone.
+      await refuseIfRetained(c, tx, result.replaced);
+      return result;
     });
     committed = true;
     if (replaced) c.collector.sweepSoon();
@@ -186,15 +191,28 @@ export interface DeleteTarget { key: string; versionId?: string; ifLastModified?
 /**
  * What a delete did, for x-oss-version-id / x-oss-delete-marker: the delete marker it made, or the
  * version it removed (reported also when there was none, as OSS does); nothing when unversioned.
+ * `refused`: the bucket's retention policy keeps what the delete would have removed.
  */
-export interface DeleteOutcome { key: string; versionId?: string; deleteMarker: boolean; markerVersionId?: string; skipped?: boolean }
+export interface DeleteOutcome {
+  key: string;
+  versionId?: string;
+  deleteMarker: boolean;
+  markerVersionId?: string;
+  skipped?: boolean;
+  refused?: CofferError;
+}
 
 /** DeleteObject: the object (unversioned), a new delete marker (versioned), or with `versionId` that version, permanently. */
 export async function deleteObject(c: Coffer, bucket: string, target: DeleteTarget): Promise<DeleteOutcome> {
-  return (await deleteObjects(c, bucket, [target]))[0];
+  const [outcome] = await deleteObjects(c, bucket, [target]);
+  if (outcome.refused) throw outcome.refused;
+  return outcome;
 }
 
-/** DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does); one transaction. */
+/**
+ * DeleteMultipleObjects: every key is reported deleted, existing or not (as OSS does), unless
+ * retention keeps what its delete would remove (`refused`; the other keys still go); one transaction.
+ */
 export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTarget[]): Promise<DeleteOutcome[]> {
   await requireBucket(c, bucket);
   if (targets.length > LIMITS.maxDeleteKeys) throw new CofferError('MalformedXML', 'The number of keys in a delete request must not exceed 1000.');
@@ -206,6 +224,13 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
     for (const { key, versionId, ifLastModified } of targets) {
       if (ifLastModified !== undefined && (await lastModifiedIn(tx, bucket, key, versionId)) !== ifLastModified) {
         done.push({ key, versionId, deleteMarker: false, skipped: true });
+        continue;
+      }
+      try {
+        await refuseIfRetained(c, tx, await removedBy(tx, bucket, key, versionId, status));
+      } catch (err) {
+        if (!(err instanceof CofferError)) throw err;
+        done.push({ key, versionId, deleteMarker: false, refused: err });
         continue;
       }
       if (versionId !== undefined) {
@@ -222,6 +247,18 @@ export async function deleteObjects(c: Coffer, bucket: string, targets: DeleteTa
   }, FREES_SPACE);
   if (removed) c.collector.sweepSoon();
   return outcomes;
+}
+
+/**
+ * The object version a delete would remove for good, as the transaction sees it: the one named;
+ * without a version id the current object when unversioned, the null version when suspended, and
+ * nothing when enabled (a delete marker removes no data). Delete markers hold no data either.
+ */
+async function removedBy(tx: MetadataTx, bucket: string, key: string, versionId: string | undefined, status: VersioningStatus | undefined): Promise<ObjectRecord | null> {
+  if (versionId === undefined && !status) return tx.getObject(bucket, key);
+  if (versionId === undefined && status === 'Enabled') return null;
+  const found = await tx.getVersion(bucket, key, versionId ?? NULL_VERSION);
+  return found && !isDeleteMarker(found.record) ? found.record : null;
 }
 
 /** The Last-Modified of the current object, or of the version named, as the transaction sees it. */

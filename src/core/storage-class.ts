@@ -17,7 +17,6 @@ const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 /** Appendable objects cannot be cold (OSS EC 0016-00000503). */
 const COLD_CLASSES = new Set(['ColdArchive', 'DeepColdArchive']);
 const TIERS = new Set(['Expedited', 'Standard', 'Bulk']);
-const DAY_MS = 86_400_000;
 
 export const isStorageClass = (value: string): boolean => STORAGE_CLASSES.includes(value);
 
@@ -111,11 +110,11 @@ export async function restoreObject(c: Coffer, req: RestoreRequest): Promise<{ s
       throw new CofferError('RestoreAlreadyInProgress', 'The restore operation is in progress.', { Key: req.key, EC: '0016-00000701' });
     }
     if (state) {
-      await tx.putObject({ ...obj, restore: { ...obj.restore!, expiresAt: Math.max(state.expiresAt, now + days * DAY_MS) } });
+      await tx.putObject({ ...obj, restore: { ...obj.restore!, expiresAt: Math.max(state.expiresAt, now + days * c.dayMs) } });
       return { started: false, tier };
     }
     const readyAt = now + c.restoreDelayMs;
-    await tx.putObject({ ...obj, restore: { readyAt, expiresAt: readyAt + days * DAY_MS, tier } });
+    await tx.putObject({ ...obj, restore: { readyAt, expiresAt: readyAt + days * c.dayMs, tier } });
     return { started: true, tier };
   });
 }

@@ -1,12 +1,15 @@
 /**
  * Access decisions. The account root may do everything with its own resources; a RAM user what
  * its policies allow (default deny, an explicit Deny wins); anonymous callers nothing by policy.
- * For OSS, bucket and object ACLs then grant as OSS does: a public ACL lets anyone (RAM users
- * too) read or write, but never past a user's explicit Deny.
+ * For OSS, the bucket's policy and then bucket and object ACLs come in as OSS has them: an
+ * explicit Deny in a RAM policy or in the bucket policy refuses (the account root included, except
+ * for managing the bucket policy itself, so the owner can never lock itself out); otherwise an
+ * Allow from a RAM policy or the bucket policy, or a public ACL, grants.
  */
 import { CofferError } from '../common/errors';
 import type { BucketRecord, ObjectAcl } from '../store/types';
 import type { Caller } from './caller';
+import { bucketPolicy } from './bucket-policy';
 import { normalizeIp, type ConditionValues, type Decision } from './policy';
 
 /** RAM action names of OSS operations that only need read access under an ACL. */
@@ -54,18 +57,32 @@ export interface OssScope {
   values?: Readonly<Record<string, string>>;
 }
 
+/** Actions a bucket policy cannot deny the account root: it stays able to repair the policy. */
+const POLICY_ACTIONS = new Set(['oss:PutBucketPolicy', 'oss:GetBucketPolicy', 'oss:DeleteBucketPolicy']);
+
+/** What the bucket's policy says about the caller's `action` on `resource`; null when it has none or no statement applies. */
+function bucketPolicyDecision(caller: Caller, action: string, resource: string, scope: OssScope): Decision {
+  const text = scope.bucket?.policy;
+  if (!text) return null;
+  return bucketPolicy(text).for(caller.principal).evaluate(action, resource, conditionValues(caller, scope.values));
+}
+
 /** Throws AccessDenied unless the caller may perform the OSS `action` on `resource`. */
 export function authorize(caller: Caller, action: string, resource: string, scope: OssScope): void {
   const p = caller.principal;
-  if (p.kind === 'root') {
-    if (!scope.bucket || scope.bucket.owner === p.accountId) return;
+  if (p.kind === 'root' && scope.bucket && scope.bucket.owner !== p.accountId) {
     throw new CofferError('AccessDenied', 'You are forbidden to access this resource.');
   }
+  const byBucket = bucketPolicyDecision(caller, action, resource, scope);
+  if (byBucket === 'Deny' && !(p.kind === 'root' && POLICY_ACTIONS.has(action))) {
+    throw new CofferError('AccessDenied', `You are denied by the bucket policy: an explicit Deny covers ${action} on ${resource}.`);
+  }
+  if (p.kind === 'root') return;
   const decision = decide(caller, action, resource, scope.values);
   if (decision === 'Deny') {
     throw new CofferError('AccessDenied', `You are denied by a RAM policy: an explicit Deny covers ${action} on ${resource}.`);
   }
-  if (decision === 'Allow') return;
+  if (decision === 'Allow' || byBucket === 'Allow') return;
   if (scope.bucket) {
     const acl = scope.objectAcl && scope.objectAcl !== 'default' ? scope.objectAcl : scope.bucket.acl;
     if (aclAllows(acl, action)) return;

@@ -193,6 +193,7 @@ export async function importKeyMaterial(ks: KeyStore, req: ImportKeyMaterialRequ
 
 /** The key becomes PendingImport (a PendingDeletion key keeps its state and DeleteDate). */
 export async function deleteKeyMaterial(ks: KeyStore, req: KeyIdRequest): Promise<EmptyResponse> {
+  await ks.refuseDestructionOfDependedOn(req.KeyId);
   await ks.update(req.KeyId, 'DeleteKeyMaterial', ks.now(), async (rec, tx) => {
     requireExternal(rec);
     await ks.dropImportedMaterial(tx, rec);

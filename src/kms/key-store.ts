@@ -21,8 +21,20 @@ import { checkServiceKey } from './service-keys';
 import { checkState, effectiveState, isDestroyDue, isMaterialExpired, isRotationDue, type KeyAction } from './states';
 import type { KeySpec } from './types';
 
+/**
+ * What depends on a key outside the KMS, asked before its material may be destroyed for good
+ * (ScheduleKeyDeletion, DeleteKeyMaterial): the server wires it to the object side, which knows
+ * which keys protect data a retention policy keeps. Disabling stays allowed: it is reversible.
+ */
+export interface KeyDependents {
+  /** Why `keyId` must not be destroyed now, or null if nothing stops it. */
+  destructionBlocker(keyId: string): Promise<string | null>;
+}
+
 export interface KmsServiceOptions {
   meta: MetadataStore;
+  /** Asked before a key's material is destroyed; none: nothing outside the KMS objects. */
+  dependents?: KeyDependents;
   /** 32 bytes; seals all key material and import keys at rest. */
   rootKey: Buffer;
   region: string;
@@ -43,6 +55,7 @@ export class KeyStore {
   readonly region: string;
   readonly accountId: string;
   readonly now: () => number;
+  private readonly dependents?: KeyDependents;
   private readonly rootKey: Buffer;
   private readonly cache = new MaterialCache();
 
@@ -53,6 +66,18 @@ export class KeyStore {
     this.region = opts.region;
     this.accountId = opts.accountId;
     this.now = opts.now ?? Date.now;
+    this.dependents = opts.dependents;
+  }
+
+  /**
+   * Throws unless the key named by `input` may have its material destroyed. Asked before the
+   * change's transaction (the object side reads its own records).
+   */
+  async refuseDestructionOfDependedOn(input: string | undefined): Promise<void> {
+    if (!this.dependents) return;
+    const keyId = await this.resolveKeyId(input);
+    const why = await this.dependents.destructionBlocker(keyId);
+    if (why) throw new CofferError('Rejected.KeyInUse', `The key ${keyId} cannot be destroyed: ${why}.`);
   }
 
   keyArn(keyId: string): string {

@@ -182,6 +182,7 @@ export async function disableKey(ks: KeyStore, req: KeyIdRequest): Promise<Empty
 export async function scheduleKeyDeletion(ks: KeyStore, req: ScheduleKeyDeletionRequest): Promise<EmptyResponse> {
   if (req.PendingWindowInDays === undefined) throw missingParameter('PendingWindowInDays');
   const days = integerParam(req.PendingWindowInDays, 'PendingWindowInDays', 7, 366, 0);
+  await ks.refuseDestructionOfDependedOn(req.KeyId);
   const now = ks.now();
   await ks.update(req.KeyId, 'ScheduleKeyDeletion', now, (rec) => {
     rec.state = 'PendingDeletion';

@@ -8,6 +8,23 @@ import type { BucketRecord, ObjectAcl, ObjectRecord } from '../store/types';
 import { existingTagValues } from './object-tagging';
 import type { OssRequest } from './request';
 
+/** Every RAM action OSS operations are checked against: what a bucket policy's Action may name. */
+export const OSS_ACTIONS: ReadonlySet<string> = new Set([
+  'oss:ListBuckets', 'oss:PutBucket', 'oss:DeleteBucket', 'oss:GetBucketInfo', 'oss:GetBucketLocation', 'oss:GetBucketStat',
+  'oss:PutBucketAcl', 'oss:GetBucketAcl', 'oss:PutBucketEncryption', 'oss:GetBucketEncryption', 'oss:DeleteBucketEncryption',
+  'oss:PutBucketCors', 'oss:GetBucketCors', 'oss:DeleteBucketCors',
+  'oss:PutBucketPolicy', 'oss:GetBucketPolicy', 'oss:DeleteBucketPolicy',
+  'oss:InitiateBucketWorm', 'oss:AbortBucketWorm', 'oss:CompleteBucketWorm', 'oss:ExtendBucketWorm', 'oss:GetBucketWorm',
+  'oss:ListObjects', 'oss:ListMultipartUploads', 'oss:ListParts', 'oss:AbortMultipartUpload',
+  'oss:PutObject', 'oss:GetObject', 'oss:DeleteObject', 'oss:RestoreObject',
+  'oss:PutObjectAcl', 'oss:GetObjectAcl', 'oss:PutObjectTagging', 'oss:GetObjectTagging', 'oss:DeleteObjectTagging',
+  'oss:PutBucketVersioning', 'oss:GetBucketVersioning', 'oss:ListObjectVersions',
+  // An operation on one version (object-versions.ts versionAction).
+  'oss:GetObjectVersion', 'oss:DeleteObjectVersion', 'oss:PutObjectVersionAcl', 'oss:GetObjectVersionAcl',
+  'oss:PutObjectVersionTagging', 'oss:GetObjectVersionTagging', 'oss:DeleteObjectVersionTagging',
+  'oss:PutBucketLifecycle', 'oss:GetBucketLifecycle', 'oss:DeleteBucketLifecycle',
+]);
+
 export function ossResource(c: Coffer, bucket?: string, key?: string): string {
   const relative = bucket === undefined ? '*' : key === undefined ? bucket : `${bucket}/${key}`;
   return `acs:oss:*:${c.accountId}:${relative}`;

@@ -5,7 +5,7 @@ import { CofferError } from '../common/errors';
 import {
   abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart, uploadPartCopy, type SourceRange,
 } from '../core/multipart';
-import type { ObjectTag, PartRecord, UploadRecord } from '../store/types';
+import type { PartRecord, UploadRecord } from '../store/types';
 import { authorizeBucket, authorizeObject } from './access';
 import { uploadLength, readSmallBody } from './body';
 import { checksumElements, checksumHeaders } from './checksum-headers';
@@ -22,10 +22,10 @@ import { parseXml, textOf, xmlDoc, tokenOf, type XmlDoc } from './xml';
 
 /**
  * Upload operations act on the object being uploaded (an existing object's ACL plays no part).
- * `tags` are the tags the object will carry, for oss:RequestObjectTag conditions.
+ * `values` are condition values the request does not carry itself (see uploadValues).
  */
-async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject', tags?: readonly ObjectTag[]): Promise<void> {
-  authorizeObject(c, req, action, await requireBucket(c, req.bucket!), req.key!, undefined, requestTagValues(tags));
+async function authorizeUpload(c: Coffer, req: OssRequest, action = 'oss:PutObject', values?: Readonly<Record<string, string>>): Promise<void> {
+  authorizeObject(c, req, action, await requireBucket(c, req.bucket!), req.key!, undefined, values);
 }
 
 function uploadIdOf(req: OssRequest): string {
@@ -33,12 +33,16 @@ function uploadIdOf(req: OssRequest): string {
 }
 
 /**
- * The tags the request's upload will give the object (set at Initiate): parts and Complete carry
- * none of their own, and a policy asking for a tag on PutObject must not refuse them for that.
+ * What the request's upload will give the object (set at Initiate), as condition values: its tags
+ * (oss:RequestObjectTag/…) and its encryption (oss:x-oss-server-side-encryption…). Parts and
+ * Complete carry neither, and a policy asking for them on PutObject must not refuse them for that.
  */
-async function uploadTags(c: Coffer, req: OssRequest): Promise<ObjectTag[] | undefined> {
+async function uploadValues(c: Coffer, req: OssRequest): Promise<Record<string, string>> {
   const upload = await c.meta.getUpload(uploadIdOf(req));
-  return upload && upload.bucket === req.bucket && upload.key === req.key ? upload.tags : undefined;
+  if (!upload || upload.bucket !== req.bucket || upload.key !== req.key) return {};
+  const values = requestTagValues(upload.tags);
+  for (const [name, value] of Object.entries(sseResponseHeaders(upload.encryption))) if (value !== undefined) values[`oss:${name}`] = value;
+  return values;
 }
 
 /** How this response writes the keys it names (see keyEncoding). */
@@ -47,7 +51,7 @@ function encoder(req: OssRequest, names: Array<string | undefined>): KeyEncoding
 }
 
 export async function InitiateMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req, 'oss:PutObject', taggingHeaderTags(req));
+  await authorizeUpload(c, req, 'oss:PutObject', requestTagValues(taggingHeaderTags(req)));
   const upload = await initiateUpload(c, {
     bucket: req.bucket!, key: req.key!, ...objectAttributesFrom(req), sse: requestedEncryption(req), caller: req.caller, checksum: req.uploadChecksum,
   });
@@ -73,7 +77,7 @@ function partResponse(part: PartRecord, upload: UploadRecord, body?: XmlDoc): Os
 }
 
 export async function UploadPart(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req, 'oss:PutObject', await uploadTags(c, req));
+  await authorizeUpload(c, req, 'oss:PutObject', await uploadValues(c, req));
   rejectSseHeaders(req);
   const { part, upload } = await uploadPart(c, {
     bucket: req.bucket!, key: req.key!, uploadId: uploadIdOf(req), partNumber: partNumberOf(req),
@@ -101,7 +105,7 @@ function copyRange(req: OssRequest): SourceRange | undefined {
 }
 
 export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  await authorizeUpload(c, req, 'oss:PutObject', await uploadTags(c, req));
+  await authorizeUpload(c, req, 'oss:PutObject', await uploadValues(c, req));
   rejectSseHeaders(req);
   const source = copySourceOf(req);
   await authorizeCopySource(c, req, source);
@@ -114,7 +118,7 @@ export async function UploadPartCopy(c: Coffer, req: OssRequest): Promise<OssRes
 }
 
 export async function CompleteMultipartUpload(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const bucket = await authorizeObjectWrite(c, req, await uploadTags(c, req));
+  const bucket = await authorizeObjectWrite(c, req, await uploadValues(c, req));
   rejectSseHeaders(req);
   const body = await readSmallBody(req);
   const all = (header(req, 'x-oss-complete-all') ?? '').toLowerCase() === 'yes';

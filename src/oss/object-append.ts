@@ -7,12 +7,12 @@ import { quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite } from './object-put';
 import { versionIdHeader } from './object-versions';
-import { taggingHeaderTags } from './object-tagging';
+import { requestTagValues, taggingHeaderTags } from './object-tagging';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedSse, sseResponseHeaders } from './sse-headers';
 
 export async function AppendObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const bucket = await authorizeObjectWrite(c, req, taggingHeaderTags(req));
+  const bucket = await authorizeObjectWrite(c, req, requestTagValues(taggingHeaderTags(req)));
   const raw = req.query.get('position') ?? '';
   if (!/^\d+$/.test(raw)) throw new CofferError('InvalidArgument', 'position must be a non-negative integer.', { ArgumentName: 'position', ArgumentValue: raw });
   // Later appends ignore SSE headers (the first append decides), but invalid ones are still refused.

@@ -8,6 +8,7 @@ import { isoTime, quoteEtag } from './format';
 import { objectAttributesFrom } from './object-headers';
 import { authorizeObjectWrite, forbidOverwriteFrom } from './object-put';
 import { versionIdHeader } from './object-versions';
+import { requestTagValues } from './object-tagging';
 import { header, type OssRequest, type OssResponse } from './request';
 import { requestedEncryption, sseResponseHeaders } from './sse-headers';
 import { xmlDoc } from './xml';
@@ -28,7 +29,7 @@ export async function CopyObject(c: Coffer, req: OssRequest): Promise<OssRespons
   const src = await authorizeCopySource(c, req, source);
   const attributes = objectAttributesFrom(req);
   // oss:RequestObjectTag sees the tags the copy will carry, so Copy cannot launder a tag a policy requires.
-  const bucket = await authorizeObjectWrite(c, req, src ? copiedTags(src, { taggingDirective, attributes }) : attributes.tags);
+  const bucket = await authorizeObjectWrite(c, req, requestTagValues(src ? copiedTags(src, { taggingDirective, attributes }) : attributes.tags));
   const result = await copyObject(c, {
     source,
     target: { bucket: req.bucket!, key: req.key! },

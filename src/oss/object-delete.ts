@@ -56,8 +56,10 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
   // Every key is a resource of its own, decided exactly as DeleteObject decides it (its own ACL
   // included); one refused key refuses the whole request, before anything is deleted.
   for (const target of targets) await authorizeDelete(c, req, bucket, target);
-  const deleted = await deleteObjects(c, req.bucket!, targets);
-  const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), deleted.map((d) => d.key));
+  const outcomes = await deleteObjects(c, req.bucket!, targets);
+  const deleted = outcomes.filter((d) => !d.refused);
+  const refused = outcomes.filter((d) => d.refused);
+  const { encodingType, encode } = keyEncoding(param(req, 'encoding-type'), outcomes.map((d) => d.key));
   return {
     status: 200,
     body: xmlDoc('DeleteResult', {
@@ -68,6 +70,8 @@ export async function DeleteMultipleObjects(c: Coffer, req: OssRequest): Promise
         DeleteMarker: d.deleteMarker || undefined,
         DeleteMarkerVersionId: d.markerVersionId ?? (d.deleteMarker ? d.versionId : undefined),
       })),
+      // Keys a retention policy keeps, reported in quiet mode too (S3's form: S3 clients read it).
+      Error: refused.length ? refused.map((r) => ({ Key: encode(r.key), VersionId: r.versionId, Code: r.refused!.code, Message: r.refused!.message })) : undefined,
     }),
   };
 }

@@ -2,7 +2,7 @@
 import { requireBucket } from '../core/buckets';
 import type { Coffer } from '../core/coffer';
 import { putObject } from '../core/objects';
-import type { BucketRecord, ObjectTag } from '../store/types';
+import type { BucketRecord } from '../store/types';
 import { authorizeStoredObject } from './access';
 import { uploadLength } from './body';
 import { checksumHeaders } from './checksum-headers';
@@ -18,16 +18,17 @@ export const forbidOverwriteFrom = (req: OssRequest): boolean => header(req, 'x-
 /**
  * Write access to the request's key. An existing object's own ACL overrides the bucket's, for
  * writes as for reads (a private object in a public-read-write bucket is not anyone's to replace).
- * `tags` are the tags the object will carry: oss:RequestObjectTag/<key> conditions see them.
+ * `values` are condition values the request does not carry itself, e.g. the tags the object
+ * will have (oss:RequestObjectTag/<key>, see requestTagValues).
  */
-export async function authorizeObjectWrite(c: Coffer, req: OssRequest, tags?: readonly ObjectTag[]): Promise<BucketRecord> {
+export async function authorizeObjectWrite(c: Coffer, req: OssRequest, values?: Readonly<Record<string, string>>): Promise<BucketRecord> {
   const bucket = await requireBucket(c, req.bucket!);
-  await authorizeStoredObject(c, req, 'oss:PutObject', bucket, req.key!, requestTagValues(tags));
+  await authorizeStoredObject(c, req, 'oss:PutObject', bucket, req.key!, values);
   return bucket;
 }
 
 export async function PutObject(c: Coffer, req: OssRequest): Promise<OssResponse> {
-  const bucket = await authorizeObjectWrite(c, req, taggingHeaderTags(req));
+  const bucket = await authorizeObjectWrite(c, req, requestTagValues(taggingHeaderTags(req)));
   const sse = requestedEncryption(req);
   const obj = await putObject(c, {
     bucket: req.bucket!,

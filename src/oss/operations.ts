@@ -6,6 +6,8 @@ import { DeleteBucketCors, GetBucketCors, PutBucketCors } from './bucket-cors';
 import { DeleteBucketLifecycle, GetBucketLifecycle, PutBucketLifecycle } from './bucket-lifecycle';
 import { GetBucketStat } from './bucket-stat';
 import { GetBucketVersioning, PutBucketVersioning } from './bucket-versioning';
+import { DeleteBucketPolicy, GetBucketPolicy, PutBucketPolicy } from './bucket-policy';
+import { AbortBucketWorm, CompleteBucketWorm, ExtendBucketWorm, GetBucketWorm, InitiateBucketWorm } from './bucket-worm';
 import { DeleteBucketEncryption, GetBucketEncryption, PutBucketEncryption } from './bucket-encryption';
 import { ListObjectVersions } from './list-object-versions';
 import { ListObjects, ListObjectsV2 } from './list-objects';
@@ -36,6 +38,8 @@ export const OPERATIONS: Record<Operation, Handler> = {
   PutBucketCors, GetBucketCors, DeleteBucketCors,
   PutBucketVersioning, GetBucketVersioning, ListObjectVersions,
   PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
+  PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy,
+  InitiateBucketWorm, AbortBucketWorm, CompleteBucketWorm, ExtendBucketWorm, GetBucketWorm,
   ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
   PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, AppendObject,
   PutObjectAcl, GetObjectAcl,

@@ -80,6 +80,8 @@ export type Operation =
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors'
   | 'PutBucketVersioning' | 'GetBucketVersioning' | 'ListObjectVersions'
   | 'PutBucketLifecycle' | 'GetBucketLifecycle' | 'DeleteBucketLifecycle'
+  | 'PutBucketPolicy' | 'GetBucketPolicy' | 'DeleteBucketPolicy'
+  | 'InitiateBucketWorm' | 'AbortBucketWorm' | 'CompleteBucketWorm' | 'ExtendBucketWorm' | 'GetBucketWorm'
   | 'ListObjects' | 'ListObjectsV2' | 'DeleteMultipleObjects' | 'ListMultipartUploads'
   | 'PutObject' | 'PostObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'GetObjectMeta' | 'DeleteObject' | 'AppendObject'
   | 'PutObjectAcl' | 'GetObjectAcl'
@@ -89,7 +91,7 @@ export type Operation =
   | 'RestoreObject' | 'PutSymlink' | 'GetSymlink' | 'GetBucketStat';
 
 /** Bucket sub-resources OSS has that Coffer does not implement: answered with NotImplemented, not misread as a listing. */
-const UNSUPPORTED_BUCKET = ['logging', 'website', 'referer', 'policy', 'tagging', 'replication', 'inventory', 'worm', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
+const UNSUPPORTED_BUCKET = ['logging', 'website', 'referer', 'tagging', 'replication', 'inventory', 'cname', 'requestPayment', 'transferAcceleration', 'qos',
   'resourceGroup', 'httpsConfig', 'metaQuery', 'accessPoint', 'publicAccessBlock', 'regionList'];
 const UNSUPPORTED_OBJECT = ['x-oss-process', 'selectObject', 'x-oss-async-process'];
 /** Object operations that act on one version when the request names a versionId. */
@@ -120,6 +122,7 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('cors')) return 'PutBucketCors';
         if (has('versioning')) return 'PutBucketVersioning';
         if (has('lifecycle')) return 'PutBucketLifecycle';
+        if (has('policy')) return 'PutBucketPolicy';
         return 'PutBucket';
       case 'GET':
         if (has('acl')) return 'GetBucketAcl';
@@ -128,6 +131,8 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('versioning')) return 'GetBucketVersioning';
         if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('versions')) return 'ListObjectVersions';
+        if (has('policy')) return 'GetBucketPolicy';
+        if (has('worm')) return 'GetBucketWorm';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('location')) return 'GetBucketLocation';
@@ -137,9 +142,14 @@ export function operationOf(method: string, t: Target, q: Map<string, string>, c
         if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('cors')) return 'DeleteBucketCors';
         if (has('lifecycle')) return 'DeleteBucketLifecycle';
+        if (has('policy')) return 'DeleteBucketPolicy';
+        if (has('worm')) return 'AbortBucketWorm';
         return 'DeleteBucket';
       case 'POST':
         if (has('delete')) return 'DeleteMultipleObjects';
+        if (has('worm')) return 'InitiateBucketWorm';
+        if (has('wormExtend')) return 'ExtendBucketWorm';
+        if (has('wormId')) return 'CompleteBucketWorm';
         // A browser form upload; PostObject refuses anything that is not multipart/form-data.
         return 'PostObject';
       default:

@@ -43,6 +43,7 @@ const CATALOGUE: Record<string, Entry> = {
   'Unsupported.ProtectionLevel': { status: 400, message: 'The protection level is not supported.' },
   'Rejected.UnsupportedOperation': { status: 400, message: 'The operation is not supported for this key.' },
   'Rejected.StateModifiedFailed': { status: 409, message: 'The key state does not allow this change.' },
+  'Rejected.KeyInUse': { status: 409, message: 'The key protects data that must be kept.' },
   'Rejected.Disabled': { status: 409, message: 'The key is disabled.' },
   'Rejected.PendingDeletion': { status: 409, message: 'The key is pending deletion.' },
   'Rejected.PendingImport': { status: 409, message: 'The key has no usable key material.' },

@@ -14,7 +14,7 @@ const STATUS: Record<string, number> = {
   InvalidEncryptionAlgorithmError: 400, InvalidPart: 400, InvalidPartOrder: 400, InvalidRequest: 400,
   InvalidStorageClass: 400, InvalidTag: 400, KeyTooLongError: 400, MalformedXML: 400, MalformedTrailerError: 400,
   MissingSecurityHeader: 400, XAmzContentSHA256Mismatch: 400, TooManyBuckets: 400, InvalidLocationConstraint: 400,
-  IllegalLocationConstraintException: 400, InvalidPolicyDocument: 400, MalformedPOSTRequest: 400, BadRequest: 400, UnexpectedContent: 400,
+  IllegalLocationConstraintException: 400, MalformedPolicy: 400, MalformedPOSTRequest: 400, BadRequest: 400, UnexpectedContent: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404, NoSuchKey: 404, NoSuchVersion: 404, NoSuchUpload: 404, NoSuchCORSConfiguration: 404, NoSuchTagSet: 404,
   ServerSideEncryptionConfigurationNotFoundError: 404, NoSuchLifecycleConfiguration: 404, NoSuchBucketPolicy: 404,
@@ -46,6 +46,8 @@ function asS3(e: CofferError): { code: string; message: string; extras: Record<s
     case 'NoSuchServerSideEncryptionRule': return { ...same, code: 'ServerSideEncryptionConfigurationNotFoundError', message: 'The server side encryption configuration was not found' };
     case 'InvalidObjectName': return { ...same, code: 'KeyTooLongError', message: 'Your key is too long, empty, or starts with a slash.' };
     case 'SymlinkTargetNotExist': return { ...same, code: 'NoSuchKey', message: 'The specified key does not exist.' };
+    // A bucket policy that does not check out (S3 PostObject, OSS's other user of the code, is not served).
+    case 'InvalidPolicyDocument': return { ...same, code: 'MalformedPolicy' };
     case 'DataIntegrityError': return { ...same, code: 'InternalError' };
     default: return same;
   }

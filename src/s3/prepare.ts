@@ -10,7 +10,7 @@ import type { Coffer } from '../core/coffer';
 import { readSmallBody } from '../oss/body';
 import { header, type OssRequest, type OssResponse } from '../oss/request';
 import { isXmlDoc, xmlDoc, type XmlObject, type XmlValue } from '../oss/xml';
-import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument, versioningDocument } from './request-documents';
+import { checkCreateBucketConfiguration, cannedAclOfPolicy, encryptionRuleDocument, ossLanguagePolicy, versioningDocument } from './request-documents';
 import { completeChecksum, smallBodyChecksum, uploadChecksum, writeChecksum } from './checksums';
 import { ossLifecycleDocument } from './lifecycle';
 import type { DecodedPayload } from './payload';
@@ -112,6 +112,8 @@ async function adjust(c: Coffer, op: MappedOperation, req: OssRequest, payload: 
       // S3 requires Content-MD5 or a flexible checksum on this one.
       await smallBodyChecksum(req);
       return replaceBody(req, ossLifecycleDocument(await readSmallBody(req)));
+    case 'PutBucketPolicy':
+      return replaceBody(req, ossLanguagePolicy(await readSmallBody(req)));
     case 'PutBucketAcl':
     case 'PutObjectAcl': {
       // OSS's PutBucketAcl creates a missing bucket; S3's does not.

@@ -83,3 +83,22 @@ export function cannedAclOfPolicy(body: string, ownerId: string): string {
   if (perms === 'READ,WRITE') return cannedAcl('public-read-write');
   throw new CofferError('NotImplemented', `AllUsers ${perms} is not a canned ACL Coffer keeps.`);
 }
+
+/**
+ * A bucket policy sent through the S3 dialect: stored as the OSS one, so it must be written in the
+ * OSS (RAM) language. S3's own language (Version 2012-10-17, arn:aws:s3 resources, s3: actions,
+ * Principal {"AWS": …}) is refused with that said, rather than translated into something subtly
+ * different: S3 and OSS differ in actions, condition keys and principals.
+ */
+export function ossLanguagePolicy(body: string): string {
+  let version: unknown;
+  try {
+    version = (JSON.parse(body) as { Version?: unknown } | null)?.Version;
+  } catch {
+    return body; // the OSS check names the JSON fault
+  }
+  if (version === '2012-10-17' || version === '2008-10-17') {
+    throw new CofferError('InvalidPolicyDocument', 'Bucket policies are kept in the OSS policy language (Version "1", oss: actions, acs:oss:*:<account>:<bucket>[/<key>] resources, Principal as RAM user ids or names or "*"); S3 (IAM) documents are not accepted.');
+  }
+  return body;
+}

@@ -28,6 +28,9 @@ export const S3_TO_OSS = {
   GetBucketLifecycleConfiguration: 'GetBucketLifecycle',
   PutBucketLifecycleConfiguration: 'PutBucketLifecycle',
   DeleteBucketLifecycle: 'DeleteBucketLifecycle',
+  GetBucketPolicy: 'GetBucketPolicy',
+  PutBucketPolicy: 'PutBucketPolicy',
+  DeleteBucketPolicy: 'DeleteBucketPolicy',
   ListObjects: 'ListObjects',
   ListObjectsV2: 'ListObjectsV2',
   DeleteObjects: 'DeleteMultipleObjects',
@@ -58,7 +61,6 @@ export type MappedOperation = keyof typeof S3_TO_OSS;
  * which is the truth; writing one is NotImplemented. Value: [RAM action of the read, S3 error code of "none"].
  */
 export const UNCONFIGURED = {
-  policy: ['oss:GetBucketPolicy', 'NoSuchBucketPolicy'],
   tagging: ['oss:GetBucketTagging', 'NoSuchTagSet'],
   website: ['oss:GetBucketWebsite', 'NoSuchWebsiteConfiguration'],
   'object-lock': ['oss:GetBucketWorm', 'ObjectLockConfigurationNotFoundError'],
@@ -98,11 +100,13 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('encryption')) return route('PutBucketEncryption');
         if (has('versioning')) return route('PutBucketVersioning');
         if (has('lifecycle')) return route('PutBucketLifecycleConfiguration');
+        if (has('policy')) return route('PutBucketPolicy');
         return route('CreateBucket');
       case 'GET':
         if (has('acl')) return route('GetBucketAcl');
         if (has('cors')) return route('GetBucketCors');
         if (has('encryption')) return route('GetBucketEncryption');
+        if (has('policy')) return route('GetBucketPolicy');
         if (has('location')) return route('GetBucketLocation');
         if (has('versioning')) return route('GetBucketVersioning');
         if (has('versions')) return route('ListObjectVersions');
@@ -115,6 +119,7 @@ export function routeS3(method: string, t: Target, q: Map<string, string>, copyS
         if (has('cors')) return route('DeleteBucketCors');
         if (has('encryption')) return route('DeleteBucketEncryption');
         if (has('lifecycle')) return route('DeleteBucketLifecycle');
+        if (has('policy')) return route('DeleteBucketPolicy');
         return route('DeleteBucket');
       case 'POST':
         if (has('delete')) return route('DeleteObjects');

@@ -18,6 +18,7 @@ import { ClusterJobs, holderName } from '../core/jobs';
 import { lifecycleStep } from '../core/lifecycle/job';
 import { MASTER_KEYS_CHANNEL, MasterKeys } from '../core/keys/master-keys';
 import { verifyRootKey } from '../core/keys/root-key-check';
+import { retentionKeyBlocker } from '../core/retention';
 import { makeDataDirPrivate } from '../crypto/private-files';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
@@ -75,7 +76,10 @@ export interface ServerOptions {
   allowSseCOverHttp?: boolean;
   /** How long a RestoreObject takes (ms); default DEFAULT_RESTORE_DELAY_MS. */
   restoreDelayMs?: number;
-  /** How long a "day" is for lifecycle rules (ms); default DAY_MS (--day-seconds; tests shorten it). */
+  /**
+   * How long a day is (ms) wherever the API counts in days: lifecycle rules, WORM retention,
+   * restored copies' lifetime; default DAY_MS (--day-seconds; tests shorten it).
+   */
   dayMs?: number;
   /** How often a lifecycle step runs (ms); default DEFAULT_LIFECYCLE_INTERVAL_MS. */
   lifecycleIntervalMs?: number;
@@ -231,7 +235,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const audit = new AuditTrail(meta, node);
     const accounting = new KmsAccounting(metrics, audit, { keyIdsInMetrics: opts.metricsKeyIds });
-    const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now });
+    const clock = { meta, now: opts.now ?? Date.now, dayMs: opts.dayMs ?? DAY_MS };
+    // The KMS asks the object side before destroying a key: retained objects must stay readable.
+    const dependents = { destructionBlocker: (keyId: string) => retentionKeyBlocker(clock, keyId) };
+    const kms = new KmsService({ meta, rootKey: rootKey.key, region: opts.region, accountId: account, now: opts.now, dependents });
     jobs.every('kms-housekeeping', KMS_SWEEP_MS, async () => {
       const [purged, rotated] = await Promise.all([kms.purgeExpiredKeys(), kms.rotateDueKeys()]);
       if (purged || rotated) logger.log('info', 'KMS housekeeping', { destroyedKeys: purged, rotatedKeys: rotated });
@@ -239,11 +246,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const coffer: Coffer = {
       meta, blobs: blobStore, collector, region: opts.region, accountId: account,
-      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: opts.now ?? Date.now,
+      restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: clock.now, dayMs: clock.dayMs,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     metrics.counter(LIFECYCLE_ACTIONS_TOTAL, 'Lifecycle rule actions done, by action', ['action']);
-    const lifecycle = { dayMs: opts.dayMs ?? DAY_MS, batch: opts.lifecycleBatch ?? DEFAULT_LIFECYCLE_BATCH };
+    const lifecycle = { dayMs: clock.dayMs, batch: opts.lifecycleBatch ?? DEFAULT_LIFECYCLE_BATCH };
     jobs.every('lifecycle', opts.lifecycleIntervalMs ?? DEFAULT_LIFECYCLE_INTERVAL_MS, async () => {
       const step = await lifecycleStep(coffer, lifecycle);
       if (!step) return;

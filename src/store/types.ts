@@ -73,6 +73,19 @@ export interface BucketRecord {
   versioning?: VersioningStatus;
   /** PutBucketLifecycle; absent (or null once deleted) when the bucket has none. */
   lifecycle?: LifecycleConfiguration | null;
+  /** The bucket policy document as put (JSON text, checked then); absent or null: none. */
+  policy?: string | null;
+  /** The bucket's WORM retention configuration (see src/core/retention.ts); absent or null: none. */
+  worm?: WormConfiguration | null;
+}
+
+/** A time-based retention policy: InitiateBucketWorm makes it InProgress, CompleteBucketWorm Locked. */
+export interface WormConfiguration {
+  wormId: string;
+  state: 'InProgress' | 'Locked';
+  retentionDays: number;
+  /** Unix ms; an InProgress configuration lapses one day after it. */
+  createdAt: number;
 }
 
 export type VersioningStatus = 'Enabled' | 'Suspended';

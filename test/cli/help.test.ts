@@ -38,10 +38,10 @@ test('every command and subcommand has --help with an example', async () => {
   }
 });
 
-test('coffer server --help lists the metrics and log flags', async () => {
+test('coffer server --help lists the metrics, log and day-length flags', async () => {
   const r = await runCoffer(['server', '--help'], home);
   assert.equal(r.code, 0);
-  for (const flag of ['--log-level <level>', '--log-format <format>', '--metrics-token <token>', '--metrics-key-ids', 'COFFER_METRICS_TOKEN']) {
+  for (const flag of ['--log-level <level>', '--log-format <format>', '--metrics-token <token>', '--metrics-key-ids', 'COFFER_METRICS_TOKEN', '--day-seconds <s>']) {
     assert.ok(r.stdout.includes(flag), `${flag} missing from coffer server --help`);
   }
 });

@@ -579,3 +579,21 @@ test('the session\'s secret never appears in an answer or a log line', () => {
   for (const text of [...received, ...logLines]) assert.ok(!text.includes(ACCESS_KEY_SECRET), text.slice(0, 200));
   assert.ok(logLines.some((l) => l.includes('"msg":"access"')), 'the server logged its requests');
 });
+
+test('bucket policy: none, save (checked by the server, kept as written), refused documents keep the old one, delete', async () => {
+  const c = await loggedIn();
+  assert.equal((await c.request('POST', '/api/buckets', { body: { name: 'console-policy', acl: 'private', encryption: { method: 'None' } } })).status, 200);
+  const path = '/api/buckets/console-policy/policy';
+  assert.deepEqual((await c.request('GET', path)).json, { policy: null });
+  const doc = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Principal: ['*'], Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:console-policy/pub/*'] }] }, null, 2);
+  const saved = await c.request('PUT', path, { body: { policy: doc } });
+  assert.equal(saved.status, 200, saved.text);
+  assert.equal(saved.json.policy, doc);
+  const outside = await c.request('PUT', path, { body: { policy: doc.replace('console-policy/pub', 'other-bucket/pub') } });
+  assert.equal(outside.status, 400);
+  assert.equal(outside.json.error.code, 'InvalidPolicyDocument');
+  assert.match(outside.json.error.message, /is not this bucket/);
+  assert.equal((await c.request('GET', path)).json.policy, doc);
+  assert.equal((await c.request('DELETE', path)).status, 200);
+  assert.deepEqual((await c.request('GET', path)).json, { policy: null });
+});

@@ -539,3 +539,35 @@ test('disabling a KMS key or scheduling its deletion first says how many objects
     assert.equal((await describeKey(kms, cmk)).keyState, 'Enabled');
   });
 });
+
+test('the Bucket Policy page refuses a document without Principal, shows the server\'s refusal, saves one that then grants anonymous reads, and deletes it', async (t) => {
+  const oss = srv.client({ bucket: 'console-policy-page' });
+  await oss.putBucket('console-policy-page');
+  await oss.put('pub/p.txt', Buffer.from('public'));
+  const anonymous = (): Promise<number> => fetch(`${srv.url}/console-policy-page/pub/p.txt`).then((r) => r.status);
+  assert.equal(await anonymous(), 403);
+  await inBrowser(t, async (page) => {
+    await logIn(page);
+    await page.goto(`${srv.consoleUrl}/buckets/console-policy-page/policy`);
+    await page.getByRole('heading', { name: 'Bucket Policy' }).waitFor();
+    await page.locator('[data-field="policy-state"]', { hasText: 'has no policy' }).waitFor();
+    const doc = page.getByLabel('Policy document (JSON)');
+    const account = srv.running.coffer.accountId;
+    await doc.fill(JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:GetObject', Resource: `acs:oss:*:${account}:console-policy-page/pub/*` }] }));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Statement 1: "Principal" must be "*" or a list of RAM user ids or names.').waitFor();
+    await doc.fill(JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'oss:GetObject', Resource: `acs:oss:*:${account}:elsewhere/*` }] }));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('alert').filter({ hasText: 'is not this bucket' }).waitFor();
+    await shot(page, '30-bucket-policy-refused');
+    await doc.fill(JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Principal: ['*'], Action: ['oss:GetObject'], Resource: [`acs:oss:*:${account}:console-policy-page/pub/*`] }] }, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.locator('[data-field="policy-state"]', { hasText: 'The policy in force.' }).waitFor();
+    await shot(page, '31-bucket-policy-saved');
+    assert.equal(await anonymous(), 200);
+    await page.getByRole('button', { name: 'Delete policy' }).click();
+    await page.getByRole('dialog', { name: 'Delete bucket policy' }).getByRole('button', { name: 'Delete policy' }).click();
+    await page.locator('[data-field="policy-state"]', { hasText: 'has no policy' }).waitFor();
+  });
+  assert.equal(await anonymous(), 403);
+});

@@ -23,7 +23,7 @@ const policies = (...statements: object[]): PolicySet => new PolicySet([parsePol
 function caller(kind: 'root' | 'user' | 'anonymous', permissions: PolicySet | null = null, extra: Partial<Caller> = {}): Caller {
   const principal = kind === 'anonymous'
     ? { kind }
-    : kind === 'root' ? { kind, accountId: ACCOUNT, accessKeyId: 'LTAIroot' } : { kind, accountId: ACCOUNT, accessKeyId: 'LTAIuser', userName: 'u' };
+    : kind === 'root' ? { kind, accountId: ACCOUNT, accessKeyId: 'LTAIroot' } : { kind, accountId: ACCOUNT, accessKeyId: 'LTAIuser', userName: 'u', userId: '200000000000000001' };
   return { principal, permissions: kind === 'user' ? permissions ?? new PolicySet([]) : null, sourceIp: '127.0.0.1', secure: false, ...extra };
 }
 

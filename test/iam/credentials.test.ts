@@ -45,14 +45,14 @@ test('a key is cached; this process\'s changes are seen at once, another process
   const a = serverProcess(clock);
   const b = serverProcess(clock);
 
-  await CreateUser(a.ram, params({ UserName: 'cached' }));
+  const { User } = await CreateUser(a.ram, params({ UserName: 'cached' })) as { User: { UserId: string } };
   const { AccessKey } = await CreateAccessKey(a.ram, params({ UserName: 'cached' })) as { AccessKey: { AccessKeyId: string; AccessKeySecret: string } };
   const id = AccessKey.AccessKeyId;
 
   const first = (await a.credentials.lookup(id))!;
   assert.equal(first.secret, AccessKey.AccessKeySecret);
   assert.equal(first.active, true);
-  assert.deepEqual(first.principal, { kind: 'user', accountId: '1234567890123456', accessKeyId: id, userName: 'cached' });
+  assert.deepEqual(first.principal, { kind: 'user', accountId: '1234567890123456', accessKeyId: id, userName: 'cached', userId: User.UserId });
   assert.equal(first.permissions!.evaluate('oss:GetObject', OBJ, none), null);
   assert.equal(await a.credentials.lookup(id), first, 'served from memory');
 

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { wrapMaterial, type Clock } from '../kms/helpers';
-import { bodyOf, createKey, describeKey, Kms, kmsClient, kmsRejects, type KmsClient } from '../helpers/kms';
+import type { Clock } from '../kms/helpers';
+import { createKey, describeKey, Kms, kmsClient, kmsRejects, type KmsClient } from '../helpers/kms';
 import { bytes, rejectsWith } from '../helpers/oss-http';
 import type { TestServer } from '../helpers/server';
 import { SIGNINGS, SSE, SSE_DATA, SSE_KEY_ID, encryptionOf, newBucket, record } from '../helpers/sse';
-import { kmsDenied, kmsHeaders, startClockedServer, writeDenied } from './helpers';
+import { importMaterial as importKeyMaterial, kmsDenied, kmsHeaders, startClockedServer, writeDenied } from './helpers';
 
 let srv: TestServer;
 let clock: Clock;
@@ -24,19 +24,8 @@ before(async () => {
 });
 after(async () => { await srv.close(); });
 
-/** GetParametersForImport (a fresh RSA wrapping key each time), wrap with node crypto, ImportKeyMaterial. */
-async function importMaterial(keyId: string, material: Buffer, keyMaterialExpireUnix = 0): Promise<void> {
-  const params = bodyOf(await kms.getParametersForImport(new Kms.GetParametersForImportRequest({
-    keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048',
-  })));
-  assert.equal(params.keyId, keyId);
-  await kms.importKeyMaterial(new Kms.ImportKeyMaterialRequest({
-    keyId,
-    encryptedKeyMaterial: wrapMaterial(params.publicKey, material, 'RSAES_OAEP_SHA_256'),
-    importToken: params.importToken,
-    keyMaterialExpireUnix,
-  }));
-}
+const importMaterial = (keyId: string, material: Buffer, keyMaterialExpireUnix = 0): Promise<void> =>
+  importKeyMaterial(kms, keyId, material, keyMaterialExpireUnix);
 
 const state = async (keyId: string): Promise<string> => (await describeKey(kms, keyId)).keyState;
 

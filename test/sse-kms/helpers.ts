@@ -1,7 +1,8 @@
 /** Shared pieces of the SSE-KMS tests: a server on a settable KMS clock, the KMS call counters, KMS refusals as ali-oss sees them. */
 import assert from 'node:assert/strict';
 import { KMS_CALLS } from '../../src/kms/accounting';
-import { Clock } from '../kms/helpers';
+import { Clock, wrapMaterial } from '../kms/helpers';
+import { bodyOf, Kms, type KmsClient } from '../helpers/kms';
 import { assertNothingStored, rejectsWith, storedFiles } from '../helpers/oss-http';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { SSE, SSE_DATA, SSE_KEY_ID } from '../helpers/sse';
@@ -48,4 +49,18 @@ export async function multipart(c: any, key: string, parts: Buffer[], headers: R
   for (const [i, p] of parts.entries()) uploaded.push(await c.uploadPart(key, init.uploadId, i + 1, p, 0, p.length));
   const complete = await c.completeMultipartUpload(key, init.uploadId, uploaded.map((u, i) => ({ number: i + 1, etag: u.etag })));
   return { init, uploaded, complete };
+}
+
+/** GetParametersForImport (a fresh RSA wrapping key each time), wrap with node crypto, ImportKeyMaterial. */
+export async function importMaterial(kms: KmsClient, keyId: string, material: Buffer, keyMaterialExpireUnix = 0): Promise<void> {
+  const params = bodyOf(await kms.getParametersForImport(new Kms.GetParametersForImportRequest({
+    keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048',
+  })));
+  assert.equal(params.keyId, keyId);
+  await kms.importKeyMaterial(new Kms.ImportKeyMaterialRequest({
+    keyId,
+    encryptedKeyMaterial: wrapMaterial(params.publicKey, material, 'RSAES_OAEP_SHA_256'),
+    importToken: params.importToken,
+    keyMaterialExpireUnix,
+  }));
 }

@@ -585,6 +585,17 @@ for (const [name, place] of Object.entries(BACKENDS)) {
       assert.deepEqual(await m.listVersions('b', { limit: 10 }), []);
       await m.close();
     });
+
+    test('a bucket record keeps optional fields added later (policy, WORM) without a migration', async () => {
+      const m = await open();
+      const bucket: BucketRecord = {
+        name: 'later', owner: 'o', region: 'r', acl: 'private', storageClass: 'Standard', dataRedundancyType: 'LRS', createdAt: 0, encryption: null,
+        policy: '{"Version":"1","Statement":[]}', worm: { wormId: 'W1', state: 'Locked', retentionDays: 3, createdAt: 5 },
+      };
+      await m.transaction((tx) => tx.putBucket(bucket));
+      assert.deepEqual(await m.getBucket('later'), bucket);
+      await m.close();
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Buckets: list, create (ACL + default encryption), delete; the bucket encryption rule; re-encryption
+ * Buckets: list, create (ACL + default encryption), delete; the bucket encryption rule and policy; re-encryption
  * of existing objects; storage by bucket (GetBucketStat of each) for the Metrics page's chart.
  */
 import { ApiError, oneOf, optStr, readJson, str } from '../http';
@@ -48,6 +48,20 @@ async function currentRule(oss: OssClient, bucket: string): Promise<EncryptionCh
     return choiceFromRule((await call('oss', () => oss.getBucketEncryption(bucket))).encryption);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'NoSuchServerSideEncryptionRule') return choiceFromRule(undefined);
+    throw err;
+  }
+}
+
+/**
+ * A bucket's policy document as stored, or null when it has none. Raw rather than ali-oss's
+ * getBucketPolicy, which parses the text (the editor shows what was saved) and answers a 404 as success.
+ */
+async function currentPolicy(oss: OssClient, bucket: string): Promise<string | null> {
+  try {
+    const params = oss._bucketRequestParams('GET', bucket, 'policy');
+    return (await call('oss', () => oss.request({ ...params, successStatuses: [200] }) as Promise<{ res: { data: Buffer } }>)).res.data.toString('utf8');
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'NoSuchBucketPolicy') return null;
     throw err;
   }
 }
@@ -143,6 +157,28 @@ export const bucketRoutes: Route[] = [
     method: 'DELETE', path: '/api/buckets/:bucket/encryption',
     handle: async (c) => {
       await call('oss', () => bucketOf(c).deleteBucketEncryption(c.params.bucket));
+      return {};
+    },
+  },
+  {
+    method: 'GET', path: '/api/buckets/:bucket/policy',
+    handle: async (c) => ({ policy: await currentPolicy(bucketOf(c), c.params.bucket) }),
+  },
+  {
+    method: 'PUT', path: '/api/buckets/:bucket/policy',
+    // The text goes as written: the server checks it and keeps it verbatim (GetBucketPolicy answers it).
+    handle: async (c) => {
+      const policy = str(await readJson(c.req), 'policy');
+      const oss = bucketOf(c);
+      const params = oss._bucketRequestParams('PUT', c.params.bucket, 'policy');
+      await call('oss', () => oss.request({ ...params, content: policy, successStatuses: [200] }));
+      return { policy: await currentPolicy(oss, c.params.bucket) };
+    },
+  },
+  {
+    method: 'DELETE', path: '/api/buckets/:bucket/policy',
+    handle: async (c) => {
+      await call('oss', () => bucketOf(c).deleteBucketPolicy(c.params.bucket));
       return {};
     },
   },

@@ -24,6 +24,7 @@ function page(loc: Location, session: SessionInfo): ReactNode {
   if ((p = match('/buckets/:bucket', path))) return <BucketPage bucket={p.bucket} view="objects" loc={loc} />;
   if ((p = match('/buckets/:bucket/object', path))) return <BucketPage bucket={p.bucket} view="object" loc={loc} />;
   if ((p = match('/buckets/:bucket/encryption', path))) return <BucketPage bucket={p.bucket} view="encryption" loc={loc} />;
+  if ((p = match('/buckets/:bucket/policy', path))) return <BucketPage bucket={p.bucket} view="policy" loc={loc} />;
   if (path === '/kms') return <KeysPage />;
   if ((p = match('/kms/keys/:keyId', path))) return <KeyDetailPage keyId={p.keyId} root={session.identity.kind === 'root'} />;
   if (path === '/ram/users') return <UsersPage />;

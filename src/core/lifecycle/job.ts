@@ -5,7 +5,7 @@
  * `batch` versions or uploads, ends between two keys, and stores where it ended, so a restart or a
  * new lease holder carries on from there instead of starting over.
  *
- * Every change goes through the functions the API uses: deleteObjects (a delete marker in a
+ * Every change goes through the functions the API uses: deleteObject (a delete marker in a
  * versioned bucket, as DeleteObject makes; blobs retired, statistics and posture counted),
  * abortUpload, and transitionVersion (metadata only). None needs a key: no data is read.
  *
@@ -17,7 +17,7 @@ import { isCofferError } from '../../common/errors';
 import { CURRENT_SEQ, isDeleteMarker, versionIdOf, type LifecycleRule, type MetadataReader, type ObjectRecord, type VersionEntry } from '../../store/types';
 import type { Coffer } from '../coffer';
 import { abortUpload } from '../multipart';
-import { deleteObjects } from '../objects';
+import { deleteObject } from '../objects';
 import { classAllows, STORAGE_CLASSES, transitionVersion } from '../storage-class';
 import { isDue, ruleSelects } from './rules';
 
@@ -219,7 +219,8 @@ class Step {
 
   /** A delete as DeleteObject (or DeleteObject with a versionId) does it; false when the object changed meanwhile. */
   private async delete(bucket: string, target: { key: string; versionId?: string; ifLastModified: number }, action: LifecycleAction): Promise<boolean> {
-    return this.tolerate(deleteObjects(this.c, bucket, [target]).then(([o]) => !o.skipped), { bucket, key: target.key, action });
+    // deleteObject throws a retention refusal, which tolerate() reports.
+    return this.tolerate(deleteObject(this.c, bucket, target).then((o) => !o.skipped), { bucket, key: target.key, action });
   }
 
   /**

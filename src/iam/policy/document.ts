@@ -7,6 +7,9 @@
  *       "Action" | "NotAction": "<service>:<action>" | [...],      (wildcards * ?, case-insensitive)
  *       "Resource" | "NotResource": "acs:<service>:<region>:<account>:<relative-id>" | "*" | [...],
  *       "Condition": { "<Operator>": { "<service>:<key>": value | [values] } } } ] }
+ *
+ * A resource policy (a bucket policy) is the same language plus a Principal in every statement,
+ * with the resource's owner deciding which actions, resources and principals make sense.
  */
 import { compileConditions, type CompiledCondition } from './conditions';
 import { malformed } from './errors';
@@ -21,6 +24,15 @@ export interface CompiledStatement {
   readonly resource: Matcher;
   readonly notResource: boolean;
   readonly conditions: readonly CompiledCondition[];
+  /** A resource policy's Principal entries, as written ("*" for anyone); absent in RAM policies. */
+  readonly principals?: readonly string[];
+}
+
+/** What a resource policy accepts beyond the RAM checks: each returns the fault of an entry, or null if it is fine. */
+export interface ResourcePolicyRules {
+  principal(p: string): string | null;
+  action(p: string): string | null;
+  resource(p: string): string | null;
 }
 
 export interface Policy {
@@ -54,13 +66,30 @@ function either(s: Record<string, unknown>, name: string, where: string): { raw:
   return positive ? { raw: s[name], negated: false, element: name } : { raw: s[`Not${name}`], negated: true, element: `Not${name}` };
 }
 
-function compileStatement(s: unknown, where: string): CompiledStatement {
+/** Each entry's fault by the resource policy's own rule, if it has one. */
+function checkEach(list: string[], element: string, where: string, fault: ((p: string) => string | null) | undefined): void {
+  for (const p of list) {
+    const why = fault?.(p);
+    if (why) malformed(`${where}: ${element} ${JSON.stringify(p)} ${why}`);
+  }
+}
+
+function compileStatement(s: unknown, where: string, rules?: ResourcePolicyRules): CompiledStatement {
   if (!isObject(s)) malformed(`${where} must be an object`);
   for (const element of Object.keys(s)) {
-    if (element === 'Principal') malformed(`${where}: Principal belongs in resource policies, not in a RAM policy`);
-    if (!STATEMENT_ELEMENTS.has(element)) {
-      malformed(`${where}: unknown element ${JSON.stringify(element)}; expected Effect, Action or NotAction, Resource or NotResource, Condition`);
+    if (element === 'Principal') {
+      if (!rules) malformed(`${where}: Principal belongs in resource policies, not in a RAM policy`);
+      continue;
     }
+    if (!STATEMENT_ELEMENTS.has(element)) {
+      malformed(`${where}: unknown element ${JSON.stringify(element)}; expected Effect, Action or NotAction, Resource or NotResource, Condition${rules ? ', Principal' : ''}`);
+    }
+  }
+  let principals: string[] | undefined;
+  if (rules) {
+    if (!Object.hasOwn(s, 'Principal')) malformed(`${where}: Principal is required in a bucket policy`);
+    principals = patterns(s.Principal, 'Principal', where, (p) => p !== '', 'a principal');
+    checkEach(principals, 'Principal', where, rules.principal);
   }
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
     malformed(`${where}: Effect must be "Allow" or "Deny", got ${s.Effect === undefined ? 'nothing' : JSON.stringify(s.Effect)}`);
@@ -69,6 +98,8 @@ function compileStatement(s: unknown, where: string): CompiledStatement {
   const actions = patterns(action.raw, action.element, where, (p) => p === '*' || ACTION.test(p), 'of the form <service>:<action>, e.g. oss:GetObject');
   const resource = either(s, 'Resource', where);
   const resources = patterns(resource.raw, resource.element, where, (p) => p === '*' || RESOURCE.test(p), 'of the form acs:<service>:<region>:<account>:<resource>, or *');
+  checkEach(actions, action.element, where, rules?.action);
+  checkEach(resources, resource.element, where, rules?.resource);
   return {
     deny: s.Effect === 'Deny',
     action: anyOf(actions.map((p) => compileWildcard(p.toLowerCase()))),
@@ -76,11 +107,15 @@ function compileStatement(s: unknown, where: string): CompiledStatement {
     resource: anyOf(resources.map(compileWildcard)),
     notResource: resource.negated,
     conditions: s.Condition === undefined ? [] : compileConditions(s.Condition, where),
+    ...(principals ? { principals } : {}),
   };
 }
 
-/** Parses, validates and compiles a policy document; throws MalformedPolicyDocument naming the fault. */
-export function parsePolicy(text: string): Policy {
+/**
+ * Parses, validates and compiles a policy document; throws MalformedPolicyDocument naming the
+ * fault. With `rules`, a resource policy: Principal required, entries checked by the rules.
+ */
+export function parsePolicy(text: string, rules?: ResourcePolicyRules): Policy {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -93,5 +128,5 @@ export function parsePolicy(text: string): Policy {
   }
   if (doc.Version !== '1') malformed(`Version must be "1", got ${doc.Version === undefined ? 'nothing' : JSON.stringify(doc.Version)}`);
   if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) malformed('Statement must be a non-empty list of statements');
-  return { statements: doc.Statement.map((s, i) => compileStatement(s, `Statement ${i + 1}`)) };
+  return { statements: doc.Statement.map((s, i) => compileStatement(s, `Statement ${i + 1}`, rules)) };
 }

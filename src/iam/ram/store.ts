@@ -137,7 +137,7 @@ export class RamStore {
       accessKeyId,
       secret: this.openSecret(rec),
       active: rec.status === 'Active',
-      principal: { kind: 'user', accountId: this.accountId, accessKeyId, userName: user.userName },
+      principal: { kind: 'user', accountId: this.accountId, accessKeyId, userName: user.userName, userId: user.userId },
       permissions: await this.permissionsOf(user),
     };
   }

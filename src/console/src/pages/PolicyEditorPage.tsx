@@ -1,6 +1,7 @@
 /** A policy document in a JSON editor that checks it before saving: a new custom policy, or a new default version of one. */
 import { useEffect, useId, useState } from 'react';
 import { api, seg } from '../api';
+import { PolicyDocumentField } from '../components/PolicyDocumentField';
 import { ErrorNotice, Loading, PageHeader, useAction, useLoad } from '../components/ui';
 import { POLICY_TEMPLATE, policyProblems } from '../lib/policy';
 import { navigate } from '../router';
@@ -63,22 +64,7 @@ export function PolicyEditorPage({ policyType, policyName }: { policyType?: stri
           </>
         )}
         {existing && description && <p>{description}</p>}
-        <div className="field">
-          <label htmlFor={`${id}-doc`}>Policy document (JSON)</label>
-          <textarea
-            id={`${id}-doc`} className="code" rows={18} spellCheck={false} value={text} readOnly={!editable}
-            onChange={(e) => { setText(e.target.value); setProblems(null); }} aria-invalid={!!problems?.length} aria-describedby={`${id}-problems`}
-          />
-        </div>
-        <div id={`${id}-problems`}>
-          {problems?.length === 0 && <p className="notice info" role="status">The document is valid.</p>}
-          {!!problems?.length && (
-            <div className="notice error" role="alert">
-              <strong className="notice-title">The document cannot be saved yet</strong>
-              <ul>{problems.map((p) => <li key={p}>{p}</li>)}</ul>
-            </div>
-          )}
-        </div>
+        <PolicyDocumentField id={id} text={text} readOnly={!editable} problems={problems} onChange={(t) => { setText(t); setProblems(null); }} />
         <ErrorNotice error={save.error} title="The policy was not saved" />
         <div className="form-actions">
           {editable && <button type="submit" className="primary" disabled={save.busy}>{existing ? 'Save as new default version' : 'Create policy'}</button>}
