@@ -73,7 +73,10 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
   // A segment stored in the clear keeps a CRC-32 for its reads to check; a client's CRC32 checksum
   // (what the AWS SDKs send by default) is that same value, so it is computed once.
   const segmentCrc = cipher ? undefined : input.checksum?.algorithm === 'CRC32' ? extra : newChecksummer('CRC32');
-  const checksum = new ChecksumStream([extra, segmentCrc].filter((x, i, all): x is Checksummer => x !== undefined && all.indexOf(x) === i));
+  const extras: Checksummer[] = [];
+  if (extra) extras.push(extra);
+  if (segmentCrc && segmentCrc !== extra) extras.push(segmentCrc);
+  const checksum = new ChecksumStream(extras);
   const salt = cipher ? generateSalt() : undefined;
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
   if (input.maxSize !== undefined) stages.push(new SizeLimit(input.maxSize));
