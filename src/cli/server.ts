@@ -21,6 +21,7 @@ interface ServerFlags {
   metadata?: string;
   blobs?: string;
   workers: string;
+  hashThreads?: string;
   nodeName?: string;
   blobGraceSeconds: string;
   restoreDelaySeconds: string;
@@ -104,8 +105,19 @@ function options(flags: ServerFlags): ServerOptions {
     logFormat: flags.logFormat,
     metricsToken: metricsToken(flags),
     metricsKeyIds: flags.metricsKeyIds ?? false,
+    hashThreads: hashThreads(flags),
     env: process.env,
   };
+}
+
+/** --hash-threads, else what the cores leave beside one event loop per worker process. */
+function hashThreads(flags: ServerFlags): number {
+  if (flags.hashThreads === undefined) {
+    return Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / workerCount(flags.workers)) - 1));
+  }
+  const n = Number(flags.hashThreads);
+  if (!/^\d+$/.test(flags.hashThreads) || n > 64) throw new Error('--hash-threads must be a whole number from 0 to 64');
+  return n;
 }
 
 function workerCount(value: string): number {
@@ -243,6 +255,7 @@ export function registerServer(program: Command): void {
     .option('--metadata <url>', 'metadata store: postgres://user:password@host:port/db (PostgreSQL 15+); default: SQLite in --data-dir')
     .option('--blobs <url>', 'blob store: s3://bucket[/prefix]?endpoint=http://host:port&region=REGION (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); default: files in --data-dir')
     .option('--workers <n>', 'server processes sharing the store and the ports (default: one per CPU core)', String(os.availableParallelism()))
+    .option('--hash-threads <n>', 'threads per process that hash large bodies (MD5, CRC-64) off the event loop; 0: hash on it (default: the cores --workers leaves, 1 to 4)')
     .option('--node-name <name>', 'this node\'s name in metrics, logs, leases and the audit trail', os.hostname())
     .option('--blob-grace-seconds <s>', 'keep retired and unreferenced blobs this long before collecting them; must exceed the longest request', '3600')
     .option('--host <host>', 'address to bind', '127.0.0.1')

@@ -1,4 +1,5 @@
 /** Everything the object service needs, wired once at start-up and passed to each operation. */
+import type { HashPool } from '../crypto/hash-pool';
 import type { BlobStore, MetadataStore, TransactionOptions } from '../store/types';
 import type { BlobCollector } from './blob-collector';
 import type { Encryption } from './encryption';
@@ -21,6 +22,8 @@ export interface Coffer {
    * tests (`--day-seconds`).
    */
   dayMs: number;
+  /** Threads that hash large bodies; without it every body is hashed on the event loop. */
+  hashing?: HashPool;
 }
 
 /** OSS limits (see the reference, section 7). */

@@ -189,7 +189,7 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
   }
   const { start, end } = range;
   const body = objectData(c, src, await objectCipher(c, src, req.caller, req.sourceCustomerKey), start, end);
-  return uploadPart(c, { ...req, body });
+  return uploadPart(c, { ...req, body, sizeHint: end - start + 1 });
 }
 
 export interface CompleteRequest {

@@ -359,7 +359,7 @@ export async function copyObject(c: Coffer, req: CopyObjectRequest): Promise<Cop
   if (check) check(await c.meta.getObject(req.target.bucket, req.target.key));
   const srcCipher = await objectCipher(c, src, req.caller, req.sourceCustomerKey);
   const enc = await newCipher(c, choice, ctx);
-  const w = await writeSegment(c, { body: objectData(c, src, srcCipher, 0, src.size - 1) }, enc?.cipher ?? null);
+  const w = await writeSegment(c, { body: objectData(c, src, srcCipher, 0, src.size - 1), sizeHint: src.size }, enc?.cipher ?? null);
   if (!copiedIntact(src, srcCipher, w)) {
     await settleSegments(c, [w], false);
     throw new CofferError('DataIntegrityError', 'The source object failed its checksum while being copied.');

@@ -1,12 +1,14 @@
 /**
- * The write half of the data path: body → MD5 + CRC-64 of the plaintext → (encryption) → blob.
+ * The write half of the data path: body → MD5 + CRC-64 of the plaintext (on a hashing thread when
+ * large) → (encryption) → blob.
  * Streams end to end, so memory does not grow with object size. The blob is durable when this
  * returns, but owned by nobody until a metadata transaction names it; until the caller settles
  * it (settleSegments), this process's collector leaves it alone.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { ChecksumStream } from '../crypto/checksum-stream';
-import { newChecksummer, type ChecksumAlgorithm, type Checksummer } from '../crypto/checksums';
+import { InlineHasher } from '../crypto/body-hasher';
+import type { ChecksumAlgorithm } from '../crypto/checksums';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
 import type { Segment } from '../store/types';
@@ -35,6 +37,8 @@ export interface UploadBody {
   maxSize?: number;
   /** A flexible checksum to compute over the body (S3's x-amz-checksum-*). */
   checksum?: ChecksumRequest;
+  /** About how many bytes the body holds (its Content-Length), when known: large bodies are hashed off the event loop. */
+  sizeHint?: number;
 }
 
 export interface ChecksumRequest {
@@ -66,17 +70,14 @@ class SizeLimit extends Transform {
   }
 }
 
-export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
+export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector' | 'hashing'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
   const writer = await c.blobs.create();
   const release = c.collector.lease([writer.blobId]);
-  const extra = input.checksum ? newChecksummer(input.checksum.algorithm) : undefined;
   // A segment stored in the clear keeps a CRC-32 for its reads to check; a client's CRC32 checksum
   // (what the AWS SDKs send by default) is that same value, so it is computed once.
-  const segmentCrc = cipher ? undefined : input.checksum?.algorithm === 'CRC32' ? extra : newChecksummer('CRC32');
-  const extras: Checksummer[] = [];
-  if (extra) extras.push(extra);
-  if (segmentCrc && segmentCrc !== extra) extras.push(segmentCrc);
-  const checksum = new ChecksumStream(extras);
+  const algorithms: ChecksumAlgorithm[] = input.checksum ? [input.checksum.algorithm] : [];
+  if (!cipher && !algorithms.includes('CRC32')) algorithms.push('CRC32');
+  const checksum = new ChecksumStream(c.hashing?.hasher(algorithms, input.sizeHint) ?? new InlineHasher(algorithms));
   const salt = cipher ? generateSalt() : undefined;
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [input.body];
   if (input.maxSize !== undefined) stages.push(new SizeLimit(input.maxSize));
@@ -84,17 +85,17 @@ export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector'>, input
   if (cipher) stages.push(createEncryptStream(cipher.suite, cipher.objectKey, salt!));
   try {
     await pump([...stages, writer.stream]);
-    const md5 = checksum.md5();
+    const { md5, crc64, extras } = checksum.digests();
     if (input.contentMd5 !== undefined && md5.toString('base64') !== input.contentMd5) {
       throw new CofferError('InvalidDigest', 'The Content-MD5 you specified did not match what we received.');
     }
-    const extraValue = extra?.digest().toString('base64');
+    const extraValue = input.checksum && extras[input.checksum.algorithm]!.toString('base64');
     if (input.checksum) checkChecksum(input.checksum, extraValue!);
     await writer.commit();
     return {
-      segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64'), ...(segmentCrc && { crc32: segmentCrc.digest().readUInt32BE(0) }) },
+      segment: { blobId: writer.blobId, size: checksum.bytes, salt: salt?.toString('base64'), ...(!cipher && { crc32: extras.CRC32!.readUInt32BE(0) }) },
       md5,
-      crc64: checksum.crc64(),
+      crc64,
       checksum: input.checksum ? { algorithm: input.checksum.algorithm, value: extraValue! } : undefined,
       release,
     };

@@ -1,20 +1,18 @@
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CofferError } from '../common/errors';
-import { newChecksummer, type Checksummer } from './checksums';
+import { InlineHasher, type BodyDigests, type BodyHasher } from './body-hasher';
+import { newChecksummer } from './checksums';
 import { Crc64 } from './crc64';
 
 /**
- * Passes bytes through unchanged while computing their MD5 and CRC-64, and feeding the same chunks
- * in the same pass to `extras` (their owner reads them); read the results after 'finish'/'end'.
+ * Passes bytes through unchanged while `hasher` computes their MD5, CRC-64 and any extra
+ * checksums (inline, or on a thread: hash-pool.ts); read the results after 'finish'/'end'.
  */
 export class ChecksumStream extends Transform {
-  private readonly hash: Hash = createHash('md5');
-  private readonly crc = new Crc64();
   private count = 0;
-  private md5Digest: Buffer | undefined;
+  private result: BodyDigests | undefined;
 
-  constructor(private readonly extras: readonly Checksummer[] = []) {
+  constructor(private readonly hasher: BodyHasher = new InlineHasher([])) {
     super();
   }
 
@@ -22,26 +20,34 @@ export class ChecksumStream extends Transform {
     return this.count;
   }
 
+  digests(): BodyDigests {
+    if (!this.result) throw new Error('ChecksumStream digests read before the stream finished');
+    return this.result;
+  }
+
   md5(): Buffer {
-    if (!this.md5Digest) throw new Error('ChecksumStream.md5() called before the stream finished');
-    return this.md5Digest;
+    return this.digests().md5;
   }
 
   crc64(): bigint {
-    return this.crc.digest();
+    return this.digests().crc64;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    this.crc.update(chunk);
-    for (const extra of this.extras) extra.update(chunk);
     this.count += chunk.length;
-    callback(null, chunk);
+    this.hasher.update(chunk, (err) => (err ? callback(err) : callback(null, chunk)));
   }
 
   override _flush(callback: TransformCallback): void {
-    this.md5Digest = this.hash.digest();
-    callback();
+    this.hasher.finish().then((d) => {
+      this.result = d;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.result) this.hasher.abort();
+    callback(err);
   }
 }
 

@@ -32,11 +32,11 @@ export async function readSmallBody(req: OssRequest, opts: { requireMd5?: boolea
 }
 
 /** Content-Length of a data upload, refusing bodies over the single-request limit before reading them. */
-export function uploadLength(req: OssRequest): { maxSize?: number } {
+export function uploadLength(req: OssRequest): { maxSize?: number; sizeHint?: number } {
   const len = header(req, 'content-length');
   if (len !== undefined) {
     if (Number(len) > LIMITS.maxObjectSize) throw new CofferError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.');
-    return {};
+    return { sizeHint: Number(len) };
   }
   // Chunked bodies (ali-oss putStream) are bounded while streaming.
   return { maxSize: LIMITS.maxObjectSize };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ADMIN_VERSION, adminService } from '../admin/service';
 import { createConsoleHandler, type SessionLimits } from '../console-server';
 import { BlobCollector } from '../core/blob-collector';
+import { HashPool } from '../crypto/hash-pool';
 import { backfillBucketStats } from '../core/bucket-stats';
 import type { Coffer } from '../core/coffer';
 import { Encryption, OssKeyProvider } from '../core/encryption';
@@ -100,6 +101,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** The clock of the KMS, console sessions and archive restores (Unix ms): tests advance it to pass deletion windows, rotation dates, session expiry, restore delays. */
   now?: () => number;
+  /** Threads hashing large bodies off the event loop (--hash-threads); 0 or absent: none. */
+  hashThreads?: number;
   /** RPC replay-window nonces remembered per AccessKeyId (default src/rpc/nonces.ts NONCES_PER_CALLER); tests lower it. */
   rpcNoncesPerCaller?: number;
 }
@@ -247,6 +250,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const coffer: Coffer = {
       meta, blobs: blobStore, collector, region: opts.region, accountId: account,
       restoreDelayMs: opts.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS, now: clock.now, dayMs: clock.dayMs,
+      hashing: opts.hashThreads ? new HashPool(opts.hashThreads) : undefined,
       encryption: new Encryption(new OssKeyProvider(masterKeys), new KmsKeyProvider(kms, accounting)),
     };
     metrics.counter(LIFECYCLE_ACTIONS_TOTAL, 'Lifecycle rule actions done, by action', ['action']);
@@ -279,6 +283,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await jobs.stop();
       await collector.stop();
       await audit.close();
+      await coffer.hashing?.close();
       await blobStore.close();
     };
     let oss: Listener;

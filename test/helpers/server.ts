@@ -66,6 +66,8 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, ke
     blobGraceMs: 0,
     logLevel: 'error',
     logger: createLogger('error'),
+    // As `coffer server` runs: bodies of 1 MiB and more are hashed on a thread.
+    hashThreads: 1,
     env: { COFFER_ROOT_ACCESS_KEY_ID: ACCESS_KEY_ID, COFFER_ROOT_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, COFFER_ROOT_KEY: ROOT_KEY },
     ...overrides,
   });
