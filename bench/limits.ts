@@ -2,15 +2,19 @@
  * The machine's own limits, measured in the same run as the servers: what a 64 MiB PUT and GET
  * could cost at best on this disk, and what the work each must do costs in this process (MD5 and
  * CRC-64 of every PUT; AES-256-GCM and SM4 of encrypted ones), so each Coffer figure can be read
- * next to its limit.
+ * next to its limit. The floor of the platform too: a bare node:http server doing only that work
+ * (bench/floor-server.ts), its CPU per MiB measured as Coffer's is.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Crc64 } from '../src/crypto/crc64';
+import { ServerProcess } from './proc';
 import { createEncryptStream, generateObjectKey, generateSalt } from '../src/crypto/package-format';
 import type { Suite } from '../src/crypto/suites';
 import { fmt, table, type Ratio, type TargetResult } from './report';
@@ -29,6 +33,44 @@ export interface Limits {
   crc64MsPerMiB: number;
   aesGcmMsPerMiB: number;
   sm4MsPerMiB: number;
+  /** Server CPU ms per MiB of the bare node:http server (bench/floor-server.ts): 64 MiB PUTs and GETs, one at a time. */
+  floorPutMsPerMiB: number;
+  floorGetMsPerMiB: number;
+}
+
+const FLOOR_CHILD = path.join(__dirname, 'floor-server.js');
+const FLOOR_ROUNDS = 4;
+
+/** The bare server's CPU per MiB for PUTs and GETs of `bytes`, after one of each to warm it up. */
+async function measureFloor(bytes: number, dir: string): Promise<{ put: number; get: number }> {
+  // Its own directory: stop() removes it.
+  const root = path.join(dir, 'floor-server');
+  const data = path.join(root, 'data');
+  mkdirSync(data, { recursive: true });
+  const readyFile = path.join(root, 'ready.json');
+  const server = await ServerProcess.start('floor', [FLOOR_CHILD, data, readyFile], { dir: root, readyFile, urlField: 'url' });
+  const agent = new http.Agent({ keepAlive: true });
+  const body = randomBytes(bytes);
+  const send = (method: 'PUT' | 'GET', key: string): Promise<void> => new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/${key}`, { method, agent, headers: method === 'PUT' ? { 'content-length': String(bytes) } : {} }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`floor server: ${method} ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(method === 'PUT' ? body : undefined);
+  });
+  const perMiB = (cpuSeconds: number): number => (cpuSeconds * 1000) / ((FLOOR_ROUNDS * bytes) / MiB);
+  try {
+    await send('PUT', 'warm');
+    await send('GET', 'warm');
+    const put = await server.phase(async () => { for (let i = 0; i < FLOOR_ROUNDS; i++) await send('PUT', `k${i}`); });
+    const get = await server.phase(async () => { for (let i = 0; i < FLOOR_ROUNDS; i++) await send('GET', `k${i}`); });
+    return { put: perMiB(put.stats.cpuSeconds), get: perMiB(get.stats.cpuSeconds) };
+  } finally {
+    agent.destroy();
+    await server.stop();
+  }
 }
 
 /** CPU ms per MiB of `work` over `bytes`, the best of three passes. */
@@ -80,6 +122,7 @@ export async function measureLimits(bytes: number, dir = os.tmpdir()): Promise<L
       crc64MsPerMiB: await cpuPerMiB(bytes, () => { new Crc64().update(data).digest(); }),
       aesGcmMsPerMiB: await cipherCost('AES256-GCM', data),
       sm4MsPerMiB: await cipherCost('SM4-CTR-HMAC-SM3', data.subarray(0, Math.min(bytes, 16 * MiB))),
+      ...await measureFloor(bytes, scratch).then((f) => ({ floorPutMsPerMiB: f.put, floorGetMsPerMiB: f.get })),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -96,6 +139,8 @@ export function limitsTable(l: Limits): string {
     ['MD5 + CRC-64 (what an unencrypted PUT must do)', `${fmt(l.md5MsPerMiB + l.crc64MsPerMiB, 2)} ms/MiB`],
     ['AES-256-GCM packages', `${fmt(l.aesGcmMsPerMiB, 2)} ms/MiB`],
     ['SM4-CTR + HMAC-SM3 packages', `${fmt(l.sm4MsPerMiB, 2)} ms/MiB`],
+    ['bare node:http server, PUT (MD5 + CRC-64, write, fdatasync)', `${fmt(l.floorPutMsPerMiB, 2)} ms/MiB`],
+    ['bare node:http server, GET (file to socket)', `${fmt(l.floorGetMsPerMiB, 2)} ms/MiB`],
   ]);
 }
 
@@ -111,9 +156,10 @@ export function limitRatios(targets: TargetResult[], l: Limits, bigBytes: number
   const out: Ratio[] = [];
   const find = (name: string, op: string, concurrency: number): CaseResult | undefined =>
     targets.find((t) => t.name === name)?.cases.find((c) => c.op === op && c.concurrency === concurrency && c.objectBytes === bigBytes);
+  /** `bound` empty: an informational ratio. */
   const push = (name: string, value: number, bound: { min?: number; max?: number }): void => {
     if (!Number.isFinite(value)) return;
-    const pass = bound.min !== undefined ? value >= bound.min : value <= bound.max!;
+    const pass = bound.min !== undefined ? value >= bound.min : bound.max !== undefined ? value <= bound.max : undefined;
     out.push({ name, value, ...bound, pass });
   };
   for (const concurrency of [1, 16]) {
@@ -125,6 +171,9 @@ export function limitRatios(targets: TargetResult[], l: Limits, bigBytes: number
     if (put) push(`coffer PUT ${id} server CPU / (MD5 + CRC-64)`, cpuMsPerMiB(put) / (l.md5MsPerMiB + l.crc64MsPerMiB), { max: 1.4 });
     // An absolute bound: 0.5 ms of server CPU per MiB read, written as the ratio to it.
     if (get) push(`coffer GET ${id} server CPU / 0.5 ms per MiB`, cpuMsPerMiB(get) / 0.5, { max: 1 });
+    // Information: how far above the platform's own cost (a bare node:http server) each is.
+    if (put) push(`coffer PUT ${id} server CPU / bare node:http PUT`, cpuMsPerMiB(put) / l.floorPutMsPerMiB, {});
+    if (get) push(`coffer GET ${id} server CPU / bare node:http GET`, cpuMsPerMiB(get) / l.floorGetMsPerMiB, {});
     if (put && aesPut) push(`coffer-aes256 PUT ${id} extra CPU / AES-256-GCM`, (cpuMsPerMiB(aesPut) - cpuMsPerMiB(put)) / l.aesGcmMsPerMiB, { max: 1.2 });
   }
   return out;

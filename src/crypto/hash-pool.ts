@@ -3,23 +3,24 @@
  * MD5 + CRC-64 (~2 ms of CPU per MiB, several times what receiving and writing the bytes cost)
  * and a machine's other cores take that work.
  *
- * Bytes reach a thread through shared memory: a body's chunks are copied into 1 MiB slabs of a
+ * Bytes reach a thread through shared memory: a body's chunks are copied into 256 KiB slabs of
  * SharedArrayBuffer, and a full slab is handed over by message (the memory is shared, not copied
  * again) and comes back once hashed. A body has at most SLABS_PER_BODY slabs queued and the pool
  * at most `maxSlabs` in all; a body that gets ahead of its thread waits (its stream's
- * backpressure), so memory stays bounded whatever the object size. Each body is hashed in order
- * on one thread; bodies are spread over the threads, started on first use.
+ * backpressure), so memory stays bounded whatever the object size. Slabs are small enough that
+ * sixteen bodies arriving at once, each filling one, still leave the thread a queue. Each body is
+ * hashed in order on one thread; bodies are spread over the threads, started on first use.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InlineHasher, type BodyDigests, type BodyHasher } from './body-hasher';
 import type { ChecksumAlgorithm } from './checksums';
 
-const SLAB_BYTES = 1024 * 1024;
+const SLAB_BYTES = 256 * 1024;
 /** Enough to keep a thread busy while the body's next slab fills. */
-const SLABS_PER_BODY = 4;
+const SLABS_PER_BODY = 8;
 /** Smaller bodies are hashed inline: handing over costs more than it saves. */
-export const POOL_MIN_BYTES = SLAB_BYTES;
+export const POOL_MIN_BYTES = 1024 * 1024;
 
 export type ToWorker =
   | { op: 'start'; job: number; extras: ChecksumAlgorithm[] }
@@ -70,8 +71,8 @@ export class HashPool {
   private nextJob = 1;
   private closed = false;
 
-  /** `size` threads at most (≥ 1), sharing at most `maxSlabs` MiB of slabs. */
-  constructor(readonly size: number, private readonly maxSlabs = Math.max(8, size * 16)) {
+  /** `size` threads at most (≥ 1), sharing at most `maxSlabs` slabs (16 MiB per thread by default). */
+  constructor(readonly size: number, private readonly maxSlabs = size * 64) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`invalid hash pool size ${size}`);
   }
 
