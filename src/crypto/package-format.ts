@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CofferError } from '../common/errors';
+import { randomBytes } from './random';
 import { packageCipher, TAG_SIZE, type PackageCipher, type Suite } from './suites';
 
 export { TAG_SIZE } from './suites';

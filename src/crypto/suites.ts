@@ -3,10 +3,10 @@ import {
   createDecipheriv,
   createHmac,
   createSecretKey,
-  hkdfSync,
   timingSafeEqual,
 } from 'node:crypto';
 import { CofferError } from '../common/errors';
+import { hkdf } from './hkdf';
 
 /*
  * The AEADs that seal packages (see package-format.ts). Both bind every package to its index
@@ -30,11 +30,11 @@ export interface PackageCipher {
 }
 
 /** The hash each suite uses for key derivation, so an SM suite stays within SM algorithms. */
-export const SUITE_HASH: Readonly<Record<Suite, string>> = { 'AES256-GCM': 'sha256', 'SM4-CTR-HMAC-SM3': 'sm3' };
+export const SUITE_HASH: Readonly<Record<Suite, 'sha256' | 'sm3'>> = { 'AES256-GCM': 'sha256', 'SM4-CTR-HMAC-SM3': 'sm3' };
 
 /** Derives the suite's keys with HKDF over the suite's hash and returns its package cipher. */
 export function packageCipher(suite: Suite, ikm: Buffer, salt: Buffer, info: string): PackageCipher {
-  const derive = (length: number) => Buffer.from(hkdfSync(SUITE_HASH[suite], ikm, salt, info, length));
+  const derive = (length: number) => hkdf(SUITE_HASH[suite], ikm, salt, info, length);
   switch (suite) {
     case 'AES256-GCM':
       return aesGcm(derive(32 + 12));
