@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { CofferError } from '../common/errors';
+import { randomBytes } from './random';
 
 const NONCE_SIZE = 12;
 const TAG_SIZE = 16;

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CofferError } from '../common/errors';
+import { randomBytes } from './random';
 import { packageCipher, SUITE_HASH, TAG_SIZE, type PackageCipher, type Suite } from './suites';
 
 /** An object key sealed for storage in object metadata JSON; both fields base64. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CofferError } from '../common/errors';
+import { randomBytes } from './random';
 import { packageCipher, TAG_SIZE, type PackageCipher, type Suite } from './suites';
 
 export { TAG_SIZE } from './suites';
@@ -46,15 +46,33 @@ function segmentCipher(suite: Suite, objectKey: Buffer, salt: Buffer): PackageCi
  * held-back package, are copied, and at most one package is buffered. What output() collects
  * from the packages of one input chunk goes on as one buffer: a push per 64 KiB package made the
  * read path pay stream and socket overhead eight times per 512 KiB read.
+ *
+ * The buffer grows as bytes are held back, up to one package: allocated whole up front, it cost a
+ * 64 KiB allocation per small object read or written, and the garbage collector's work with it.
  */
 abstract class PackageStream extends Transform {
-  private readonly buf: Buffer;
+  private buf: Buffer = Buffer.alloc(0);
   private bufLen = 0;
   private readonly out: Buffer[] = [];
 
-  constructor(capacity: number) {
+  constructor(private readonly capacity: number) {
     super();
-    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /**
+   * Whether each package's size (and so which one is last) is known up front, so that a complete
+   * package in a chunk is handed on at once: the decryptor's are, the encryptor learns that a
+   * package is the last one only from the end of input.
+   */
+  protected abstract sizesKnown(): boolean;
+
+  /** Room for n more held-back bytes (n never takes bufLen past the package size). */
+  private reserve(n: number): void {
+    const needed = this.bufLen + n;
+    if (needed <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.min(this.capacity, Math.max(needed, 2 * this.buf.length)));
+    this.buf.copy(grown, 0, 0, this.bufLen);
+    this.buf = grown;
   }
 
   /** Size of the package currently being collected. */
@@ -83,10 +101,11 @@ abstract class PackageStream extends Transform {
         if (this.bufLen === size) {
           this.onPackage(this.buf.subarray(0, size));
           this.bufLen = 0;
-        } else if (this.bufLen === 0 && chunk.length - off > size) {
+        } else if (this.bufLen === 0 && (chunk.length - off > size || (chunk.length - off === size && this.sizesKnown()))) {
           this.onPackage(chunk.subarray(off, off + size));
           off += size;
         } else {
+          this.reserve(Math.min(chunk.length - off, size - this.bufLen));
           const copied = chunk.copy(this.buf, this.bufLen, off, Math.min(chunk.length, off + size - this.bufLen));
           this.bufLen += copied;
           off += copied;
@@ -119,6 +138,10 @@ class EncryptStream extends PackageStream {
 
   protected packageSize(): number {
     return PACKAGE_SIZE;
+  }
+
+  protected sizesKnown(): boolean {
+    return false;
   }
 
   protected onPackage(pkg: Buffer): void {
@@ -169,6 +192,11 @@ class DecryptStream extends PackageStream {
     return plainLength + TAG_SIZE;
   }
 
+  /** Package sizes are known: a complete one is opened at once, without being copied first. */
+  protected sizesKnown(): boolean {
+    return true;
+  }
+
   protected onPackage(sealed: Buffer): void {
     const index = this.index;
     const tagAt = sealed.length - TAG_SIZE;
@@ -181,6 +209,8 @@ class DecryptStream extends PackageStream {
   }
 
   protected onEnd(rest: Buffer): void {
+    // Every package was opened as it completed; the last one may have been held back whole.
+    if (this.index === this.last + 1 && rest.length === 0) return;
     if (this.index !== this.last || rest.length !== this.packageSize()) {
       throw integrityError('encrypted segment is truncated');
     }

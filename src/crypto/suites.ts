@@ -2,11 +2,10 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
-  createSecretKey,
-  hkdfSync,
   timingSafeEqual,
 } from 'node:crypto';
 import { CofferError } from '../common/errors';
+import { hkdf } from './hkdf';
 
 /*
  * The AEADs that seal packages (see package-format.ts). Both bind every package to its index
@@ -30,11 +29,11 @@ export interface PackageCipher {
 }
 
 /** The hash each suite uses for key derivation, so an SM suite stays within SM algorithms. */
-export const SUITE_HASH: Readonly<Record<Suite, string>> = { 'AES256-GCM': 'sha256', 'SM4-CTR-HMAC-SM3': 'sm3' };
+export const SUITE_HASH: Readonly<Record<Suite, 'sha256' | 'sm3'>> = { 'AES256-GCM': 'sha256', 'SM4-CTR-HMAC-SM3': 'sm3' };
 
 /** Derives the suite's keys with HKDF over the suite's hash and returns its package cipher. */
 export function packageCipher(suite: Suite, ikm: Buffer, salt: Buffer, info: string): PackageCipher {
-  const derive = (length: number) => Buffer.from(hkdfSync(SUITE_HASH[suite], ikm, salt, info, length));
+  const derive = (length: number) => hkdf(SUITE_HASH[suite], ikm, salt, info, length);
   switch (suite) {
     case 'AES256-GCM':
       return aesGcm(derive(32 + 12));
@@ -59,7 +58,9 @@ function authFailure(index: number): CofferError {
 
 /** keys = 32-byte AES key ‖ 12-byte nonce base; nonce_i = base XOR (0^32 ‖ uint64be(i)). */
 function aesGcm(keys: Buffer): PackageCipher {
-  const key = createSecretKey(keys.subarray(0, 32));
+  // Raw key bytes, no KeyObject: each cipher imports the key anyway, and a KeyObject per object
+  // read or written is one more native handle for the garbage collector.
+  const key = keys.subarray(0, 32);
   const nonceBase = keys.subarray(32);
   const nonce = (index: number): Buffer => {
     const n = Buffer.from(nonceBase);
@@ -95,8 +96,8 @@ function aesGcm(keys: Buffer): PackageCipher {
  * has at most 4096 blocks, so the counter ranges of different packages never overlap.
  */
 function sm4CtrHmacSm3(keys: Buffer): PackageCipher {
-  const encKey = createSecretKey(keys.subarray(0, 16));
-  const macKey = createSecretKey(keys.subarray(16, 48));
+  const encKey = keys.subarray(0, 16);
+  const macKey = keys.subarray(16, 48);
   const ivPrefix = keys.subarray(48);
   const iv = (index: number): Buffer => {
     if (index > 0xffffffff) throw new RangeError(`package index ${index} exceeds the SM4 IV space`);

@@ -5,11 +5,19 @@
  * next one, so a burst of key uses costs a few transactions, not one each. append() resolves
  * once the record is committed; callers wait for it before using the key, so no key use escapes
  * the log.
+ *
+ * Each batch is taken one event-loop turn after its first record (setImmediate): SQLite commits
+ * synchronously, so without that wait every commit finished before the next request could append
+ * and each record cost a transaction of its own (and invalidated the readers' page caches). The
+ * wait adds no delay to an idle server: the turn ends as soon as nothing else is ready to run.
  */
 import type { AuditRecord, MetadataStore } from '../store/types';
 
 /** Records per transaction at most. */
 const MAX_BATCH = 500;
+
+/** Resolves after the I/O callbacks already due in this event-loop turn have run (and appended). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class AuditTrail {
   private pending: Array<{ record: AuditRecord; done: (err?: unknown) => void }> = [];
@@ -26,6 +34,7 @@ export class AuditTrail {
 
   private async flush(): Promise<void> {
     while (this.pending.length) {
+      await nextTurn();
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
         await this.meta.transaction((tx) => tx.appendAudit(batch.map((b) => b.record)));

@@ -11,8 +11,9 @@
  * for SM4): a changed header or a different context derives different keys and the tag fails.
  * The fresh random salt gives every blob its own derived key and nonce. The context is not stored.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CofferError } from '../common/errors';
+import { randomBytes } from '../crypto/random';
 import { packageCipher, SUITE_HASH, TAG_SIZE, type PackageCipher, type Suite } from '../crypto/suites';
 import { invalidParameter } from './errors';
 import type { KeySpec } from './types';

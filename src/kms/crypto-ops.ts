@@ -5,7 +5,7 @@
  * `Plaintext` string, and Decrypt returns that string; a data key's `Plaintext` is its base64
  * text, so Decrypt of a data-key blob returns the same base64 text GenerateDataKey did.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../crypto/random';
 import { openBlob, parseBlob, sealBlob } from './ciphertext-blob';
 import { invalidParameter } from './errors';
 import type { KeyStore } from './key-store';

@@ -45,13 +45,42 @@ function noAnonymous(ctx: KeyContext): void {
 }
 
 export class KmsKeyProvider implements KeyProvider {
+  /**
+   * The id of the key behind alias/acs/oss, once known. No caller can retarget or delete a service
+   * alias, nor disable or schedule the deletion of its key (service-keys.ts): it changes only
+   * when a key an older release let be deleted is destroyed, and every use still reads the key's
+   * record (GenerateDataKey answers KeyNotFound then, and the key is looked up again). Saves the
+   * alias and key reads of ensureServiceKey on every PUT.
+   */
+  private managedKeyId: string | undefined;
+
   constructor(private readonly kms: KmsService, private readonly accounting: KmsAccounting) {}
+
+  /** The managed key's id, created on first use (ensureServiceKey); `fresh` looks it up again. */
+  private async managedKey(fresh = false): Promise<string> {
+    if (fresh || this.managedKeyId === undefined) this.managedKeyId = await this.kms.ensureServiceKey(MANAGED_OSS_KEY);
+    return this.managedKeyId;
+  }
 
   async newKek(choice: SseChoice, ctx: KeyContext): Promise<{ material: Buffer; ref: KekRef; kmsKeyId: string }> {
     noAnonymous(ctx);
-    const origin = { principal: ctx.caller.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
     // The managed key is created on first use, whether asked for by name or by omission.
-    const keyId = isManaged(choice.kmsKeyId) ? await this.kms.ensureServiceKey(MANAGED_OSS_KEY) : choice.kmsKeyId!;
+    if (!isManaged(choice.kmsKeyId)) return this.generate(choice, ctx, choice.kmsKeyId!);
+    const keyId = await this.managedKey();
+    try {
+      return await this.generate(choice, ctx, keyId);
+    } catch (err) {
+      // The managed key known here was destroyed (by any process): look the alias up again, once.
+      if (!isCofferError(err) || err.extras.KmsErrorCode !== 'Forbidden.KeyNotFound') throw err;
+      const current = await this.managedKey(true);
+      if (current === keyId) throw err;
+      return this.generate(choice, ctx, current);
+    }
+  }
+
+  /** GenerateDataKey under keyId for the object, after the caller's own KMS permissions. */
+  private async generate(choice: SseChoice, ctx: KeyContext, keyId: string): Promise<{ material: Buffer; ref: KekRef; kmsKeyId: string }> {
+    const origin = { principal: ctx.caller.principal, via: 'oss' as const, bucket: ctx.bucket, object: ctx.key };
     await this.permit(ctx.caller, ['kms:DescribeKey', 'kms:GenerateDataKey'], keyId);
     const r = await this.accounting.record('GenerateDataKey', keyId, origin, () =>
       this.kms.GenerateDataKey({ KeyId: keyId, NumberOfBytes: 32, EncryptionContext: encryptionContext(ctx, choice.kmsContext) }),
@@ -103,7 +132,9 @@ export class KmsKeyProvider implements KeyProvider {
   private async permit(caller: Caller, actions: readonly string[], keyInput: string): Promise<void> {
     if (caller.principal.kind === 'root') return;
     const key = await keyResource(this.kms, '', keyInput);
-    // The managed key, also when named by its id, is used by OSS on its own behalf.
+    // The managed key, also when named by its id, is used by OSS on its own behalf. Another key is
+    // checked against the alias itself: the id known here may be of a destroyed managed key.
+    if (key.keyId !== undefined && key.keyId === this.managedKeyId) return;
     if (key.keyId !== undefined && key.keyId === (await this.kms.aliasTarget(MANAGED_OSS_KEY))) return;
     for (const action of actions) {
       if (!(await kmsAllowed(this.kms, caller, { ...key, action }))) throw forbiddenByKms();
