@@ -651,13 +651,66 @@ describe('SQLite store: files and schema migration', () => {
     assert.deepEqual((await m.retiredBlobs(10)).sort(), ['a'.repeat(32), 'f'.repeat(32)]);
     await m.close();
     const db = new Database(file, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 3);
+    assert.equal(db.pragma('user_version', { simple: true }), 4);
     db.close();
     // Opening again finds nothing to do.
     const again = SqliteMetadataStore.open(file);
     stores.push(again);
     assert.equal(await again.getSetting('kept'), 'yes');
     await again.close();
+  });
+
+  test('schema 3 to 4: objects and versions move to rowid tables, rows and lookups kept, records over 1 KB inline', async () => {
+    const dir = tempDir('coffer-meta-v3-');
+    dirs.push(dir);
+    const file = path.join(dir, 'meta.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // Schema 3 as steps 1 to 3 left it (those steps never change).
+    db.exec(OLD_SQLITE_SCHEMA);
+    db.exec(`CREATE TABLE versions (
+  bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,
+  size INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY (bucket, key, seq DESC)) WITHOUT ROWID;
+CREATE UNIQUE INDEX versions_by_id ON versions (bucket, key, version_id);
+ALTER TABLE blobs ADD COLUMN retired_at INTEGER;
+CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL);`);
+    const big = obj('big', { userMeta: { note: 'x'.repeat(1500) } });
+    for (const o of [obj('a'), big, obj('c')]) {
+      db.prepare('INSERT INTO objects (bucket, key, size, data) VALUES (?, ?, ?, ?)').run(o.bucket, Buffer.from(o.key), o.size, JSON.stringify(o));
+    }
+    for (const [seq, id] of [[1, 'v1'], [2, 'v2']] as const) {
+      const v = obj('a', { versionId: id });
+      db.prepare('INSERT INTO versions (bucket, key, seq, version_id, size, data) VALUES (?, ?, ?, ?, ?, ?)').run('b', Buffer.from('a'), seq, id, v.size, JSON.stringify(v));
+    }
+    db.pragma('user_version = 3');
+    db.close();
+
+    const m = SqliteMetadataStore.open(file);
+    stores.push(m);
+    assert.deepEqual(await m.getObject('b', 'big'), big);
+    assert.deepEqual((await m.listObjects('b', { limit: 10 })).map((o) => o.key), ['a', 'big', 'c']);
+    assert.equal((await m.getVersion('b', 'a', 'v1'))?.seq, 1);
+    assert.equal((await m.newestNoncurrent('b', 'a'))?.record.versionId, 'v2');
+    // An overwrite updates the row of its key; a new noncurrent version takes the next seq.
+    await m.transaction(async (tx) => {
+      await tx.putObject(obj('big', { size: 7 }));
+      await tx.putVersion(obj('a', { versionId: 'v3' }));
+    });
+    assert.equal((await m.getObject('b', 'big'))?.size, 7);
+    assert.deepEqual((await m.listVersions('b', { limit: 10 })).map((e) => e.record.versionId ?? null), [null, 'v3', 'v2', 'v1', null, null]);
+    await m.close();
+    const after4 = new Database(file, { readonly: true });
+    assert.equal(after4.pragma('user_version', { simple: true }), 4);
+    const sql = (name: string) => (after4.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string }).sql;
+    assert.doesNotMatch(sql('objects'), /WITHOUT ROWID/);
+    assert.doesNotMatch(sql('versions'), /WITHOUT ROWID/);
+    assert.match(sql('objects_by_key'), /UNIQUE INDEX objects_by_key ON objects \(bucket, key\)/);
+    assert.match(sql('versions_by_seq'), /UNIQUE INDEX versions_by_seq/);
+    assert.match(sql('versions_by_id'), /UNIQUE INDEX versions_by_id/);
+    assert.deepEqual(after4.prepare('SELECT count(*) AS n FROM objects').get(), { n: 3 });
+    after4.close();
   });
 
   test('three processes opening an old data directory at once: one upgrade, all of them work', async () => {

@@ -79,6 +79,28 @@ CREATE TABLE versions (
   PRIMARY KEY (bucket, key, seq DESC)) WITHOUT ROWID;
 CREATE UNIQUE INDEX versions_by_id ON versions (bucket, key, version_id);
 `),
+  // 4: objects and noncurrent versions in rowid tables, found through unique indexes on their keys.
+  // In a WITHOUT ROWID table the whole row is the b-tree entry: a row over about 1000 bytes (4 KiB
+  // pages) spills onto an overflow page, and SQLite reads the whole of such an entry for each
+  // comparison on the way down the tree, so finding or writing one object cost a dozen overflow
+  // reads (an SSE-KMS object's record is about that size; user metadata and tags make any record
+  // so). An index entry here is only the key columns; the record is read once, by its rowid.
+  (db) => db.exec(`
+CREATE TABLE objects_v4 (bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL, data TEXT NOT NULL);
+INSERT INTO objects_v4 (bucket, key, size, data) SELECT bucket, key, size, data FROM objects ORDER BY bucket, key;
+DROP TABLE objects;
+ALTER TABLE objects_v4 RENAME TO objects;
+CREATE UNIQUE INDEX objects_by_key ON objects (bucket, key);
+CREATE TABLE versions_v4 (
+  bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,
+  size INTEGER NOT NULL, data TEXT NOT NULL);
+INSERT INTO versions_v4 (bucket, key, seq, version_id, size, data)
+  SELECT bucket, key, seq, version_id, size, data FROM versions ORDER BY bucket, key, seq DESC;
+DROP TABLE versions;
+ALTER TABLE versions_v4 RENAME TO versions;
+CREATE UNIQUE INDEX versions_by_seq ON versions (bucket, key, seq DESC);
+CREATE UNIQUE INDEX versions_by_id ON versions (bucket, key, version_id);
+`),
 ];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -346,7 +368,8 @@ class Tx extends Reader implements MetadataTx {
     const keep = new Set(o.segments.map((s) => s.blobId));
     this.live(keep);
     if (old) await this.retireBlobs(old.segments.map((s) => s.blobId).filter((id) => !keep.has(id)));
-    this.stmt('INSERT OR REPLACE INTO objects (bucket, key, size, data) VALUES (?, ?, ?, ?)')
+    // Updated in place: a REPLACE would delete the row and its index entry, then insert both anew.
+    this.stmt('INSERT INTO objects (bucket, key, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, data = excluded.data')
       .run(o.bucket, utf8(o.key), o.size, JSON.stringify(o));
     return old;
   }
