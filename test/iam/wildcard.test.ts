@@ -131,8 +131,9 @@ test('worst-case wildcard patterns against a 1 KiB+ adversarial key evaluate in 
     ]);
     assert.equal(results.length, 6);
     for (const r of results) {
-      // Well under a millisecond: a tenth of one, for a 1.2 KiB key and up to 41 wildcards.
-      assert.ok(r.ms < 0.1, `${r.how} ${r.pattern}: ${r.ms.toFixed(4)} ms per evaluation`);
+      // Under a millisecond for a 1.2 KiB key and up to 41 wildcards (~0.03 ms on a quiet machine,
+      // 0.16 seen with two test suites sharing two cores); a backtracking matcher takes seconds.
+      assert.ok(r.ms < 1, `${r.how} ${r.pattern}: ${r.ms.toFixed(4)} ms per evaluation`);
     }
   } finally {
     clearTimeout(timer);
