@@ -137,6 +137,41 @@ test('a CMK disabled on one node is refused by every node within a second, and e
   for (const i of [0, 1]) await within(1000, async () => (await oss(i).get('by-cmk').then(() => true, () => false)));
 });
 
+test('a CMK disabled on one node refuses the very next PUT and GET on every other node: no node keeps key state', async () => {
+  const kms = kmsClient(node(0));
+  const cmk = await createKey(kms);
+  const data = bytes(4096, 5);
+  // Every node has used the key, for writing and reading, before the change.
+  for (const i of [0, 1, 2]) {
+    await oss(i).put(`next-${i}`, data, { headers: { [SSE]: 'KMS', [SSE_KEY_ID]: cmk } });
+    assert.ok((await oss(i + 1).get(`next-${i}`)).content.equals(data));
+  }
+  await kmsClient(node(1)).disableKey(new Kms.DisableKeyRequest({ keyId: cmk }));
+  for (const i of [0, 2]) {
+    await rejectsWith(oss(i).put(`refused-${i}`, data, { headers: { [SSE]: 'KMS', [SSE_KEY_ID]: cmk } }), 403, 'AccessDenied');
+    await rejectsWith(oss(i).get('next-0'), 403, 'AccessDenied');
+  }
+  await kmsClient(node(2)).enableKey(new Kms.EnableKeyRequest({ keyId: cmk }));
+  for (const i of [0, 1]) await oss(i).put(`again-${i}`, data, { headers: { [SSE]: 'KMS', [SSE_KEY_ID]: cmk } });
+});
+
+test('the managed key destroyed (a deletion an older release allowed): each node\'s next managed PUT creates or finds the new one', async () => {
+  const data = bytes(3000, 9);
+  // Every node learns the managed key's id.
+  const ids = new Set<string>();
+  for (const i of [0, 1, 2]) ids.add((await oss(i).put(`managed-${i}`, data, { headers: { [SSE]: 'KMS' } })).res.headers[SSE_KEY_ID]);
+  assert.equal(ids.size, 1);
+  const [old] = ids;
+  // As a store written by an older release could hold it; the KMS destroys it when next touched.
+  const r = await db.query('SELECT data FROM docs WHERE kind = $1 AND id = $2', ['kms.key', old]);
+  await db.query('UPDATE docs SET data = $3 WHERE kind = $1 AND id = $2', ['kms.key', old, JSON.stringify({ ...JSON.parse(r.rows[0].data), state: 'PendingDeletion', deleteAt: Date.now() - 1 })]);
+  const fresh = new Set<string>();
+  for (const i of [1, 2, 0]) fresh.add((await oss(i).put(`managed-after-${i}`, data, { headers: { [SSE]: 'KMS' } })).res.headers[SSE_KEY_ID]);
+  assert.equal(fresh.size, 1, `the nodes used several keys: ${[...fresh]}`);
+  assert.ok(!fresh.has(old));
+  for (const i of [0, 1, 2]) assert.ok((await oss(i + 1).get(`managed-after-${i}`)).content.equals(data));
+});
+
 test('a RAM access key made Inactive on one node is refused by every node within a second', async () => {
   const user = await newRamUser(node(0), 'cluster-user', ['AliyunOSSFullAccess']);
   await oss(0).put('ram-object', Buffer.from('x'));

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { KIND, type KeyRecord } from '../../src/kms/records';
 import { bodyOf, createKey, describeKey, Kms, kmsClient, type KmsClient } from '../helpers/kms';
 import { bytes } from '../helpers/oss-http';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -116,3 +117,25 @@ for (const signing of SIGNINGS) {
     assert.equal((await c.head(KEY)).meta.step, 'aes');
   });
 }
+
+// Last in this file: it destroys the managed key.
+test('the managed key destroyed (a deletion an older release allowed, its window over): the next PUT creates a new one and seals under it', async () => {
+  const c = await newBucket(srv, 'managed-destroyed');
+  const before = (await c.put('before', bytes(100, 1), { headers: { [SSE]: 'KMS' } })).res.headers[SSE_KEY_ID];
+  assert.equal(before, (await describeKey(kms, 'alias/acs/oss')).keyId);
+  // As a store written by an older release could hold it; the KMS destroys it when next touched.
+  await srv.running.coffer.meta.transaction(async (tx) => {
+    const rec = (await tx.getDoc<KeyRecord>(KIND.key, before))!;
+    await tx.putDoc(KIND.key, before, { ...rec, state: 'PendingDeletion', deleteAt: Date.now() - 1 });
+  });
+  const data = bytes(2000, 7);
+  const after = (await c.put('after', data, { headers: { [SSE]: 'KMS' } })).res.headers[SSE_KEY_ID];
+  assert.match(after, KEY_ID);
+  assert.notEqual(after, before);
+  assert.equal((await describeKey(kms, 'alias/acs/oss')).keyId, after);
+  assert.deepEqual(await aliasesOf(after), ['alias/acs/oss']);
+  assert.deepEqual((await c.get('after')).content, data);
+  assert.equal(encryptionOf(await record(srv, 'managed-destroyed', 'after'))?.kmsKeyId, after);
+  // Later PUTs go straight to the new key.
+  assert.equal((await c.put('later', data, { headers: { [SSE]: 'KMS' } })).res.headers[SSE_KEY_ID], after);
+});
