@@ -1,8 +1,8 @@
 /**
  * Random bytes for keys, salts and nonces, drawn from a pool that one CSPRNG call refills.
  * crypto.randomBytes costs several microseconds a call whatever the size (a native job per
- * call), and an SSE-KMS PUT needs six small values (object key, segment salt, wrap salt, data
- * key, blob salt, blob id): one refill now serves a few hundred of them. Bytes are the
+ * call), and an SSE-KMS PUT needs five small values (object key, segment salt, wrap salt, data
+ * key, blob salt): one refill now serves a few hundred of them. Bytes are the
  * CSPRNG's, each handed out once, copied into a buffer of the caller's own (so wiping it wipes
  * nothing shared) and zeroed in the pool at once, so the pool never holds what was handed out.
  * Processes never fork without exec (cluster workers are new processes), so no two share a pool.

@@ -6,7 +6,7 @@
  * do). commit() makes both the file's bytes and its directory entry durable before the metadata
  * may name it; BlobFileStream starts writing the bytes back while they arrive.
  */
-import { randomBytes } from '../../crypto/random';
+import { randomBytes } from 'node:crypto';
 import { close as fsClose, createReadStream, fsync, open as fsOpen, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
