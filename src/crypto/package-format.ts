@@ -154,6 +154,12 @@ class EncryptStream extends PackageStream {
 
   private seal(plaintext: Buffer, final: boolean): void {
     const [ciphertext, tag] = this.cipher.seal(this.index++, final, plaintext);
+    if (final) {
+      // One buffer: pushed apart, the tag was a second write to the blob file (the first one was
+      // under way), which for a small object cost as much as the data's.
+      this.push(Buffer.concat([ciphertext, tag]));
+      return;
+    }
     // Straight on, unbatched: the blob file's writev takes the pieces without a copy.
     this.push(ciphertext);
     this.push(tag);
