@@ -40,6 +40,7 @@ export async function startCoffer(name: string, env: NodeJS.ProcessEnv, nodeArgs
     ...nodeArgs, COFFER_BIN, 'server', '--data-dir', path.join(dir, 'data'), '--oss-port', '0', '--kms-port', '0', '--console-port', '0', '--ready-file', readyFile, '--log-level', 'warn',
     ...serverArgs,
   ], { dir, readyFile, urlField: 'oss', env });
+  server.metricsUrl = `${JSON.parse(readFileSync(readyFile, 'utf8')).console as string}/metrics`;
   return { server, readyFile };
 }
 
@@ -70,6 +71,8 @@ export interface PhaseStats {
   /** User + system CPU the server used during the phase (all threads), and the system part of it. */
   cpuSeconds: number;
   cpuSystemSeconds: number;
+  /** Full (mark-compact) collections the server ran, from its /metrics; absent for servers without them. */
+  majorGcs?: number;
 }
 
 const KIB = 1024;
@@ -85,6 +88,8 @@ export class ServerProcess {
   private readonly gone: Promise<void>;
   /** VmRSS once started (before any workload). */
   readonly startRssMiB: number;
+  /** Coffer's Prometheus endpoint (the console port), for its GC counts. */
+  metricsUrl?: string;
 
   private constructor(
     readonly name: string,
@@ -147,6 +152,14 @@ export class ServerProcess {
     return { user: Number(f[11]) / CLOCK_TICKS, system: Number(f[12]) / CLOCK_TICKS };
   }
 
+  /** Mark-compact collections so far (prom-client's nodejs_gc_duration_seconds, kind major). */
+  private async majorGcs(): Promise<number | undefined> {
+    if (!this.metricsUrl) return undefined;
+    const text = await (await fetch(this.metricsUrl)).text();
+    const line = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} (\d+)/m.exec(text);
+    return Number(line?.[1] ?? 0);
+  }
+
   /** Runs fn while sampling the server's RSS every ~50 ms; the peak covers only this phase. */
   async phase<T>(fn: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }> {
     const base = this.status();
@@ -161,6 +174,7 @@ export class ServerProcess {
         // The server died: the phase's final reading reports it.
       }
     }, 50);
+    const gc0 = await this.majorGcs();
     const cpu0 = this.cpu();
     try {
       const result = await fn();
@@ -169,7 +183,9 @@ export class ServerProcess {
       const cpu1 = this.cpu();
       const cpuSystemSeconds = cpu1.system - cpu0.system;
       const cpuSeconds = cpu1.user - cpu0.user + cpuSystemSeconds;
-      return { result, stats: { peakRssMiB: peak / KIB, baseRssMiB: base.rssKiB / KIB, cpuSeconds, cpuSystemSeconds } };
+      const gc1 = await this.majorGcs();
+      const majorGcs = gc0 === undefined || gc1 === undefined ? undefined : gc1 - gc0;
+      return { result, stats: { peakRssMiB: peak / KIB, baseRssMiB: base.rssKiB / KIB, cpuSeconds, cpuSystemSeconds, majorGcs } };
     } catch (err) {
       // A dead server shows up first as a failed request, just before its exit event: say why it died.
       await Promise.race([this.gone, sleep(500)]);

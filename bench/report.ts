@@ -102,6 +102,13 @@ export function targetTables(targets: TargetResult[]): string {
         : `${fmt((s * 1e6) / c.ops, 0)} us/op`);
       return `${perUnit(c.server.cpuSeconds)} (${perUnit(c.clientCpuSeconds)})`;
     }),
+    '',
+    // A storm of full collections multiplied a large GET's CPU (src/cli/server.ts, HEAP_GROWING_PERCENT).
+    caseTable(targets, 'Server full GCs (per GiB | per 10,000 ops)', (c) => {
+      if (c.server.majorGcs === undefined) return '-';
+      const per = c.objectBytes >= 1024 * 1024 ? c.server.majorGcs / (c.bytes / 2 ** 30) : (c.server.majorGcs * 10_000) / c.ops;
+      return `${c.server.majorGcs} (${fmt(per, 1)})`;
+    }),
   ].join('\n');
 }
 
