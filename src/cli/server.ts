@@ -172,13 +172,13 @@ const app = (): typeof import('../server/app') => require('../server/app');
 
 /**
  * The old generation may grow to three times what the last full collection left. V8's own
- * factor follows its measured GC and allocation speeds, and under a stream of large bodies (whose
- * buffers are short-lived but counted against the young generation) it settles near 1.6 of a
- * ~20 MB heap: the room left is then smaller than the young generation, so V8 starts a full
- * marking after nearly every scavenge (20-50 per 256 MiB served, seen with --trace-gc), and each
- * collection hands freed buffer memory back to the kernel only for the next buffers to fault it in
- * again. In that state a 64 MiB GET cost 3-10 times the CPU, at random from one start to the next.
- * A fixed factor of 3 costs some tens of MB of heap and keeps the server out of it.
+ * factor follows its measured GC and allocation speeds; under a stream of large bodies it can
+ * settle near 1.6 of a ~20 MB heap (12 MB of room, seen with --trace-incremental-marking), and V8
+ * then starts a full marking after nearly every scavenge: 10-30 full collections per 256 MiB
+ * served, each handing freed buffer memory back to the kernel only for the next buffers to fault
+ * it in again. Whether a server fell into that state varied from one start to the next; in it a
+ * 64 MiB GET cost 3-10 times the CPU. A fixed factor of 3 costs some tens of MB of heap; with it,
+ * no run has had more than a few full collections per GiB (the bench prints them).
  */
 const HEAP_GROWING_PERCENT = 200;
 
