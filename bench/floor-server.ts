@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { close, createReadStream, createWriteStream, fdatasync, open, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import v8 from 'node:v8';
+import { growHeapForLargeBodies } from '../src/common/heap';
 import { Crc64 } from '../src/crypto/crc64';
 
-// The heap setting `coffer server` runs with (src/cli/server.ts), so the floor is not measured in
-// V8's back-to-back full collections that it avoids.
-v8.setFlagsFromString('--heap-growing-percent=200');
+// The heap setting `coffer server` runs with, so the floor is not measured in V8's back-to-back
+// full collections that it avoids.
+growHeapForLargeBodies();
 
 const [directory, readyFile] = process.argv.slice(2);
 const file = (url: string): string => path.join(directory, encodeURIComponent(url.slice(1)));

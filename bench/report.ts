@@ -103,7 +103,7 @@ export function targetTables(targets: TargetResult[]): string {
       return `${perUnit(c.server.cpuSeconds)} (${perUnit(c.clientCpuSeconds)})`;
     }),
     '',
-    // A storm of full collections multiplied a large GET's CPU (src/cli/server.ts, HEAP_GROWING_PERCENT).
+    // A storm of full collections multiplied a large GET's CPU (src/common/heap.ts).
     caseTable(targets, 'Server full GCs (per GiB | per 10,000 ops)', (c) => {
       if (c.server.majorGcs === undefined) return '-';
       const per = c.objectBytes >= 1024 * 1024 ? c.server.majorGcs / (c.bytes / 2 ** 30) : (c.server.majorGcs * 10_000) / c.ops;

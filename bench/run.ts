@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
+import { growHeapForLargeBodies } from '../src/common/heap';
 import { cliUpload, cliUploadTable, CLI_UPLOAD_CONFIG } from './cli-upload';
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, CofferDriver, COFFER_ENV, S3Driver, type Driver, type Sse } from './clients';
 import { cleanUp, ServerProcess, startCoffer, tempDir } from './proc';
@@ -26,10 +26,10 @@ import { fmt, headline, ratios, ratioTable, table, targetTables, type TargetResu
 import { largeUpload, makeBody, MiB, rangeLatency, sizeLabel, Workload, type Case, type CaseResult, type LargeUpload, type RangeLatency } from './workload';
 
 // The clients run in this process and buffer whole 64 MiB bodies: without the heap setting
-// `coffer server` uses (src/cli/server.ts), V8's back-to-back full collections could take the
+// `coffer server` uses (src/common/heap.ts), V8's back-to-back full collections could take the
 // client to 4 ms of CPU per MiB read in one run and 1 in the next, and the client, not the
 // server, set the pace of the GET cases. Every target's client runs under the same setting.
-v8.setFlagsFromString('--heap-growing-percent=200');
+growHeapForLargeBodies();
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench-results.json');

@@ -9,8 +9,8 @@ import cluster from 'node:cluster';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import type { Command } from 'commander';
+import { growHeapForLargeBodies } from '../common/heap';
 import { LEVELS, LOG_FORMATS, type Level, type LogFormat } from '../common/log';
 import type { Endpoints, ServerOptions } from '../server/app';
 import { ROOT_CREDENTIALS_FILE, type RootCredentials } from '../iam/root-credentials';
@@ -170,21 +170,9 @@ async function writeReady(file: string | undefined, endpoints: Endpoints): Promi
 // Loaded lazily: the client commands start faster without the server's modules.
 const app = (): typeof import('../server/app') => require('../server/app');
 
-/**
- * The old generation may grow to three times what the last full collection left. V8's own
- * factor follows its measured GC and allocation speeds; under a stream of large bodies it can
- * settle near 1.6 of a ~20 MB heap (12 MB of room, seen with --trace-incremental-marking), and V8
- * then starts a full marking after nearly every scavenge: 10-30 full collections per 256 MiB
- * served, each handing freed buffer memory back to the kernel only for the next buffers to fault
- * it in again. Whether a server fell into that state varied from one start to the next; in it a
- * 64 MiB GET cost 3-10 times the CPU. A fixed factor of 3 costs some tens of MB of heap; with it,
- * no run has had more than a few full collections per GiB (the bench prints them).
- */
-const HEAP_GROWING_PERCENT = 200;
-
 /** One process serving everything (--workers 1), or one worker of a primary. */
 async function serve(flags: ServerFlags, workers: number): Promise<void> {
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  growHeapForLargeBodies();
   const server = await app().startServer(options(flags));
   let stopping = false;
   const stop = (signal: string): void => {
