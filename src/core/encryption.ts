@@ -22,7 +22,7 @@ import { CofferError } from '../common/errors';
 import type { Suite } from '../crypto/suites';
 import { unwrapObjectKey, wrapObjectKey, type WrappedKey } from '../crypto/key-wrap';
 import { generateObjectKey } from '../crypto/package-format';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import type { EncryptionInfo, EncryptionRule } from '../store/types';
 import type { MasterKeys } from './keys/master-keys';
 

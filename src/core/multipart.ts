@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { crc64Combine } from '../crypto/crc64';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import { combineChecksums, compositeChecksum, isChecksumAlgorithm, isCrc, newChecksummer, type ChecksumAlgorithm } from '../crypto/checksums';
 import type { ObjectRecord, PartRecord, StoredChecksum, UploadRecord } from '../store/types';
 import { requireBucket } from './buckets';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { crc64Check, VerifyStream } from '../crypto/checksum-stream';
 import { crc64Combine } from '../crypto/crc64';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import { isDeleteMarker, NULL_VERSION, versionIdOf, type MetadataTx, type ObjectAcl, type ObjectRecord, type ObjectTag, type StoredHeaders, type VersioningStatus } from '../store/types';
 import { requireBucket } from './buckets';
 import { FREES_SPACE, LIMITS, type Coffer } from './coffer';

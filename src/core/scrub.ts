@@ -23,7 +23,7 @@
 import { isCofferError } from '../common/errors';
 import { Crc64 } from '../crypto/crc64';
 import { storedSize } from '../crypto/package-format';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import { isDeleteMarker, versionIdOf, type EncryptionInfo, type MetadataReader, type ObjectRecord, type Segment, type UploadRecord, type VersionRecord } from '../store/types';
 import type { Coffer } from './coffer';
 import { asObjectEncryption, isCustomerKeyed } from './encryption';

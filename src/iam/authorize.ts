@@ -8,9 +8,9 @@
  */
 import { CofferError } from '../common/errors';
 import type { BucketRecord, ObjectAcl } from '../store/types';
-import type { Caller } from './caller';
+import type { Caller, ConditionValues, Decision } from '../common/caller';
 import { bucketPolicy } from './bucket-policy';
-import { normalizeIp, type ConditionValues, type Decision } from './policy';
+import { normalizeIp } from './policy';
 
 /** RAM action names of OSS operations that only need read access under an ACL. */
 const READ_ACTIONS = new Set(['oss:GetObject', 'oss:GetObjectVersion', 'oss:ListObjects', 'oss:ListObjectVersions']);

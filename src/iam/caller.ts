@@ -1,23 +1,11 @@
-/** Who makes a request and how it arrived: what every authorization decision reads. */
+/** The Caller (common/caller.ts) of an HTTP request, as both API fronts build it. */
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { AccessKey } from './credentials';
-import type { ConditionValues, PolicySet } from './policy';
-import { ANONYMOUS, type Principal } from '../common/principal';
+import type { Caller, ConditionValues } from '../common/caller';
+import { ANONYMOUS } from '../common/principal';
 
-export interface Caller {
-  principal: Principal;
-  /** A RAM user's policies in force; null for the account root (allowed everything) and anonymous callers. */
-  permissions: PolicySet | null;
-  /** The peer address: acs:SourceIp. */
-  sourceIp: string;
-  /** Whether the request came over TLS: acs:SecureTransport. */
-  secure: boolean;
-  /** Condition values the request itself carries (e.g. oss:x-oss-… headers), by lower-case key. */
-  requestValue?: ConditionValues;
-}
-
-/** The caller of an HTTP request authenticated with `key` (null: anonymous), as both API fronts see it. */
+/** The caller of a request authenticated with `key` (null: anonymous). */
 export function callerOf(raw: IncomingMessage, key: AccessKey | null, requestValue?: ConditionValues): Caller {
   return {
     principal: key?.principal ?? ANONYMOUS,

@@ -6,7 +6,7 @@
  */
 import { CofferError, isCofferError } from '../common/errors';
 import { decide } from '../iam/authorize';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import { parseBlob } from './ciphertext-blob';
 import type { KmsService } from './service';
 

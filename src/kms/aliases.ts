@@ -7,7 +7,7 @@
  */
 import { CofferError } from '../common/errors';
 import type { MetadataTx } from '../store/types';
-import { pageOf, scanDocs } from './docs';
+import { pageOf, scanDocs } from '../store/docs';
 import { aliasNotFound, invalidParameter } from './errors';
 import type { KeyStore } from './key-store';
 import { pageParams, requireString } from './params';

@@ -33,10 +33,11 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CofferError } from '../common/errors';
-import { scanDocs } from './docs';
+import { scanDocs } from '../store/docs';
 import { invalidParameter, unsupportedOrigin } from './errors';
 import { MATERIAL_SIZE, type KeyStore } from './key-store';
-import { isoDate, requireString } from './params';
+import { requireString } from './params';
+import { isoDate } from '../rpc';
 import { unpadPkcs1v15 } from './pkcs1';
 import { KIND, type ImportTokenRecord, type KeyRecord } from './records';
 import { effectiveState } from './states';

@@ -12,7 +12,7 @@ import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { open, seal } from '../crypto/aead';
 import { CofferError } from '../common/errors';
 import type { MetadataReader, MetadataStore, MetadataTx } from '../store/types';
-import { scanDocs } from './docs';
+import { scanDocs } from '../store/docs';
 import { aliasNotFound, keyNotFound, keyVersionNotFound } from './errors';
 import { MaterialCache } from './material-cache';
 import { requireString } from './params';

@@ -52,8 +52,3 @@ export function canonicalContext(value: JsonParam<EncryptionContext> | undefined
   if (text.length > MAX_CONTEXT_CHARS) throw invalidParameter(name, `it exceeds ${MAX_CONTEXT_CHARS} characters`);
   return Buffer.from(text, 'utf8');
 }
-
-/** UTC `YYYY-MM-DDTHH:mm:ssZ`, as KMS responses carry dates. */
-export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

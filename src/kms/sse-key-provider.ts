@@ -12,7 +12,7 @@
  */
 import { CofferError, isCofferError } from '../common/errors';
 import type { KekRef, KeyContext, KeyProvider, RuleKeyStatus, SseChoice } from '../core/encryption';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import { keyResource, kmsAllowed } from './access';
 import type { KmsAccounting } from './accounting';
 import type { KmsService } from './service';

@@ -6,10 +6,11 @@
  * makes it primary for new encryptions, and resets the automatic-rotation clock
  * (LastRotationDate). Older versions keep decrypting. EXTERNAL keys have exactly one version.
  */
-import { pageOf } from './docs';
+import { pageOf } from '../store/docs';
 import { keyVersionNotFound } from './errors';
 import type { KeyStore } from './key-store';
-import { isoDate, pageParams, requireString } from './params';
+import { pageParams, requireString } from './params';
+import { isoDate } from '../rpc';
 import { KIND, versionDocId, type VersionRecord } from './records';
 import { refuseExternalRotation } from './rotation';
 import type {

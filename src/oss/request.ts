@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ChecksumRequest } from '../core/segment-writer';
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import type { UploadRecord } from '../store/types';
 import type { XmlDoc } from './xml';
 

@@ -2,11 +2,11 @@
  * The RAM API (version 2015-05-01) on the RPC front, as @alicloud/ram20150501 calls it. Only the
  * account root manages RAM: any RAM user gets Forbidden.NoPermission, whatever its policies say.
  */
-import { CofferError } from '../../common/errors';
-import type { Params, RpcResult, RpcService } from '../../rpc';
+import { CofferError } from '../common/errors';
+import type { Params, RpcResult, RpcService } from '../rpc';
 import * as groups from './groups';
 import * as policies from './policies';
-import type { RamStore } from './store';
+import type { RamStore } from '../iam/ram/store';
 import * as users from './users';
 
 export const RAM_VERSION = '2015-05-01';

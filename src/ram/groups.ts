@@ -4,11 +4,11 @@
  * At most 50 groups, and a user is in at most five; a group is deleted only once it has no
  * member and no policy left (DeleteConflict.Group.*).
  */
-import { CofferError } from '../../common/errors';
-import type { Params, RpcResult } from '../../rpc';
+import { CofferError } from '../common/errors';
+import type { Params, RpcResult } from '../rpc';
 import { groupNameParam, numericId, pageOf, pageParams, ramDate, textParam, userNameParam } from './params';
-import { idOf, KIND, type GroupRecord, type UserRecord } from './records';
-import type { RamStore } from './store';
+import { idOf, KIND, type GroupRecord, type UserRecord } from '../iam/ram/records';
+import type { RamStore } from '../iam/ram/store';
 
 const MAX_GROUPS = 50;
 const MAX_GROUPS_PER_USER = 5;

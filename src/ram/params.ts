@@ -3,11 +3,11 @@
  * .InvalidChars, .Format, naming the parameter), paging (Marker, MaxItems) and response dates.
  */
 import { randomBytes } from 'node:crypto';
-import { CofferError } from '../../common/errors';
-import { enumParam, integerParam, missingParameter, requiredParam, type Params } from '../../rpc';
-import { POLICY_TYPES, type PolicyType } from './records';
+import { CofferError } from '../common/errors';
+import { enumParam, integerParam, missingParameter, requiredParam, type Params } from '../rpc';
+import { POLICY_TYPES, type PolicyType } from '../iam/ram/records';
 
-export { isoDate as ramDate } from '../../kms/params';
+export { isoDate as ramDate } from '../rpc';
 
 function checkLength(name: string, v: string, max: number): string {
   if (v.length > max) throw new CofferError(`InvalidParameter.${name}.Length`, `The parameter - "${name}" beyond the length limit: at most ${max} characters.`);

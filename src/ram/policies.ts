@@ -5,19 +5,19 @@
  * ListEntitiesForPolicy). Documents are validated on the way in (MalformedPolicyDocument naming
  * the fault); custom policies have at most five versions, the default one in force.
  */
-import { CofferError } from '../../common/errors';
-import { scanDocs } from '../../kms/docs';
-import { enumParam, requiredParam, type Params, type RpcResult } from '../../rpc';
-import type { MetadataReader, MetadataTx } from '../../store/types';
-import { parsePolicy, SYSTEM_POLICIES } from '../policy';
+import { CofferError } from '../common/errors';
+import { scanDocs } from '../store/docs';
+import { enumParam, requiredParam, type Params, type RpcResult } from '../rpc';
+import type { MetadataReader, MetadataTx } from '../store/types';
+import { parsePolicy, SYSTEM_POLICIES } from '../iam/policy';
 import {
   boolParam, groupNameParam, pageOf, pageParams, policyNameParam, policyTypeParam, ramDate, textParam,
   userNameParam, versionIdParam,
 } from './params';
 import {
   idOf, KIND, type GroupRecord, type PolicyRecord, type PolicyRef, type PolicyType, type PolicyVersionRecord, type UserRecord,
-} from './records';
-import { defaultVersionOf, policyNotFound, viewOfCustom, type PolicyView, type RamStore } from './store';
+} from '../iam/ram/records';
+import { defaultVersionOf, policyNotFound, viewOfCustom, type PolicyView, type RamStore } from '../iam/ram/store';
 
 const MAX_DOCUMENT_CHARS = 6144;
 const MAX_VERSIONS = 5;

@@ -4,14 +4,14 @@
  * returned once, by CreateAccessKey, and kept only sealed. A user is deleted only once it has no
  * access key, policy or group left (DeleteConflict.User.*), as RAM requires.
  */
-import { CofferError } from '../../common/errors';
-import { enumParam, requiredParam, type Params, type RpcResult } from '../../rpc';
-import type { MetadataTx } from '../../store/types';
+import { CofferError } from '../common/errors';
+import { enumParam, requiredParam, type Params, type RpcResult } from '../rpc';
+import type { MetadataTx } from '../store/types';
 import {
   formatParam, numericId, pageOf, pageParams, ramDate, randomBase62, textParam, userNameParam,
 } from './params';
-import { idOf, KIND, type AccessKeyRecord, type AccessKeyStatus, type GroupRecord, type UserRecord } from './records';
-import type { RamStore } from './store';
+import { idOf, KIND, type AccessKeyRecord, type AccessKeyStatus, type GroupRecord, type UserRecord } from '../iam/ram/records';
+import type { RamStore } from '../iam/ram/store';
 
 const MAX_USERS = 1000;
 const MAX_ACCESS_KEYS = 2;

@@ -40,3 +40,8 @@ export function enumParam<T extends string>(params: Params, name: string, allowe
   }
   return text as T;
 }
+
+/** UTC `YYYY-MM-DDTHH:mm:ssZ`, as KMS and RAM responses carry dates. */
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -3,7 +3,7 @@
  * a table of actions by name. Plugging in an API = adding `[VERSION]: service` to the services
  * passed to createRpcHandler (src/server/app.ts).
  */
-import type { Caller } from '../iam/caller';
+import type { Caller } from '../common/caller';
 import type { Params } from './params';
 
 export interface RpcContext {

@@ -23,7 +23,7 @@ import { retentionKeyBlocker } from '../core/retention';
 import { makeDataDirPrivate } from '../crypto/private-files';
 import { GENERATED_ROOT_KEY_FILE, loadRootKey, type LoadedRootKey } from '../crypto/root-key';
 import { CredentialStore } from '../iam/credentials';
-import { ramApi, RAM_VERSION } from '../iam/ram/api';
+import { ramApi, RAM_VERSION } from '../ram/api';
 import { RAM_CHANNEL, RamStore } from '../iam/ram/store';
 import { loadRootCredentials, type RootCredentials } from '../iam/root-credentials';
 import { KmsAccounting } from '../kms/accounting';

@@ -1,5 +1,5 @@
 /** Walking documents of one kind in id order, in batches, for listings and housekeeping scans. */
-import type { MetadataReader } from '../store/types';
+import type { MetadataReader } from './types';
 
 const BATCH = 200;
 

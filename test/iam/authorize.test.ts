@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CofferError } from '../../src/common/errors';
 import { authorize, decide } from '../../src/iam/authorize';
-import type { Caller } from '../../src/iam/caller';
+import type { Caller } from '../../src/common/caller';
 import { parsePolicy, PolicySet } from '../../src/iam/policy';
 import type { BucketAcl, BucketRecord, ObjectAcl } from '../../src/store/types';
 

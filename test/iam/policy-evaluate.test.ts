@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parsePolicy, PolicySet, type Decision } from '../../src/iam/policy';
+import { parsePolicy, PolicySet } from '../../src/iam/policy';
+import type { Decision } from '../../src/common/caller';
 
 type Doc = { Statement: object[] };
 

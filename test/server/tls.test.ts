@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { RAM_VERSION } from '../../src/iam/ram/api';
+import { RAM_VERSION } from '../../src/ram/api';
 import { statement } from '../helpers/ram';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server';
 import { popClient } from '../rpc/helpers';

@@ -26,7 +26,7 @@ import { objectHeaders } from '../../src/oss/object-headers';
 import { s3Headers } from '../../src/s3/responses';
 import { SSE_C_UNVERIFIED } from '../../src/core/scrub';
 import { storedSize } from '../../src/crypto/package-format';
-import type { Caller } from '../../src/iam/caller';
+import type { Caller } from '../../src/common/caller';
 import { sseResponseHeaders } from '../../src/oss/sse-headers';
 import type { ObjectRecord, PartRecord } from '../../src/store/types';
 import { blobFile, filesContaining, flipByte, listFiles } from '../helpers/data-dir';

@@ -7,9 +7,7 @@
 import { BlockList, isIP } from 'node:net';
 import { malformed } from './errors';
 import { anyOf, compileWildcard } from './wildcard';
-
-/** The request's value for a condition key (lower-case), or undefined when it has none. */
-export type ConditionValues = (key: string) => string | undefined;
+import type { ConditionValues } from '../../common/caller';
 
 export interface CompiledCondition {
   /** Lower-case: condition keys are case-insensitive. */

@@ -3,13 +3,10 @@
  * explicit Deny beats every Allow. The statements that cover an action are worked out once per
  * action name and remembered, so a request tests only their resources and conditions.
  */
-import type { ConditionValues } from './conditions';
+import type { ConditionValues, Decision, Permissions } from '../../common/caller';
 import type { CompiledStatement, Policy } from './document';
 
-/** 'Allow' or 'Deny' from a matching statement; null when none matches (implicit deny). */
-export type Decision = 'Allow' | 'Deny' | null;
-
-export class PolicySet {
+export class PolicySet implements Permissions {
   private readonly statements: readonly CompiledStatement[];
   private readonly byAction = new Map<string, readonly CompiledStatement[]>();
   private readonly conditionKeys: readonly string[];

@@ -1,5 +1,5 @@
 /** The RAM policy language: documents compiled once (document.ts), evaluated per request (evaluate.ts). */
-export { normalizeIp, type ConditionValues } from './conditions';
+export { normalizeIp } from './conditions';
 export { parsePolicy, type Policy } from './document';
-export { PolicySet, type Decision } from './evaluate';
+export { PolicySet } from './evaluate';
 export { SYSTEM_POLICIES, systemPolicy, type SystemPolicy } from './system';
