@@ -5,7 +5,7 @@
  * paid for several of each. These do the same wiring with plain pipe() and finished().
  */
 import { IncomingMessage } from 'node:http';
-import { finished, type Readable, type Writable } from 'node:stream';
+import { finished, Readable, type Writable } from 'node:stream';
 
 type Stage = NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream;
 
@@ -71,4 +71,40 @@ export function firstReadable(stream: Readable): Promise<Readable> {
     // otherwise be uncaught; finished() still reports it, from the stream's errored state.
     stream.on('error', reject);
   });
+}
+
+/**
+ * A stream of what `open()` returns, opened on the first read: a body that is still waiting for
+ * its consumer (an UploadPartCopy's source, while the upload and keys are looked up) holds no
+ * blob lease and decrypts nothing, so a request that fails first leaves nothing open, and a
+ * failing source has a listener from the start.
+ */
+class OpenOnRead extends Readable {
+  private source: Readable | null = null;
+
+  constructor(private readonly open: () => Readable) {
+    super({ highWaterMark: 512 * 1024 });
+  }
+
+  override _read(): void {
+    if (this.source) {
+      this.source.resume();
+      return;
+    }
+    const source = (this.source = this.open());
+    source.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) source.pause();
+    });
+    source.once('end', () => this.push(null));
+    source.once('error', (err) => this.destroy(err));
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.source?.destroy();
+    callback(err);
+  }
+}
+
+export function openOnRead(open: () => Readable): Readable {
+  return new OpenOnRead(open);
 }

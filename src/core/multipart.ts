@@ -16,6 +16,7 @@ import { FREES_SPACE, LIMITS, type Coffer } from './coffer';
 import { evaluateConditions, type Conditions } from './conditions';
 import { asObjectEncryption, checkCustomerKey, resolveSse, type SseChoice } from './encryption';
 import { CofferError } from '../common/errors';
+import { openOnRead } from '../common/streams';
 import { listPage, type Page } from './listing';
 import { checkObjectKey } from './names';
 import { getObjectRecord, objectCipher, objectData, plaintextDigests, type ObjectAttributes } from './objects';
@@ -188,7 +189,8 @@ export async function uploadPartCopy(c: Coffer, req: UploadPartCopyRequest): Pro
     });
   }
   const { start, end } = range;
-  const body = objectData(c, src, await objectCipher(c, src, req.caller, req.sourceCustomerKey), start, end);
+  const cipher = await objectCipher(c, src, req.caller, req.sourceCustomerKey);
+  const body = openOnRead(() => objectData(c, src, cipher, start, end));
   return uploadPart(c, { ...req, body, sizeHint: end - start + 1 });
 }
 

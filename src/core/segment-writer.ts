@@ -70,7 +70,15 @@ class SizeLimit extends Transform {
   }
 }
 
+/**
+ * Keeps an error the body raises before pump() listens from going uncaught (and ending the
+ * process): a copy's body is already decrypting its source while the blob file is created, and a
+ * tampered package fails there. The stream stays errored, and pump() reports that error.
+ */
+const heldForPump = (): void => undefined;
+
 export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector' | 'hashing'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
+  input.body.on('error', heldForPump);
   const writer = await c.blobs.create();
   const release = c.collector.lease([writer.blobId]);
   // A segment stored in the clear keeps a CRC-32 for its reads to check; a client's CRC32 checksum
