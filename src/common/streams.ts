@@ -10,6 +10,16 @@ import { finished, Readable, type Writable } from 'node:stream';
 type Stage = NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream;
 
 /**
+ * Gives up on a stream of a failed transfer, releasing what it holds (files, leases). A request
+ * body is drained, not destroyed: that would close the connection, and the client is still to get
+ * the error response on it.
+ */
+export function abandon(s: Stage, err: Error): void {
+  if (s instanceof IncomingMessage) s.unpipe().resume();
+  else (s as Readable | Writable).destroy(err);
+}
+
+/**
  * Pipes each stream into the next and resolves when the last has finished. Any stream failing or
  * closing early destroys them all (so a client hanging up releases files and leases) and rejects
  * with that error, as pipeline() would.
@@ -22,11 +32,7 @@ export function pump(streams: readonly Stage[]): Promise<void> {
       if (settled) return;
       settled = true;
       streams.forEach((s, i) => {
-        if (done[i]) return;
-        // A request body is drained, not destroyed: that would close the connection, and the
-        // client is still to get the error response on it.
-        if (s instanceof IncomingMessage) s.unpipe().resume();
-        else (s as Readable | Writable).destroy(err);
+        if (!done[i]) abandon(s, err);
       });
       reject(err);
     };
@@ -95,8 +101,8 @@ class OpenOnRead extends Readable {
     source.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) source.pause();
     });
-    source.once('end', () => this.push(null));
-    source.once('error', (err) => this.destroy(err));
+    // Its end, or its error (a source closed before its end counts as one).
+    finished(source, { writable: false }, (err) => (err ? this.destroy(err) : this.push(null)));
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {

@@ -11,10 +11,10 @@ import { InlineHasher } from '../crypto/body-hasher';
 import type { ChecksumAlgorithm } from '../crypto/checksums';
 import { createEncryptStream, generateSalt } from '../crypto/package-format';
 import type { Suite } from '../crypto/suites';
-import type { Segment } from '../store/types';
+import type { BlobWriter, Segment } from '../store/types';
 import type { Coffer } from './coffer';
 import { CofferError } from '../common/errors';
-import { pump } from '../common/streams';
+import { abandon, pump } from '../common/streams';
 
 export interface SegmentCipher { suite: Suite; objectKey: Buffer }
 
@@ -79,7 +79,14 @@ const heldForPump = (): void => undefined;
 
 export async function writeSegment(c: Pick<Coffer, 'blobs' | 'collector' | 'hashing'>, input: UploadBody, cipher: SegmentCipher | null): Promise<WrittenSegment> {
   input.body.on('error', heldForPump);
-  const writer = await c.blobs.create();
+  let writer: BlobWriter;
+  try {
+    writer = await c.blobs.create();
+  } catch (err) {
+    // As pump() would: a copy's source gives back its file and lease, a request body is drained.
+    abandon(input.body, err as Error);
+    throw err;
+  }
   const release = c.collector.lease([writer.blobId]);
   // A segment stored in the clear keeps a CRC-32 for its reads to check; a client's CRC32 checksum
   // (what the AWS SDKs send by default) is that same value, so it is computed once.
